@@ -1,0 +1,39 @@
+/* sign.h: Ed25519 keys (PKCS#8 / SPKI PEM), key ids, and signatures over the
+ * DSSE pre-authentication encoding (PAE), so that any signature trainprov makes
+ * can be checked with `openssl pkeyutl -verify -rawin` on the PAE bytes. */
+#ifndef TP_SIGN_H
+#define TP_SIGN_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define TP_SIG_LEN 64
+#define TP_KEY_ID_LEN 32
+
+#define TP_PAYLOAD_TREEHEAD "application/vnd.trainprov.treehead.v1+protobuf"
+#define TP_PAYLOAD_MANIFEST "application/vnd.trainprov.manifest.v1+protobuf"
+
+typedef struct tp_key tp_key;
+
+/* Writes a new key pair: private key PKCS#8 PEM with mode 0600 (refuses to
+ * overwrite an existing file), public key SPKI PEM. */
+int tp_key_generate(const char *private_path, const char *public_path, char *err, size_t errlen);
+/* Loads an Ed25519 private key; refuses a file readable by group or others. */
+int tp_key_load_private(const char *path, tp_key **out, char *err, size_t errlen);
+int tp_key_load_public(const char *path, tp_key **out, char *err, size_t errlen);
+void tp_key_free(tp_key *k);
+/* key id = SHA-256 of the public key's SubjectPublicKeyInfo DER */
+void tp_key_id(const tp_key *k, uint8_t out[TP_KEY_ID_LEN]);
+
+/* PAE(type, body) = "DSSEv1" SP len(type) SP type SP len(body) SP body.
+ * Returns the encoded length; writes at most cap bytes (pass cap 0 to size). */
+size_t tp_pae(const char *payload_type, const uint8_t *body, size_t len, uint8_t *out, size_t cap);
+/* Signs / verifies PAE(payload_type, body). Return 0 on success. */
+int tp_key_sign(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
+                uint8_t sig[TP_SIG_LEN]);
+int tp_key_verify(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
+                  const uint8_t *sig, size_t siglen);
+
+/* Lowercase hex of n bytes into out (needs 2n+1 bytes). */
+void tp_hex(const uint8_t *in, size_t n, char *out);
+
+#endif
