@@ -1,0 +1,174 @@
+/* config.c: parses the TRAINPROV_* environment into a tp_config, and builds
+ * the exclusion list: system prefixes, the Python installation running the
+ * job, and trainprov's own files (journals, log, key). */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const tp_config_env_names[] = {
+    "TRAINPROV_KEY", "TRAINPROV_LOG", "TRAINPROV_RUN_ID", "TRAINPROV_DATA",
+    "TRAINPROV_CHECKPOINTS", "TRAINPROV_EXCLUDE", "TRAINPROV_INCLUDE", "TRAINPROV_HEAD_EVERY",
+    "TRAINPROV_HEAD_SECONDS", "TRAINPROV_EXIT_TIMEOUT", NULL,
+};
+
+static const char *const system_prefixes[] = {
+    "/usr/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/etc/", "/proc/", "/sys/", "/dev/",
+    "/run/", "/var/lib/dpkg/", "/var/cache/", NULL,
+};
+
+static int add_pattern(tp_pattern_list *l, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (l->n >= TP_MAX_PATTERNS)
+        return -1;
+    char *copy = strndup(s, len);
+    if (!copy)
+        return -1;
+    l->items[l->n++] = copy;
+    return 0;
+}
+
+/* Splits a ':'-separated list; relative entries are made absolute against cwd. */
+static int add_list(tp_pattern_list *l, const char *value, const char *cwd)
+{
+    if (!value)
+        return 0;
+    while (*value) {
+        const char *end = strchr(value, ':');
+        size_t len = end ? (size_t)(end - value) : strlen(value);
+        if (len && value[0] != '/' && cwd[0]) {
+            char abs[PATH_MAX];
+            int n = snprintf(abs, sizeof abs, "%s/%.*s", cwd, (int)len, value);
+            if (n < 0 || (size_t)n >= sizeof abs || add_pattern(l, abs, (size_t)n) != 0)
+                return -1;
+        } else if (add_pattern(l, value, len) != 0) {
+            return -1;
+        }
+        if (!end)
+            break;
+        value = end + 1;
+    }
+    return 0;
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    return (errno || *end || x == 0) ? dflt : (uint64_t)x;
+}
+
+static int parse_hex(const char *hex, uint8_t *out, size_t n)
+{
+    if (!hex || strlen(hex) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static uint64_t env_stream_id(const char *name)
+{
+    uint8_t b[8];
+    uint64_t v = 0;
+    if (parse_hex(getenv(name), b, 8) != 0)
+        return 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+/* The Python installation (sys.prefix) is code the job did not choose to read:
+ * when the executable is a python, its prefix is two levels above it. */
+static void exclude_python_prefix(tp_config *cfg)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *base = strrchr(exe, '/');
+    if (!base || strncmp(base + 1, "python", 6) != 0)
+        return;
+    *base = '\0';
+    char *bin = strrchr(exe, '/');
+    if (!bin || bin == exe)
+        return;
+    bin[1] = '\0'; /* keep the trailing slash: a prefix of directories */
+    add_pattern(&cfg->exclude_prefixes, exe, strlen(exe));
+}
+
+int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    const char *log = getenv("TRAINPROV_LOG");
+    const char *key = getenv("TRAINPROV_KEY");
+    const char *run = getenv("TRAINPROV_RUN_ID");
+    if (!log || !*log)
+        return 1;
+    if (!key || !*key || !run) {
+        snprintf(msg, msglen, "TRAINPROV_LOG is set but TRAINPROV_%s is not; start the job with "
+                 "`trainprov run` (nothing will be recorded)", (!key || !*key) ? "KEY" : "RUN_ID");
+        return -1;
+    }
+    if (parse_hex(run, cfg->run_id, sizeof cfg->run_id) != 0) {
+        snprintf(msg, msglen, "TRAINPROV_RUN_ID must be 32 hex digits (nothing will be recorded)");
+        return -1;
+    }
+    if (snprintf(cfg->log_path, sizeof cfg->log_path, "%s", log) >= (int)sizeof cfg->log_path ||
+        snprintf(cfg->journal_dir, sizeof cfg->journal_dir, "%s.journal", log) >=
+            (int)sizeof cfg->journal_dir ||
+        snprintf(cfg->key_path, sizeof cfg->key_path, "%s", key) >= (int)sizeof cfg->key_path) {
+        snprintf(msg, msglen, "TRAINPROV_LOG or TRAINPROV_KEY path is too long");
+        return -1;
+    }
+    Dl_info info;
+    if (dladdr((void *)tp_config_load, &info) && info.dli_fname)
+        snprintf(cfg->lib_path, sizeof cfg->lib_path, "%s", info.dli_fname);
+
+    char cwd[PATH_MAX] = "";
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    int bad = add_list(&cfg->data_globs, getenv("TRAINPROV_DATA"), cwd) |
+              add_list(&cfg->checkpoint_globs, getenv("TRAINPROV_CHECKPOINTS"), cwd) |
+              add_list(&cfg->include_prefixes, getenv("TRAINPROV_INCLUDE"), cwd) |
+              add_list(&cfg->exclude_prefixes, getenv("TRAINPROV_EXCLUDE"), cwd);
+    for (const char *const *p = system_prefixes; *p; p++)
+        bad |= add_pattern(&cfg->exclude_prefixes, *p, strlen(*p));
+    char own[4200];
+    int n = snprintf(own, sizeof own, "%s/", cfg->journal_dir);
+    bad |= add_pattern(&cfg->exclude_prefixes, own, (size_t)n);
+    bad |= add_pattern(&cfg->exclude_prefixes, cfg->log_path, strlen(cfg->log_path));
+    bad |= add_pattern(&cfg->exclude_prefixes, cfg->key_path, strlen(cfg->key_path));
+    exclude_python_prefix(cfg);
+    if (bad) {
+        snprintf(msg, msglen, "too many or too long TRAINPROV_DATA/CHECKPOINTS/EXCLUDE/INCLUDE "
+                 "entries (at most %d each)", TP_MAX_PATTERNS);
+        return -1;
+    }
+    cfg->head_every = env_u64("TRAINPROV_HEAD_EVERY", 1000);
+    cfg->head_seconds = env_u64("TRAINPROV_HEAD_SECONDS", 10);
+    cfg->exit_timeout_s = env_u64("TRAINPROV_EXIT_TIMEOUT", 120);
+    cfg->inherited_stream = env_stream_id("TRAINPROV_STREAM_ID");
+    cfg->inherited_parent = env_stream_id("TRAINPROV_PARENT_STREAM");
+    const char *origin = getenv("TRAINPROV_ORIGIN");
+    snprintf(cfg->inherited_origin, sizeof cfg->inherited_origin, "%s",
+             origin && cfg->inherited_stream ? origin : "");
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* runtime.h: the logger's life in one process: configuration and key at
+ * load, the stream's state across fork and exec, and sealing at exit. */
+#ifndef TP_RUNTIME_H
+#define TP_RUNTIME_H
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "worker.h"
+
+enum tp_state {
+    TP_STATE_OFF = 0,  /* not configured, or a start-up problem: record nothing */
+    TP_STATE_ACTIVE,   /* the worker runs this process's stream */
+    TP_STATE_PENDING,  /* forked child: stream id known, started on first event */
+    TP_STATE_ENDED,    /* sealed (exit, exec): record nothing more */
+};
+
+extern atomic_int tp_state;
+extern tp_config tp_cfg;
+
+static inline int tp_runtime_recording(void)
+{
+    int s = atomic_load_explicit(&tp_state, memory_order_relaxed);
+    return s == TP_STATE_ACTIVE || s == TP_STATE_PENDING;
+}
+
+/* Queues an event, starting a pending stream first. Frees ev when not recording. */
+void tp_runtime_post(tp_event *ev);
+/* Seals the stream (once): closes out open files, StreamEnd, final head. */
+void tp_runtime_shutdown(const char *reason, int status);
+/* Opens of fds beyond the fd table (reported in StreamEnd). */
+void tp_runtime_count_untracked(void);
+
+/* fork: draw the child's stream id before forking, then tell the runtime. */
+uint64_t tp_runtime_fork_prepare(void);
+void tp_runtime_fork_done(pid_t pid, uint64_t child_id);
+
+/* exec: seals the stream and returns a malloc'ed environment for the new
+ * image that keeps it traced (NULL when not recording). If the exec fails,
+ * tp_runtime_exec_failed resumes recording under the announced stream id. */
+char **tp_runtime_exec_prepare(const char *path, char *const envp[]);
+void tp_runtime_exec_failed(char **env);
+
+uint64_t tp_random_u64(void);
+
+#endif

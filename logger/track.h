@@ -1,0 +1,26 @@
+/* track.h: what the open/close/rename/mmap wrappers (POSIX and stdio) have
+ * in common: deciding whether a file is recorded, the fd table, and posting
+ * the events the worker turns into FileEvent records. */
+#ifndef TP_TRACK_H
+#define TP_TRACK_H
+#include <stddef.h>
+
+/* After a successful open of fd (flags as for open(2)). Keeps errno. */
+void tp_track_open(int fd, int flags);
+/* Around a close of fd: _begin before the real close (returns a token, or
+ * NULL when fd is not recorded), _end after it. Keep errno. */
+void *tp_track_close_begin(int fd);
+void tp_track_close_end(void *token);
+/* Around a rename: _begin resolves the old path (returns 0 when the rename
+ * is worth following), _end records it once the rename succeeded. */
+int tp_track_rename_begin(int olddirfd, const char *oldpath, char *old_abs, size_t cap);
+void tp_track_rename_end(const char *old_abs, int newdirfd, const char *newpath);
+/* After a successful mmap of fd. */
+void tp_track_mmap(int fd, int prot, int flags);
+/* fopen-style mode string to open(2) flags. */
+int tp_track_mode_flags(const char *mode);
+/* Absolute, symlink-free form of path relative to dirfd (AT_FDCWD or a
+ * directory fd). 0 on success. */
+int tp_track_resolve(int dirfd, const char *path, char *out, size_t cap);
+
+#endif
