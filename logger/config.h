@@ -1,0 +1,42 @@
+/* config.h: the library's settings, read once from the environment that
+ * `trainprov run` prepared (docs/FORMAT.md section 7). Immutable after load. */
+#ifndef TP_CONFIG_H
+#define TP_CONFIG_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define TP_MAX_PATTERNS 64
+
+typedef struct {
+    char *items[TP_MAX_PATTERNS];
+    size_t n;
+} tp_pattern_list;
+
+typedef struct {
+    char log_path[4096];
+    char journal_dir[4096];
+    char key_path[4096];
+    char lib_path[4096];        /* this library, re-injected into exec'd children */
+    uint8_t run_id[16];
+    tp_pattern_list data_globs;
+    tp_pattern_list checkpoint_globs;
+    tp_pattern_list exclude_prefixes; /* system prefixes + TRAINPROV_EXCLUDE + own files */
+    tp_pattern_list include_prefixes; /* TRAINPROV_INCLUDE: recorded even if excluded */
+    uint64_t head_every;        /* sign a head after this many records */
+    uint64_t head_seconds;      /* ... or when records are this old */
+    uint64_t exit_timeout_s;    /* how long exit waits for pending hashes */
+    /* exec hand-off: set when this image was exec'd by a traced process */
+    uint64_t inherited_stream;
+    uint64_t inherited_parent;
+    char inherited_origin[16];
+} tp_config;
+
+/* The names of the environment variables that must survive an exec. */
+extern const char *const tp_config_env_names[];
+
+/* Fills cfg from the environment. Returns 0 when logging should be active,
+ * 1 when trainprov is simply not configured (no TRAINPROV_LOG), -1 on a
+ * configuration error (msg says what to fix). */
+int tp_config_load(tp_config *cfg, char *msg, size_t msglen);
+
+#endif
