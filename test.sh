@@ -1,0 +1,121 @@
+#!/bin/bash
+# test.sh: builds trainprov from this checkout and runs the whole test suite
+# (cmocka unit tests and end-to-end tests with real PyTorch jobs).
+#
+# On a fresh Debian 12 machine, as root, it first installs what is missing.
+# The build is out of tree in ./_build. Every test's result is printed, the
+# logs of failing tests follow, and the last line is always
+#   N passed, N failed
+# The exit status is non-zero when any test failed.
+set -uo pipefail
+
+cd "$(dirname "$0")"
+ROOT=$(pwd -P)
+BUILD=$ROOT/_build
+PYTHON=/usr/bin/python3
+JOBS=${JOBS:-2}
+
+PACKAGES="build-essential autoconf automake libtool pkg-config libssl-dev openssl
+ libhdf5-dev hdf5-tools libprotobuf-c-dev protobuf-c-compiler libcmocka-dev
+ libopenmpi-dev openmpi-bin libjson-c-dev python3-torch python3-numpy python3-mpi4py
+ python3-h5py"
+
+count_line() { echo "$1 passed, $2 failed"; }
+
+install_packages() {
+    local missing=() p
+    for p in $PACKAGES; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$p")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "== installing: ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "test.sh: missing packages (${missing[*]}); run as root or install them" >&2
+        return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+if command -v dpkg-query >/dev/null 2>&1; then
+    if ! install_packages; then
+        echo "test.sh: could not install the build dependencies" >&2
+        count_line 0 1
+        exit 1
+    fi
+fi
+
+echo "== autogen"
+if ! ./autogen.sh; then
+    echo "test.sh: ./autogen.sh failed" >&2
+    count_line 0 1
+    exit 1
+fi
+
+mkdir -p "$BUILD"
+cd "$BUILD" || exit 1
+echo "== configure"
+if ! "$ROOT/configure" PYTHON="$PYTHON" >configure.out 2>&1; then
+    tail -n 30 configure.out
+    echo "test.sh: configure failed (see $BUILD/config.log)" >&2
+    count_line 0 1
+    exit 1
+fi
+
+echo "== make"
+if ! make -j"$JOBS" >make.out 2>&1; then
+    grep -E -B2 -A8 'error|Error' make.out | tail -n 60
+    echo "test.sh: the build failed (see $BUILD/make.out)" >&2
+    count_line 0 1
+    exit 1
+fi
+
+echo "== make check"
+# Old results must not be counted.
+find tests -name '*.trs' -delete 2>/dev/null
+find tests -name '*.log' -delete 2>/dev/null
+make -j"$JOBS" check >check.out 2>&1
+check_status=$?
+
+# The results, from the harness's .trs files (one per test).
+passed=0
+failed=0
+skipped=0
+failing=()
+mapfile -t trs_files < <(find tests -name '*.trs' | sort)
+echo "== results"
+for trs in "${trs_files[@]}"; do
+    name=${trs%.trs}
+    result=$(sed -n 's/^:test-result: *//p' "$trs" | head -n 1)
+    printf '%-6s %s\n' "$result" "$name"
+    case "$result" in
+    PASS | XPASS) passed=$((passed + 1)) ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+    XFAIL) passed=$((passed + 1)) ;;
+    *) failed=$((failed + 1)); failing+=("$name") ;;
+    esac
+done
+
+if [ ${#trs_files[@]} -eq 0 ]; then
+    # The harness did not run (a test program failed to build, ...).
+    tail -n 60 check.out
+    echo "test.sh: make check ran no tests (see $BUILD/check.out)" >&2
+    failed=$((failed + 1))
+elif [ "$check_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    tail -n 40 check.out
+    echo "test.sh: make check failed outside the tests (see $BUILD/check.out)" >&2
+    failed=$((failed + 1))
+fi
+
+for name in "${failing[@]}"; do
+    echo
+    echo "==================== $name.log ===================="
+    tail -n 150 "$name.log"
+done
+
+echo
+[ "$skipped" -gt 0 ] && echo "$skipped skipped"
+count_line "$passed" "$failed"
+[ "$failed" -eq 0 ]
