@@ -1,0 +1,76 @@
+/* claims.h: the claims the verifier reports over a run log (DESIGN.md, "The
+ * claims the verifier reports"; docs/CLAIMS.md), each pass / fail / unknown
+ * with a detail line, structured evidence and what it does not prove, and the
+ * verdict over them. */
+#ifndef TP_CLAIMS_H
+#define TP_CLAIMS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "records.h"
+#include "runlog.h"
+#include "sign.h"
+
+typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN } tp_claim_status;
+
+/* log.integrity, log.complete, run.binding, init.no_foreign_weights,
+ * data.accounted, lineage.final, in that order. */
+#define TP_CLAIM_COUNT 6
+
+typedef struct {
+    const char *id;
+    tp_claim_status status;
+    char *detail;                 /* owned */
+    const char *does_not_prove;
+    struct json_object *evidence; /* owned; NULL when there is none */
+} tp_claim;
+
+typedef struct {
+    const char *model_path;         /* --model, or NULL */
+    const char *data_manifest_path; /* --data-manifest (sha256sum format), or NULL */
+    int strict;                     /* unknown fails the verdict; undeclared inputs fail */
+    char *const *require;           /* --require CLAIM: these must pass */
+    size_t n_require;
+} tp_claim_options;
+
+/* One stream as the report shows it (from its records, verified or not). */
+typedef struct {
+    uint64_t stream_id;
+    int32_t pid;             /* from its RunStart; -1 when it has none */
+    const char *origin;      /* "root", "fork", "exec" or "?"; points into the records */
+    uint64_t parent_stream;
+    size_t records, heads, files;
+    uint64_t bytes_read, bytes_written;
+    int ended;               /* last head final and last record a StreamEnd */
+    const char *journal_status;
+} tp_stream_summary;
+
+typedef struct {
+    tp_claim claims[TP_CLAIM_COUNT];
+    int pass;                   /* the verdict */
+    char pubkey_id_hex[65];     /* id of the --pubkey key */
+    int key_matches;            /* it equals the log's key_id */
+    size_t n_records;
+    tp_file_table files;        /* from the records, not from /files */
+    tp_stream_summary *streams; /* one per log stream, in log order */
+    size_t n_streams;
+    tp_decoded_stream *decoded; /* the records, decoded once */
+} tp_verdict;
+
+/* Evaluates every claim of log (with its /files index) against key.
+ * 0, or -1 with err for a problem that is not a claim's: an unreadable
+ * --model, a malformed --data-manifest (err says file:line), an unknown
+ * --require, out of memory. */
+int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const tp_key *key,
+                       const tp_claim_options *opt, tp_verdict *out, char *err, size_t errlen);
+/* Frees what tp_claims_evaluate filled in, after either result. */
+void tp_verdict_free(tp_verdict *v);
+
+/* "pass", "fail", "unknown". */
+const char *tp_claim_status_name(tp_claim_status s);
+/* 1 when id names a claim this verifier checks. */
+int tp_claim_known(const char *id);
+
+#endif
