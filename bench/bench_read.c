@@ -1,9 +1,14 @@
 /* bench_read.c: the cost of one 4 KiB read() of a cached file, in ns per
  * call. bench/run.sh runs it with and without libtrainprov.so preloaded, on a
  * file the logger records, and reports the difference (the added cost).
+ * An idle second thread runs in both cases: a training process is always
+ * multi-threaded, and glibc's syscall wrappers take their (slower)
+ * cancellation-aware path once a process has threads, so measuring a
+ * single-threaded plain run would charge that glibc cost to trainprov.
  * Usage: bench_read FILE [CALLS]. Prints "read_ns_per_call <value>" (best of 5). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -16,8 +21,16 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+static void *idle_thread(void *arg)
+{
+    pause();
+    return arg;
+}
+
 int main(int argc, char **argv)
 {
+    pthread_t idle;
+    pthread_create(&idle, NULL, idle_thread, NULL);
     if (argc < 2) {
         fprintf(stderr, "usage: bench_read FILE [CALLS]\n");
         return 2;

@@ -161,6 +161,9 @@ static void seal(void)
     end.status = end_status;
     end.dropped_events = stream.dropped;
     end.untracked_fds = end_untracked;
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        end.logger_cpu_ns = (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec;
     rec.body_case = TRAINPROV__V1__RECORD__BODY_STREAM_END;
     rec.stream_end = &end;
     write_simple(&rec, 0);
