@@ -22,11 +22,9 @@ static const char usage[] =
 
 static void print_summary(const char *path, const tp_runlog *log)
 {
-    size_t records = 0;
-    for (size_t i = 0; i < log->n_streams; i++)
-        records += log->streams[i].n_records;
-    printf("recovered %s: %zu streams, %zu records (no run manifest)\n", path, log->n_streams,
-           records);
+    size_t records = tp_runlog_count_records(log);
+    printf("recovered %s: %zu stream%s, %zu record%s (no run manifest)\n", path, log->n_streams,
+           tp_plural(log->n_streams), records, tp_plural(records));
     for (size_t i = 0; i < log->n_streams; i++) {
         const tp_stream_data *s = &log->streams[i];
         printf("  stream %016llx: %zu records, %zu signed heads, journal %s",

@@ -430,11 +430,9 @@ static void assemble_log(const run_setup *s)
                         "run `trainprov recover %s` once this is fixed\n",
                 err, s->journal_dir, s->log);
     } else {
-        size_t records = 0;
-        for (size_t i = 0; i < log.n_streams; i++)
-            records += log.streams[i].n_records;
-        fprintf(stderr, "trainprov: log written to %s (%zu streams, %zu records)\n", s->log,
-                log.n_streams, records);
+        size_t records = tp_runlog_count_records(&log);
+        fprintf(stderr, "trainprov: log written to %s (%zu stream%s, %zu record%s)\n", s->log,
+                log.n_streams, tp_plural(log.n_streams), records, tp_plural(records));
         if (tp_journal_remove_dir(s->journal_dir) != 0)
             fprintf(stderr, "trainprov: log written, but cannot remove %s: %s\n",
                     s->journal_dir, strerror(errno));

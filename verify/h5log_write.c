@@ -4,9 +4,12 @@
  * a reader never sees a half-written log.
  *
  * Choices a reader relies on (h5log_read.c reads exactly this):
- * - every string (root and stream attributes, all string columns of /files) is
- *   a variable-length UTF-8 string; /files.sha256 is 64 lowercase hex digits or
- *   "" when the record has no digest, /files.stream is 16 lowercase hex digits;
+ * - root and stream attributes and /files.path, .role and .access are
+ *   variable-length UTF-8 strings; /files.sha256 is a fixed 64-byte string of
+ *   lowercase hex (all NUL bytes, read as "", when the record has no digest)
+ *   and /files.stream a fixed 16-byte string of lowercase hex: fixed widths
+ *   keep the index small (no heap object per digest);
+ * - /files is chunked and deflate-compressed (h5py and h5dump read it as is);
  * - integers are stored little-endian (uint8, uint32, uint64);
  * - datasets are contiguous; empty streams have zero-length datasets. */
 #include "h5log.h"
@@ -184,16 +187,18 @@ static int write_stream(h5w *w, hid_t streams, const tp_stream_data *s)
     return rc;
 }
 
-/* One /files row. The string members point at decoded records or at the
- * row's own hex buffers (set once the row array stops moving). */
-typedef struct {
-    const char *path, *role, *sha256;
-    uint64_t size, bytes_read, bytes_written;
-    const char *access, *stream;
-    uint64_t seq;
+/* One /files row. The variable-length members point into decoded records;
+ * the hex members are stored as fixed-width strings (their NUL is not). */
+typedef struct { /* members in the documented column order */
+    const char *path, *role;
     char sha256_hex[2 * 32 + 1];
+    uint64_t size, bytes_read, bytes_written;
+    const char *access;
     char stream_hex[17];
+    uint64_t seq;
 } file_row;
+
+#define FILES_CHUNK_ROWS 4096
 
 typedef struct {
     file_row *rows;
@@ -267,11 +272,38 @@ static int file_table_build(const tp_runlog *log, file_table *t)
                 return -1;
         }
     }
-    for (size_t i = 0; i < t->n; i++) {
-        t->rows[i].sha256 = t->rows[i].sha256_hex;
-        t->rows[i].stream = t->rows[i].stream_hex;
-    }
     return 0;
+}
+
+static hid_t fixed_string_type(size_t len)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, len) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* /files rows, chunked and compressed (an empty table is a plain empty dataset). */
+static int write_files_dataset(h5w *w, hid_t file, hid_t ftype, hid_t mtype, const file_table *t)
+{
+    hsize_t n = t->n, chunk = t->n < FILES_CHUNK_ROWS ? t->n : FILES_CHUNK_ROWS;
+    if (n == 0)
+        return write_dataset(w, file, "files", ftype, mtype, 1, &n, t->rows);
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
+             H5Pset_deflate(dcpl, 6) >= 0;
+    hid_t d = ok ? H5Dcreate2(file, "files", ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
+    ok = d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) >= 0;
+    if (d >= 0)
+        H5Dclose(d);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok ? 0 : h5fail(w, "files");
 }
 
 static int write_files(h5w *w, hid_t file, const tp_runlog *log)
@@ -282,24 +314,23 @@ static int write_files(h5w *w, hid_t file, const tp_runlog *log)
         snprintf(w->err, w->errlen, "cannot write %s: out of memory building /files", w->path);
         return -1;
     }
-    hid_t str = string_type();
+    hid_t str = string_type(), hex64 = fixed_string_type(64), hex16 = fixed_string_type(16);
     hid_t ct = H5Tcreate(H5T_COMPOUND, sizeof(file_row));
     int rc = -1;
-    if (str >= 0 && ct >= 0 &&
+    if (str >= 0 && hex64 >= 0 && hex16 >= 0 && ct >= 0 &&
         H5Tinsert(ct, "path", HOFFSET(file_row, path), str) >= 0 &&
         H5Tinsert(ct, "role", HOFFSET(file_row, role), str) >= 0 &&
-        H5Tinsert(ct, "sha256", HOFFSET(file_row, sha256), str) >= 0 &&
+        H5Tinsert(ct, "sha256", HOFFSET(file_row, sha256_hex), hex64) >= 0 &&
         H5Tinsert(ct, "size", HOFFSET(file_row, size), H5T_NATIVE_UINT64) >= 0 &&
         H5Tinsert(ct, "bytes_read", HOFFSET(file_row, bytes_read), H5T_NATIVE_UINT64) >= 0 &&
         H5Tinsert(ct, "bytes_written", HOFFSET(file_row, bytes_written), H5T_NATIVE_UINT64) >= 0 &&
         H5Tinsert(ct, "access", HOFFSET(file_row, access), str) >= 0 &&
-        H5Tinsert(ct, "stream", HOFFSET(file_row, stream), str) >= 0 &&
+        H5Tinsert(ct, "stream", HOFFSET(file_row, stream_hex), hex16) >= 0 &&
         H5Tinsert(ct, "seq", HOFFSET(file_row, seq), H5T_NATIVE_UINT64) >= 0) {
-        /* the file type drops the hex buffers: only the listed members are stored */
+        /* the file type drops the padding: only the listed members are stored */
         hid_t packed = H5Tcopy(ct);
-        hsize_t n = t.n;
         if (packed >= 0 && H5Tpack(packed) >= 0)
-            rc = write_dataset(w, file, "files", packed, ct, 1, &n, t.rows);
+            rc = write_files_dataset(w, file, packed, ct, &t);
         else
             rc = h5fail(w, "/files type");
         if (packed >= 0)
@@ -311,6 +342,10 @@ static int write_files(h5w *w, hid_t file, const tp_runlog *log)
         H5Tclose(ct);
     if (str >= 0)
         H5Tclose(str);
+    if (hex64 >= 0)
+        H5Tclose(hex64);
+    if (hex16 >= 0)
+        H5Tclose(hex16);
     file_table_free(&t);
     return rc;
 }

@@ -91,3 +91,13 @@ int tp_stream_add_head(tp_stream_data *s, const uint8_t *body, size_t len,
     s->n_heads++;
     return 0;
 }
+
+size_t tp_runlog_count_records(const tp_runlog *log)
+{
+    size_t records = 0;
+    for (size_t i = 0; i < log->n_streams; i++)
+        records += log->streams[i].n_records;
+    return records;
+}
+
+const char *tp_plural(size_t n) { return n == 1 ? "" : "s"; }

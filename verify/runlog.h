@@ -38,6 +38,10 @@ typedef struct {
 } tp_runlog;
 
 void tp_runlog_free(tp_runlog *log);
+/* Records in all streams. */
+size_t tp_runlog_count_records(const tp_runlog *log);
+/* "s" unless n is 1, for messages like "%zu stream%s". */
+const char *tp_plural(size_t n);
 /* Appends a zeroed stream and returns it (NULL when out of memory). */
 tp_stream_data *tp_runlog_add_stream(tp_runlog *log, uint64_t stream_id);
 int tp_stream_add_record(tp_stream_data *s, const uint8_t *data, size_t len);
