@@ -444,6 +444,22 @@ static void check_children(ctx *c, size_t s, problems *p)
     }
 }
 
+/* A stream that could not record everything says so in its StreamEnd: a
+ * journal write that failed (disk full) or files opened beyond the fd table. */
+static void check_reported_gaps(ctx *c, size_t s, problems *p)
+{
+    const tp_decoded_stream *d = &c->dec[s];
+    const Trainprov__V1__Record *last = d->n ? d->records[d->n - 1] : NULL;
+    if (!last || last->body_case != TRAINPROV__V1__RECORD__BODY_STREAM_END)
+        return;
+    if (last->stream_end->dropped_events)
+        add_problem(p, "%s: the logger could not write %" PRIu64 " records (journal write "
+                    "failed, e.g. disk full)", c->names[s], last->stream_end->dropped_events);
+    if (last->stream_end->untracked_fds)
+        add_problem(p, "%s: %" PRIu64 " files were opened on descriptors beyond the logger's "
+                    "table and not recorded", c->names[s], last->stream_end->untracked_fds);
+}
+
 static void claim_complete(ctx *c, tp_claim *cl)
 {
     problems p = {0};
@@ -458,6 +474,7 @@ static void claim_complete(ctx *c, tp_claim *cl)
         if (st->dropped_unsigned)
             add_problem(&p, "%s: %" PRIu64 " unsigned records after its last head were lost",
                         c->names[s], st->dropped_unsigned);
+        check_reported_gaps(c, s, &p);
         check_children(c, s, &p);
     }
     char pass[160];

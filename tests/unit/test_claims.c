@@ -143,14 +143,23 @@ static void add_file(tp_stream_data *s, const uint8_t run_id[16], const char *pa
     add_record(s, run_id, &r);
 }
 
-static void add_end(tp_stream_data *s, const uint8_t run_id[16])
+/* A StreamEnd, reporting the gaps the logger could not avoid (if any). */
+static void add_end_with_gaps(tp_stream_data *s, const uint8_t run_id[16], uint64_t dropped,
+                              uint64_t untracked)
 {
     Trainprov__V1__StreamEnd e = TRAINPROV__V1__STREAM_END__INIT;
     e.reason = "exit";
+    e.dropped_events = dropped;
+    e.untracked_fds = untracked;
     Trainprov__V1__Record r = TRAINPROV__V1__RECORD__INIT;
     r.body_case = TRAINPROV__V1__RECORD__BODY_STREAM_END;
     r.stream_end = &e;
     add_record(s, run_id, &r);
+}
+
+static void add_end(tp_stream_data *s, const uint8_t run_id[16])
+{
+    add_end_with_gaps(s, run_id, 0, 0);
 }
 
 static void sign_manifest(tp_runlog *log, const uint8_t run_id[16], const tp_key *key)
@@ -433,6 +442,32 @@ static void test_recovered_log(void **state)
     tp_runlog_free(&log);
 }
 
+/* A stream whose StreamEnd reports records it could not write (disk full)
+ * or files it could not track is signed and sealed, yet incomplete. */
+static void test_reported_gaps(void **state)
+{
+    static const uint64_t gaps[][2] = {{3, 0}, {0, 2}};
+    static const char *const said[] = {"could not write 3 records", "2 files were opened"};
+    for (size_t g = 0; g < 2; g++) {
+        tp_runlog log;
+        uint8_t key_id[32];
+        memset(&log, 0, sizeof log);
+        tp_hex(run_a, 16, log.run_id_hex);
+        tp_key_id(key_a, key_id);
+        tp_hex(key_id, 32, log.key_id_hex);
+        strcpy(log.assembled_by, "run");
+        tp_stream_data *root = tp_runlog_add_stream(&log, ROOT_ID);
+        assert_non_null(root);
+        add_run_start(root, run_a, key_a, 100, 0, "root", 0);
+        add_end_with_gaps(root, run_a, gaps[g][0], gaps[g][1]);
+        add_head(root, run_a, key_a, 1);
+        sign_manifest(&log, run_a, key_a);
+        expect(&log, pub_a, NULL, "log.complete", TP_CLAIM_FAIL, said[g]);
+        expect(&log, pub_a, NULL, "log.integrity", TP_CLAIM_PASS, NULL);
+        tp_runlog_free(&log);
+    }
+}
+
 static void test_missing_child(void **state)
 {
     tp_runlog log;
@@ -635,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_other_key),        cmocka_unit_test(test_edited_run_id),
         cmocka_unit_test(test_unsigned_tail),    cmocka_unit_test(test_recovered_log),
         cmocka_unit_test(test_missing_child),    cmocka_unit_test(test_index_mismatch),
+        cmocka_unit_test(test_reported_gaps),
         cmocka_unit_test(test_foreign_weights),  cmocka_unit_test(test_undeclared_input),
         cmocka_unit_test(test_data_manifest),    cmocka_unit_test(test_unhashed_data),
         cmocka_unit_test(test_lineage),          cmocka_unit_test(test_h5_round_trip),
