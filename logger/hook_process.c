@@ -7,6 +7,7 @@
  * handler in runtime.c, which does the same). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -142,4 +143,39 @@ TP_EXPORT void _Exit(int status)
 {
     tp_runtime_shutdown("_exit", status);
     TP_REAL(_Exit)(status);
+}
+
+/* posix_spawn runs the child's exec inside glibc, where no wrapper sees it:
+ * the child's environment carries its stream id instead, and the parent
+ * announces it. (system() and popen() go through glibc's internal spawn and
+ * their children start unannounced streams of their own.) */
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                        const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int traced_spawn(spawn_fn real, pid_t *pid, const char *path,
+                        const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr,
+                        char *const argv[], char *const envp[])
+{
+    if (tp_guard_held())
+        return real(pid, path, actions, attr, argv, envp);
+    uint64_t child_id = 0;
+    pid_t child = 0;
+    char **env = tp_runtime_spawn_prepare(envp, &child_id);
+    int rc = real(&child, path, actions, attr, argv, env ? env : envp);
+    tp_runtime_spawn_done(env, rc, child, child_id, path);
+    if (pid)
+        *pid = child;
+    return rc;
+}
+
+TP_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                          const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    return traced_spawn(TP_REAL(posix_spawn), pid, path, actions, attr, argv, envp);
+}
+
+TP_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+                           const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    return traced_spawn(TP_REAL(posix_spawnp), pid, file, actions, attr, argv, envp);
 }

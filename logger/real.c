@@ -63,6 +63,8 @@ void tp_real_resolve(void)
     RESOLVE(mmap, "mmap");
     RESOLVE(mmap64, "mmap64");
     RESOLVE(fork, "fork");
+    RESOLVE(posix_spawn, "posix_spawn");
+    RESOLVE(posix_spawnp, "posix_spawnp");
     RESOLVE(execve, "execve");
     RESOLVE(execv, "execv");
     RESOLVE(execvp, "execvp");

@@ -3,6 +3,7 @@
  * by another library's constructor before ours ran). */
 #ifndef TP_REAL_H
 #define TP_REAL_H
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -55,6 +56,10 @@ struct tp_real_fns {
     void *(*mmap)(void *, size_t, int, int, int, off_t);
     void *(*mmap64)(void *, size_t, int, int, int, off_t);
     pid_t (*fork)(void);
+    int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                       const posix_spawnattr_t *, char *const[], char *const[]);
+    int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                        const posix_spawnattr_t *, char *const[], char *const[]);
     int (*execve)(const char *, char *const[], char *const[]);
     int (*execv)(const char *, char *const[]);
     int (*execvp)(const char *, char *const[]);

@@ -283,6 +283,34 @@ char **tp_runtime_exec_prepare(const char *path, char *const envp[])
     return env;
 }
 
+char **tp_runtime_spawn_prepare(char *const envp[], uint64_t *child_id)
+{
+    if (!tp_runtime_recording())
+        return NULL;
+    tp_guard_enter();
+    *child_id = tp_random_u64();
+    char **env = build_exec_env(envp, *child_id, stream_id, "spawn");
+    tp_guard_leave();
+    return env;
+}
+
+void tp_runtime_spawn_done(char **env, int rc, pid_t pid, uint64_t child_id, const char *path)
+{
+    if (!env)
+        return;
+    free(env);
+    if (rc != 0)
+        return;
+    tp_guard_enter();
+    tp_event *ev = tp_event_new(TP_EV_CHILD, "spawn", path);
+    if (ev) {
+        ev->u64 = child_id;
+        ev->i32 = (int32_t)pid;
+        tp_runtime_post(ev);
+    }
+    tp_guard_leave();
+}
+
 void tp_runtime_exec_failed(char **env)
 {
     if (!env)

@@ -42,6 +42,12 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id);
 char **tp_runtime_exec_prepare(const char *path, char *const envp[]);
 void tp_runtime_exec_failed(char **env);
 
+/* posix_spawn: the child image gets its own stream, announced by this one.
+ * prepare returns the environment to spawn with (NULL when not recording);
+ * done frees it and, when the spawn succeeded, records the ChildStream. */
+char **tp_runtime_spawn_prepare(char *const envp[], uint64_t *child_id);
+void tp_runtime_spawn_done(char **env, int rc, pid_t pid, uint64_t child_id, const char *path);
+
 uint64_t tp_random_u64(void);
 
 #endif
