@@ -15,7 +15,8 @@
 const char *const tp_config_env_names[] = {
     "TRAINPROV_KEY", "TRAINPROV_LOG", "TRAINPROV_RUN_ID", "TRAINPROV_DATA",
     "TRAINPROV_CHECKPOINTS", "TRAINPROV_EXCLUDE", "TRAINPROV_INCLUDE", "TRAINPROV_HEAD_EVERY",
-    "TRAINPROV_HEAD_SECONDS", "TRAINPROV_EXIT_TIMEOUT", NULL,
+    "TRAINPROV_HEAD_SECONDS", "TRAINPROV_EXIT_TIMEOUT", "TRAINPROV_NONCE", "TRAINPROV_CHALLENGE",
+    NULL,
 };
 
 static const char *const system_prefixes[] = {
@@ -83,6 +84,29 @@ static int parse_hex(const char *hex, uint8_t *out, size_t n)
     return 0;
 }
 
+/* An optional hex-encoded variable of at most cap bytes: its length, or -1. */
+static long env_hex(const char *name, uint8_t *out, size_t cap)
+{
+    const char *v = getenv(name);
+    size_t len = v ? strnlen(v, 2 * cap + 1) : 0;
+    if (len == 0)
+        return 0;
+    return len % 2 == 0 && len <= 2 * cap && parse_hex(v, out, len / 2) == 0 ? (long)(len / 2)
+                                                                                : -1;
+}
+
+/* A launcher's decimal rank or size: 0..2^31-1, or -1 when absent or malformed. */
+static int32_t env_mpi_int(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v || strlen(v) > 10)
+        return -1;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    return errno || *end || x < 0 || x > INT32_MAX ? -1 : (int32_t)x;
+}
+
 static uint64_t env_stream_id(const char *name)
 {
     uint8_t b[8];
@@ -112,6 +136,25 @@ static void exclude_python_prefix(tp_config *cfg)
         return;
     bin[1] = '\0'; /* keep the trailing slash: a prefix of directories */
     add_pattern(&cfg->exclude_prefixes, exe, strlen(exe));
+}
+
+/* Under mpirun, the launcher's session directories (PMIx stores, shared
+ * memory segments) are the MPI runtime's own files, not the job's. */
+static int exclude_launcher_dirs(tp_config *cfg)
+{
+    static const char *const vars[] = {"OMPI_MCA_orte_top_session_dir", "PMIX_SERVER_TMPDIR",
+                                       NULL};
+    int bad = 0;
+    for (const char *const *v = vars; *v; v++) {
+        const char *dir = getenv(*v);
+        char prefix[PATH_MAX];
+        if (!dir || dir[0] != '/' || !strcmp(dir, "/"))
+            continue;
+        int n = snprintf(prefix, sizeof prefix, "%s/", dir);
+        if (n > 0 && (size_t)n < sizeof prefix)
+            bad |= add_pattern(&cfg->exclude_prefixes, prefix, (size_t)n);
+    }
+    return bad;
 }
 
 int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
@@ -157,10 +200,27 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
     bad |= add_pattern(&cfg->exclude_prefixes, cfg->log_path, strlen(cfg->log_path));
     bad |= add_pattern(&cfg->exclude_prefixes, cfg->key_path, strlen(cfg->key_path));
     exclude_python_prefix(cfg);
+    bad |= exclude_launcher_dirs(cfg);
     if (bad) {
         snprintf(msg, msglen, "too many or too long TRAINPROV_DATA/CHECKPOINTS/EXCLUDE/INCLUDE "
                  "entries (at most %d each)", TP_MAX_PATTERNS);
         return -1;
+    }
+    long nonce = env_hex("TRAINPROV_NONCE", cfg->nonce, sizeof cfg->nonce);
+    long challenge = env_hex("TRAINPROV_CHALLENGE", cfg->challenge, sizeof cfg->challenge);
+    if (nonce < 0 || challenge < 0) {
+        snprintf(msg, msglen, "TRAINPROV_NONCE (at most %d bytes) or TRAINPROV_CHALLENGE (at most "
+                 "%d bytes) is not hex; start the job with `trainprov run --challenge`",
+                 TP_NONCE_MAX, TP_CHALLENGE_MAX);
+        return -1;
+    }
+    cfg->nonce_len = (size_t)nonce;
+    cfg->challenge_len = (size_t)challenge;
+    cfg->mpi_rank = env_mpi_int("OMPI_COMM_WORLD_RANK");
+    cfg->mpi_world_size = env_mpi_int("OMPI_COMM_WORLD_SIZE");
+    if (cfg->mpi_rank < 0 || cfg->mpi_world_size <= cfg->mpi_rank) {
+        cfg->mpi_rank = -1;
+        cfg->mpi_world_size = 0;
     }
     cfg->head_every = env_u64("TRAINPROV_HEAD_EVERY", 1000);
     cfg->head_seconds = env_u64("TRAINPROV_HEAD_SECONDS", 10);

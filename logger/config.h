@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #define TP_MAX_PATTERNS 64
+#define TP_NONCE_MAX 64        /* challenge nonce bytes (TRAINPROV_NONCE, hex) */
+#define TP_CHALLENGE_MAX 4096  /* signed challenge document (TRAINPROV_CHALLENGE, hex) */
 
 typedef struct {
     char *items[TP_MAX_PATTERNS];
@@ -29,6 +31,15 @@ typedef struct {
     uint64_t inherited_stream;
     uint64_t inherited_parent;
     char inherited_origin[16];
+    /* under mpirun: this process tree's MPI_COMM_WORLD rank and size from the
+     * launcher's environment (OMPI_COMM_WORLD_RANK/SIZE); -1 and 0 otherwise */
+    int32_t mpi_rank;
+    int32_t mpi_world_size;
+    /* the evaluator's challenge (`trainprov run --challenge`), empty if none */
+    uint8_t nonce[TP_NONCE_MAX];
+    size_t nonce_len;
+    uint8_t challenge[TP_CHALLENGE_MAX];
+    size_t challenge_len;
 } tp_config;
 
 /* The names of the environment variables that must survive an exec. */

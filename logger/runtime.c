@@ -53,6 +53,8 @@ uint64_t tp_random_u64(void)
     return v;
 }
 
+uint64_t tp_runtime_stream_id(void) { return tp_runtime_recording() ? stream_id : 0; }
+
 static void start_stream_locked(void)
 {
     if (atomic_load(&tp_state) != TP_STATE_PENDING)
@@ -80,6 +82,7 @@ void tp_runtime_post(tp_event *ev)
             tp_file_free(ev->file);
         free(ev->text);
         free(ev->text2);
+        free(ev->body);
         free(ev);
         return;
     }

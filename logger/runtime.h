@@ -49,5 +49,7 @@ char **tp_runtime_spawn_prepare(char *const envp[], uint64_t *child_id);
 void tp_runtime_spawn_done(char **env, int rc, pid_t pid, uint64_t child_id, const char *path);
 
 uint64_t tp_random_u64(void);
+/* This process image's stream id (0 when not recording). */
+uint64_t tp_runtime_stream_id(void);
 
 #endif

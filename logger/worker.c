@@ -43,6 +43,9 @@ static struct {
     const tp_key *key;
 } start_args;
 static tp_file *graveyard; /* closed files waiting out the grace period */
+static int final_ok;       /* the seal's final head was signed: */
+static uint64_t final_size; /* its tree size */
+static uint8_t final_root[TP_HASH_LEN];
 static int64_t graveyard_since;
 
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2)
@@ -65,6 +68,7 @@ static void event_free(tp_event *ev)
 {
     free(ev->text);
     free(ev->text2);
+    free(ev->body);
     free(ev);
 }
 
@@ -149,6 +153,16 @@ static void process(tp_event *ev)
         write_simple(&rec, ev->time_ns);
         break;
     }
+    case TP_EV_INIT_TENSOR:
+        rec.body_case = TRAINPROV__V1__RECORD__BODY_INIT_TENSOR;
+        rec.init_tensor = ev->body;
+        write_simple(&rec, ev->time_ns);
+        break;
+    case TP_EV_MPI:
+        rec.body_case = TRAINPROV__V1__RECORD__BODY_MPI_EVENT;
+        rec.mpi_event = ev->body;
+        write_simple(&rec, ev->time_ns);
+        break;
     }
     event_free(ev);
 }
@@ -168,6 +182,9 @@ static void seal(void)
     rec.stream_end = &end;
     write_simple(&rec, 0);
     tp_stream_sign_head(&stream, 1);
+    final_ok = stream.fd >= 0 && stream.signed_size == stream.tree.size;
+    final_size = stream.tree.size;
+    tp_merkle_root(&stream.tree, final_root);
     tp_stream_close(&stream);
 }
 
@@ -232,6 +249,7 @@ int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,
     start_args.parent = parent;
     snprintf(start_args.origin, sizeof start_args.origin, "%s", origin);
     end_requested = end_done = 0;
+    final_ok = 0;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 << 10);
@@ -276,6 +294,15 @@ int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uin
     return -1;
 }
 
+int tp_worker_final_head(uint64_t *tree_size, uint8_t root[TP_HASH_LEN])
+{
+    if (running || !final_ok)
+        return -1;
+    *tree_size = final_size;
+    memcpy(root, final_root, TP_HASH_LEN);
+    return 0;
+}
+
 void tp_worker_atfork_prepare(void) { pthread_mutex_lock(&lock); }
 
 void tp_worker_atfork_parent(void) { pthread_mutex_unlock(&lock); }
@@ -293,6 +320,7 @@ void tp_worker_atfork_child(void)
     graveyard = NULL;
     running = 0;
     end_requested = end_done = 0;
+    final_ok = 0;
     pthread_cond_init(&wake, NULL);
     pthread_cond_init(&ended, NULL);
     pthread_mutex_unlock(&lock);

@@ -17,6 +17,8 @@ typedef enum {
     TP_EV_SEED,        /* text = name, text2 = source, u64 = value */
     TP_EV_NOTE,        /* text = key, text2 = value */
     TP_EV_CHILD,       /* u64 = child stream, i32 = pid, text = how, text2 = exec path */
+    TP_EV_INIT_TENSOR, /* body = a Trainprov__V1__InitTensor in one malloc block */
+    TP_EV_MPI,         /* body = a Trainprov__V1__MpiEvent in one malloc block */
 } tp_event_kind;
 
 typedef struct tp_event {
@@ -29,6 +31,7 @@ typedef struct tp_event {
     char *text2;
     uint64_t u64;
     int32_t i32;
+    void *body; /* freed with the event */
 } tp_event;
 
 /* Allocates an event with copies of the strings (NULL allowed). */
@@ -42,6 +45,10 @@ void tp_worker_post(tp_event *ev);
 /* Ends the stream: StreamEnd(reason, status), final head, fsync. Waits at
  * most timeout_s for the worker to finish pending hashes. 0 when sealed. */
 int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uint64_t timeout_s);
+
+/* After a successful tp_worker_finish: the final head's tree size and root.
+ * 0, or -1 when the stream was not sealed under a final signed head. */
+int tp_worker_final_head(uint64_t *tree_size, uint8_t root[32]);
 
 /* fork handling: prepare takes the worker's locks, parent releases them,
  * child releases them and forgets the parent's thread, queue and stream. */

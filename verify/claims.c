@@ -6,6 +6,8 @@
  * whether the records are the signed ones; the other claims are computed over
  * the records either way and say so when their evidence is unsigned. */
 #include "claims.h"
+#include "claims_init.h"
+#include "claims_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,7 +26,7 @@
 #define TP_MANIFEST_LINE_MAX 8192
 #define TP_RUN_ID_LEN 16
 
-enum { C_INTEGRITY, C_COMPLETE, C_BINDING, C_FOREIGN, C_DATA, C_LINEAGE };
+enum { C_INTEGRITY, C_COMPLETE, C_BINDING, C_FOREIGN, C_DATA, C_LINEAGE, C_MPI, C_INIT };
 
 static const struct {
     const char *id;
@@ -42,6 +44,8 @@ static const struct {
                        "read and their digests"},
     {"lineage.final", "that the checkpoint came only from the logged inputs; only that the "
                       "file is byte-identical to one this run wrote"},
+    {TP_CLAIM_MPI_ID, TP_CLAIM_MPI_DOES_NOT_PROVE},
+    {TP_CLAIM_INIT_ID, TP_CLAIM_INIT_DOES_NOT_PROVE},
 };
 
 /* ---- problem lists and detail strings ---- */
@@ -854,6 +858,7 @@ static void summarize(ctx *c, tp_verdict *v)
         tp_stream_summary *sum = &v->streams[s];
         sum->stream_id = c->log->streams[s].stream_id;
         sum->pid = rs ? rs->pid : -1;
+        sum->rank = rs && rs->world_size > 0 ? rs->rank : -1;
         sum->origin = rs && rs->origin[0] ? rs->origin : "?";
         sum->parent_stream = rs ? rs->parent_stream : 0;
         sum->records = c->log->streams[s].n_records;
@@ -949,6 +954,11 @@ int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const t
     int rc = claim_data(&c, &v->claims[C_DATA], err, errlen);
     if (rc == 0)
         rc = claim_lineage(&c, &v->claims[C_LINEAGE], err, errlen);
+    if (rc == 0)
+        tp_claims_mpi(log, v->decoded, &v->claims[C_MPI], &v->claims[C_COMPLETE],
+                      &v->claims[C_BINDING]);
+    if (rc == 0)
+        rc = tp_claim_init_random(log, v->decoded, opt, &v->claims[C_INIT], err, errlen);
     if (rc == 0)
         decide(&c, v);
     ctx_free(&c);

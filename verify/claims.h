@@ -16,8 +16,9 @@
 typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN } tp_claim_status;
 
 /* log.integrity, log.complete, run.binding, init.no_foreign_weights,
- * data.accounted, lineage.final, in that order. */
-#define TP_CLAIM_COUNT 6
+ * data.accounted, lineage.final, mpi.init_consistent (claims_mpi.c),
+ * init.random (claims_init.c), in that order. */
+#define TP_CLAIM_COUNT 8
 
 typedef struct {
     const char *id;
@@ -29,6 +30,9 @@ typedef struct {
 
 typedef struct {
     const char *model_path;         /* --model, or NULL */
+    const char *checkpoint_path;    /* --checkpoint STEP0.safetensors (init.random), or NULL */
+    const char *evaluator_pubkey_path; /* --evaluator-pubkey (init.random), or NULL */
+    const char *challenge_path;     /* --challenge: the one the evaluator issued, or NULL */
     const char *data_manifest_path; /* --data-manifest (sha256sum format), or NULL */
     int strict;                     /* unknown fails the verdict; undeclared inputs fail */
     char *const *require;           /* --require CLAIM: these must pass */
@@ -39,6 +43,7 @@ typedef struct {
 typedef struct {
     uint64_t stream_id;
     int32_t pid;             /* from its RunStart; -1 when it has none */
+    int32_t rank;            /* MPI rank from its RunStart; -1 outside MPI */
     const char *origin;      /* "root", "fork", "exec" or "?"; points into the records */
     uint64_t parent_stream;
     size_t records, heads, files;

@@ -6,7 +6,10 @@
  * subreaper, so orphaned DataLoader workers come back to it), and once they
  * are gone assembles the HDF5 log from the journals and signs the manifest.
  * The wrapper itself is never preloaded: environment changes happen in the
- * forked child only. It exits with CMD's status. */
+ * forked child only. It exits with CMD's status. Under mpirun (one wrapper
+ * per rank) it also preloads libtrainprov-mpi.so, all ranks share one run id
+ * and journal directory, and only rank 0's wrapper assembles the log, once
+ * every rank's journals are final (run_mpi.c). */
 #define _GNU_SOURCE /* asprintf, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,14 +29,17 @@
 
 #include <openssl/rand.h>
 
+#include "challenge.h"
 #include "commands.h"
 #include "h5log.h"
 #include "journal_load.h"
 #include "manifest.h"
+#include "run_mpi.h"
 
 #define RUN_ID_LEN 16
 #define DRAIN_DEFAULT_SECONDS 30
 #define DRAIN_MAX_SECONDS 86400
+#define MPI_WAIT_DEFAULT_SECONDS 60
 
 static const char usage[] =
     "usage: trainprov run --key KEY.pem --log RUN.h5 [--data GLOB]... [--checkpoint GLOB]...\n"
@@ -47,10 +53,16 @@ static const char usage[] =
     "  --exclude PREFIX     paths not to record (env TRAINPROV_EXCLUDE)\n"
     "  --include PREFIX     paths to record even under a system prefix (env TRAINPROV_INCLUDE)\n"
     "  --force              replace an existing RUN.h5\n"
+    "  --challenge FILE     the evaluator's signed challenge (trainprov challenge): its\n"
+    "                       nonce keys the initialiser and is recorded in RunStart\n"
     "  Repeatable options may be given several times; the environment variables\n"
     "  take ':'-separated lists. Relative globs and prefixes are relative to the\n"
     "  current directory. TRAINPROV_DRAIN_SECONDS (default 30) bounds the wait for\n"
-    "  descendants still running after CMD exits.\n";
+    "  descendants still running after CMD exits.\n"
+    "  Under mpirun (`mpirun -np N trainprov run ... -- CMD`), every rank's wrapper\n"
+    "  uses the same --log; rank 0's writes it once every rank's journals are final,\n"
+    "  waiting at most TRAINPROV_MPI_WAIT_SECONDS (default 60). TRAINPROV_MPI_LIB\n"
+    "  names libtrainprov-mpi.so (\"linked\": CMD links it itself).\n";
 
 enum list_id { L_DATA, L_CHECKPOINTS, L_EXCLUDE, L_INCLUDE, L_COUNT };
 #define OPT_LIST 0x100 /* getopt value of the list options: OPT_LIST + list_id */
@@ -60,7 +72,7 @@ static const char *const list_flag[L_COUNT] = {"--data", "--checkpoint", "--excl
                                                "--include"};
 
 typedef struct {
-    const char *key_arg, *log_arg;
+    const char *key_arg, *log_arg, *challenge_arg;
     char **lists[L_COUNT]; /* flag values, in order */
     size_t n_lists[L_COUNT];
     int force;
@@ -73,6 +85,10 @@ typedef struct {
     char *lists[L_COUNT]; /* ':'-joined absolute globs / prefixes */
     char run_id[2 * RUN_ID_LEN + 1];
     tp_key *signing_key;
+    char nonce_hex[2 * TP_CHALLENGE_NONCE_LEN + 1];  /* "" without --challenge */
+    char challenge_hex[2 * TP_CHALLENGE_DOC_MAX + 1]; /* the document's bytes */
+    tp_run_mpi mpi;
+    char mpi_lib[PATH_MAX]; /* "" when not preloaded */
 } run_setup;
 
 /* Prints one "trainprov run: ..." line and returns the usage exit status. */
@@ -98,6 +114,7 @@ static int parse_args(int argc, char **argv, run_args *a)
                                          {"exclude", required_argument, NULL, OPT_LIST + L_EXCLUDE},
                                          {"include", required_argument, NULL, OPT_LIST + L_INCLUDE},
                                          {"force", no_argument, NULL, 'f'},
+                                         {"challenge", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -107,6 +124,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'k': a->key_arg = optarg; break;
         case 'l': a->log_arg = optarg; break;
         case 'f': a->force = 1; break;
+        case 'c': a->challenge_arg = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: {
             int l = c - OPT_LIST;
@@ -216,13 +234,30 @@ static int check_log(const run_args *a, run_setup *s)
         return fail_usage(S_ISDIR(st.st_mode) ? "log path %s is a directory"
                                               : "%s already exists; use --force to replace it",
                           s->log);
-    if (lstat(s->journal_dir, &st) == 0) {
+    if (!s->mpi.on && lstat(s->journal_dir, &st) == 0) {
         fprintf(stderr,
                 "trainprov run: %s exists: a previous run left journals; run `trainprov recover "
                 "%s` to build its log, or remove it\n",
                 s->journal_dir, s->log);
         return 2;
     }
+    return 0;
+}
+
+/* --challenge: a well-formed challenge document (its signature is the
+ * verifier's business: the trainer need not hold the evaluator's key). */
+static int load_challenge(const run_args *a, run_setup *s)
+{
+    uint8_t doc[TP_CHALLENGE_DOC_MAX];
+    size_t len;
+    tp_challenge ch;
+    char err[512];
+    if (!a->challenge_arg)
+        return 0;
+    if (tp_challenge_load(a->challenge_arg, doc, &len, &ch, err, sizeof err) != 0)
+        return fail_usage("%s", err);
+    tp_hex(ch.nonce, sizeof ch.nonce, s->nonce_hex);
+    tp_hex(doc, len, s->challenge_hex);
     return 0;
 }
 
@@ -238,6 +273,18 @@ static int check_library(run_setup *s)
         return fail_usage("the logger library path %s contains ':' or a space, which "
                           "LD_PRELOAD cannot carry",
                           s->lib);
+    const char *mpi = getenv("TRAINPROV_MPI_LIB");
+    if (!s->mpi.on || (mpi && !strcmp(mpi, "linked")))
+        return 0;
+    mpi = mpi && *mpi ? mpi : TP_LIBDIR "/libtrainprov-mpi.so";
+    if (!realpath(mpi, s->mpi_lib) || access(s->mpi_lib, R_OK) != 0)
+        return fail_usage("running under mpirun, but the MPI logger library %s was not found "
+                          "(%s); install trainprov built with Open MPI or set TRAINPROV_MPI_LIB",
+                          mpi, strerror(errno));
+    if (strpbrk(s->mpi_lib, ": "))
+        return fail_usage("the MPI logger library path %s contains ':' or a space, which "
+                          "LD_PRELOAD cannot carry",
+                          s->mpi_lib);
     return 0;
 }
 
@@ -262,8 +309,13 @@ static void child_exec(const run_setup *s, char **cmd, int report_fd)
     int err = 0;
     if (setenv("TRAINPROV_KEY", s->key, 1) || setenv("TRAINPROV_LOG", s->log, 1) ||
         setenv("TRAINPROV_RUN_ID", s->run_id, 1) || unsetenv("TRAINPROV_STREAM_ID") ||
-        unsetenv("TRAINPROV_PARENT_STREAM") || env_prepend("LD_PRELOAD", s->lib) ||
-        env_prepend("PYTHONPATH", pydir && *pydir ? pydir : TP_PYTHONDIR))
+        unsetenv("TRAINPROV_PARENT_STREAM") ||
+        (s->mpi_lib[0] && env_prepend("LD_PRELOAD", s->mpi_lib)) ||
+        env_prepend("LD_PRELOAD", s->lib) ||
+        env_prepend("PYTHONPATH", pydir && *pydir ? pydir : TP_PYTHONDIR) ||
+        (s->nonce_hex[0] ? setenv("TRAINPROV_NONCE", s->nonce_hex, 1) ||
+                               setenv("TRAINPROV_CHALLENGE", s->challenge_hex, 1)
+                         : unsetenv("TRAINPROV_NONCE") || unsetenv("TRAINPROV_CHALLENGE")))
         err = errno;
     for (int l = 0; !err && l < L_COUNT; l++)
         if ((s->lists[l] ? setenv(list_env[l], s->lists[l], 1) : unsetenv(list_env[l])) != 0)
@@ -420,7 +472,8 @@ static void assemble_log(const run_setup *s)
     tp_runlog log;
     char err[1024];
     int rc = tp_journal_load_dir(s->journal_dir, &log, err, sizeof err);
-    if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, "run", err, sizeof err)) == 0)
+    if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, s->mpi.on ? "mpi" : "run", err,
+                                          sizeof err)) == 0)
         rc = tp_h5log_write(s->log, &log, err, sizeof err);
     if (rc != 0 && rmdir(s->journal_dir) == 0) {
         fprintf(stderr, "trainprov: no log written: the job left no journals (was the logger "
@@ -440,6 +493,26 @@ static void assemble_log(const run_setup *s)
     tp_runlog_free(&log);
 }
 
+/* Under mpirun, rank 0's wrapper: 0 once every rank's journals are final,
+ * -1 (journals kept, message printed) after TRAINPROV_MPI_WAIT_SECONDS. */
+static int mpi_journals_final(const run_setup *s)
+{
+    const char *v = getenv("TRAINPROV_MPI_WAIT_SECONDS");
+    char *end, err[1024];
+    long wait = v && *v ? strtol(v, &end, 10) : MPI_WAIT_DEFAULT_SECONDS;
+    if (v && *v && (*end || wait < 0 || wait > DRAIN_MAX_SECONDS)) {
+        fprintf(stderr, "trainprov: TRAINPROV_MPI_WAIT_SECONDS=%s is not 0..%d, using %d\n", v,
+                DRAIN_MAX_SECONDS, MPI_WAIT_DEFAULT_SECONDS);
+        wait = MPI_WAIT_DEFAULT_SECONDS;
+    }
+    if (tp_run_mpi_wait(s->journal_dir, s->mpi.world_size, (int)wait, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "trainprov: the log was NOT written: after %ld s, %s; the journals are kept "
+                    "in %s, run `trainprov recover %s` to build what there is\n",
+            wait, err, s->journal_dir, s->log);
+    return -1;
+}
+
 static void setup_free(run_setup *s)
 {
     for (int l = 0; l < L_COUNT; l++)
@@ -453,16 +526,28 @@ static int prepare(const run_args *a, run_setup *s)
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         return fail_usage("cannot get the current directory: %s", strerror(errno));
+    char err[1024];
+    if (tp_run_mpi_detect(&s->mpi, err, sizeof err) != 0)
+        return fail_usage("%s", err);
     int rc = check_key(a, s);
     if (rc == 0)
         rc = check_log(a, s);
     if (rc == 0)
         rc = check_library(s);
     if (rc == 0)
+        rc = load_challenge(a, s);
+    if (rc == 0)
         rc = build_lists(a, s, cwd);
     if (rc != 0)
         return rc;
     uint8_t id[RUN_ID_LEN];
+    if (s->mpi.on) {
+        tp_run_mpi_run_id(&s->mpi, s->log, id);
+        tp_hex(id, sizeof id, s->run_id);
+        return tp_run_mpi_journal_dir(s->journal_dir, id, err, sizeof err) == 0
+                   ? 0
+                   : fail_usage("%s", err);
+    }
     if (RAND_bytes(id, sizeof id) != 1)
         return fail_usage("cannot draw a random run id (OpenSSL RAND_bytes failed)");
     tp_hex(id, sizeof id, s->run_id);
@@ -485,7 +570,9 @@ int tp_cmd_run(int argc, char **argv)
             rmdir(s.journal_dir);
             rc = 127;
         } else {
-            assemble_log(&s);
+            /* under mpirun only rank 0's wrapper writes the log */
+            if (!s.mpi.on || (s.mpi.rank == 0 && mpi_journals_final(&s) == 0))
+                assemble_log(&s);
             rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
         }
     }

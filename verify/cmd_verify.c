@@ -21,7 +21,8 @@
 static const char usage[] =
     "usage: trainprov verify RUN.h5 --pubkey KEY.pub.pem [--model FILE]\n"
     "                        [--data-manifest FILE] [--json OUT.json|-] [--strict]\n"
-    "                        [--require CLAIM]... [--quiet]\n"
+    "                        [--require CLAIM]... [--quiet] [--evaluator-pubkey EVAL.pub.pem]\n"
+    "                        [--challenge CHALLENGE.json] [--checkpoint STEP0.safetensors]\n"
     "  Checks a run log and reports each claim as pass, fail or unknown.\n"
     "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
     "  --model FILE           released weights: lineage.final checks FILE's sha256\n"
@@ -32,6 +33,12 @@ static const char usage[] =
     "  --strict               an unknown claim fails the verdict\n"
     "  --require CLAIM        CLAIM must pass (repeatable)\n"
     "  --quiet                no text report; the exit status tells\n"
+    "  --evaluator-pubkey EVAL.pub.pem  init.random: the challenge the run recorded\n"
+    "                         must be signed with this key\n"
+    "  --challenge FILE       init.random: the challenge the evaluator issued; the\n"
+    "                         tensors are regenerated with its nonce\n"
+    "  --checkpoint FILE      init.random: a step-0 safetensors checkpoint that must\n"
+    "                         hold exactly the initialised tensors\n"
     "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
 
 typedef struct {
@@ -50,6 +57,9 @@ static int parse_args(int argc, char **argv, verify_args *a)
                                          {"strict", no_argument, NULL, 's'},
                                          {"require", required_argument, NULL, 'r'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"evaluator-pubkey", required_argument, NULL, 'E'},
+                                         {"challenge", required_argument, NULL, 'C'},
+                                         {"checkpoint", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -63,6 +73,9 @@ static int parse_args(int argc, char **argv, verify_args *a)
         case 'j': a->json_path = optarg; break;
         case 's': a->claims.strict = 1; break;
         case 'q': a->quiet = 1; break;
+        case 'E': a->claims.evaluator_pubkey_path = optarg; break;
+        case 'C': a->claims.challenge_path = optarg; break;
+        case 'P': a->claims.checkpoint_path = optarg; break;
         case 'r':
             if (a->claims.n_require == TP_REQUIRE_MAX) {
                 fprintf(stderr, "trainprov verify: too many --require\n");

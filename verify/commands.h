@@ -10,5 +10,6 @@ int tp_cmd_run(int argc, char **argv);
 int tp_cmd_verify(int argc, char **argv);
 int tp_cmd_dump(int argc, char **argv);
 int tp_cmd_recover(int argc, char **argv);
+int tp_cmd_challenge(int argc, char **argv);
 
 #endif

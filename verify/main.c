@@ -15,6 +15,7 @@ static const struct {
     {"verify", tp_cmd_verify, "check a run log and print the claims report"},
     {"dump", tp_cmd_dump, "print every record of a run log"},
     {"recover", tp_cmd_recover, "build the run log from the journals a killed job left"},
+    {"challenge", tp_cmd_challenge, "issue a signed challenge nonce (the evaluator)"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 

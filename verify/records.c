@@ -272,10 +272,14 @@ static void print_body(FILE *out, const Trainprov__V1__Record *r)
             fprintf(out, " hash_error=%s", f->hash_error);
         break;
     }
-    case TRAINPROV__V1__RECORD__BODY_MPI_EVENT:
-        fprintf(out, "%s root=%d bytes=%" PRIu64 " calls=%" PRIu64 " op=%s", r->mpi_event->kind,
-                r->mpi_event->root, r->mpi_event->bytes, r->mpi_event->calls, r->mpi_event->op);
+    case TRAINPROV__V1__RECORD__BODY_MPI_EVENT: {
+        const Trainprov__V1__MpiEvent *m = r->mpi_event;
+        fprintf(out, "%s rank=%d/%d root=%d index=%" PRIu64 " bytes=%" PRIu64 " calls=%" PRIu64
+                " op=%s ranks=%zu sha256=", m->kind, m->rank, m->world_size, m->root, m->index,
+                m->bytes, m->calls, m->op, m->n_ranks);
+        print_hex(out, &m->sha256);
         break;
+    }
     case TRAINPROV__V1__RECORD__BODY_NOTE:
         fprintf(out, "%s=%s", r->note->key, r->note->value);
         break;

@@ -34,6 +34,8 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
         char hex[17];
         tp_stream_hex(st->stream_id, hex);
         fprintf(out, "  stream %s pid %-7d ", hex, st->pid);
+        if (st->rank >= 0)
+            fprintf(out, "rank %-5d ", st->rank);
         tp_print_safe(out, st->origin);
         fprintf(out, " %6zu records %5zu files %12" PRIu64 " bytes read %12" PRIu64
                 " bytes written%s\n",
@@ -61,6 +63,7 @@ static struct json_object *streams_json(const tp_verdict *v)
         tp_stream_hex(st->parent_stream, parent);
         json_object_object_add(o, "stream_id", json_object_new_string(hex));
         json_object_object_add(o, "pid", json_object_new_int(st->pid));
+        json_object_object_add(o, "rank", json_object_new_int(st->rank));
         json_object_object_add(o, "origin", json_object_new_string(st->origin));
         json_object_object_add(o, "parent_stream", json_object_new_string(parent));
         json_object_object_add(o, "records", json_object_new_uint64(st->records));

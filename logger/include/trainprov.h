@@ -9,6 +9,7 @@
 #ifndef TRAINPROV_H
 #define TRAINPROV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -34,6 +35,33 @@ int tp_note_record(const char *key, const char *value);
  * "data", "weights", "checkpoint", "code" or "other". Applies to the path as
  * given, after resolving it to an absolute, symlink-free path. */
 int tp_file_set_role(const char *path, const char *role);
+
+/* The deterministic initialiser, spec trainprov/init/v1 (docs/INIT.md).
+ * dist is "uniform" (params a, b), "normal" (mean, std), "trunc_normal"
+ * (mean, std, a, b) or "constant" (value); dtype "float32", "bfloat16" or
+ * "float16"; out receives the elements little-endian, and out_size must be
+ * exactly their size. */
+#define TP_INIT_MAX_DIMS 16
+
+/* Records nothing: fills out with the n_elems first elements of the stream of
+ * (nonce, seed, name), with `threads` threads (0: one per CPU). The bytes do
+ * not depend on threads. TP_OK or TP_EINVAL. */
+int tp_init_generate(const uint8_t *nonce, size_t nonce_len, uint64_t seed, const char *name,
+                     const char *dist, const double *params, size_t n_params, const char *dtype,
+                     uint64_t n_elems, void *out, size_t out_size, unsigned threads);
+
+/* Fills a tensor of this shape from the stream of (this run's challenge
+ * nonce, seed, name) and records an InitTensor (name, shape, dtype,
+ * distribution, parameters, SHA-256 of the bytes). Fills the same bytes when
+ * logging is inactive (with an empty nonce) and returns TP_INACTIVE. */
+int tp_init_fill(const char *name, uint64_t seed, const char *dist, const double *params,
+                 size_t n_params, const char *dtype, const uint64_t *shape, size_t ndim,
+                 void *out, size_t out_size);
+
+/* Copies this run's challenge nonce (empty when there is none or logging is
+ * inactive) into out; returns its length, or TP_EINVAL when cap is too small
+ * (64 always suffices). */
+int tp_run_nonce(uint8_t *out, size_t cap);
 
 /* The library version string, e.g. "0.1.0". */
 const char *tp_version(void);

@@ -1,0 +1,380 @@
+/* claims_init.c: init.random at strength exact (claims_init.h).
+ *
+ * The nonce that keys the regeneration is the one the evaluator expects: the
+ * nonce of `--challenge FILE` when given (so a run keyed by another nonce
+ * fails, naming its tensors), else the run's own RunStart nonce. The claim
+ * passes only when every tensor regenerates, each seed was committed (a Seed
+ * record with that value precedes the tensor in its stream), and the nonce is
+ * an evaluator's signed challenge checked with --evaluator-pubkey; a run
+ * whose tensors regenerate but whose nonce is not authenticated is unknown:
+ * its init could have been computed before the run. Regeneration is chunked
+ * (bounded memory) and uses every core. Statistical strength (a job with its
+ * framework's own initialiser) is not implemented: such a run is unknown. */
+#define _GNU_SOURCE /* vasprintf */
+#include "claims_init.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "challenge.h"
+#include "initrng.h"
+#include "safetensors.h"
+
+#define DETAIL_PROBLEMS 4
+#define EVIDENCE_MAX 1000
+#define PROBLEM_MAX 1024
+#define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
+
+typedef struct {
+    char text[DETAIL_PROBLEMS * PROBLEM_MAX];
+    size_t count;
+    struct json_object *list;
+} problems;
+
+__attribute__((format(printf, 2, 3))) static void problem(problems *p, const char *fmt, ...)
+{
+    char msg[PROBLEM_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (p->count < DETAIL_PROBLEMS) {
+        size_t used = strlen(p->text);
+        snprintf(p->text + used, sizeof p->text - used, "%s%s", used ? "; " : "", msg);
+    }
+    if (!p->list)
+        p->list = json_object_new_array();
+    if (p->count < EVIDENCE_MAX)
+        json_object_array_add(p->list, json_object_new_string(msg));
+    p->count++;
+}
+
+__attribute__((format(printf, 3, 4))) static void conclude(tp_claim *cl, tp_claim_status st,
+                                                           const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    free(cl->detail);
+    cl->detail = s;
+    cl->status = st;
+}
+
+static struct json_object *evidence(tp_claim *cl)
+{
+    if (!cl->evidence)
+        cl->evidence = json_object_new_object();
+    return cl->evidence;
+}
+
+static void ev_hex(tp_claim *cl, const char *key, const uint8_t *b, size_t n)
+{
+    char *h = malloc(2 * n + 1);
+    if (!h)
+        return;
+    tp_hex(b, n, h);
+    json_object_object_add(evidence(cl), key, json_object_new_string(h));
+    free(h);
+}
+
+static const Trainprov__V1__RunStart *run_start(const tp_decoded_stream *d)
+{
+    const Trainprov__V1__Record *r = d->n ? d->records[0] : NULL;
+    return r && r->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START ? r->run_start : NULL;
+}
+
+/* A Seed with this value precedes record i of stream d. */
+static int seed_committed(const tp_decoded_stream *d, size_t i, uint64_t value)
+{
+    for (size_t k = 0; k < i; k++) {
+        const Trainprov__V1__Record *r = d->records[k];
+        if (r && r->body_case == TRAINPROV__V1__RECORD__BODY_SEED && r->seed->value == value)
+            return 1;
+    }
+    return 0;
+}
+
+/* Regenerates t under nonce and compares its digest. 0 when it matches, 1
+ * when not (problem added), -1 when out of memory. */
+static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, size_t nonce_len,
+                      problems *p, uint64_t *elems_out)
+{
+    tp_init_spec spec;
+    char why[160];
+    uint8_t key[TP_INIT_KEY_LEN], digest[32];
+    if (strcmp(t->spec, TP_INIT_SPEC) != 0) {
+        problem(p, "tensor %s: spec '%s' is not " TP_INIT_SPEC, t->name, t->spec);
+        return 1;
+    }
+    if (tp_initrng_spec(t->distribution, t->params, t->n_params, t->dtype, &spec, why,
+                        sizeof why) != 0) {
+        problem(p, "tensor %s: %s", t->name, why);
+        return 1;
+    }
+    uint64_t n = 1;
+    for (size_t d = 0; d < t->n_shape; d++) {
+        if (t->n_shape > TP_ST_DIMS_MAX ||
+            (t->shape[d] && n > TP_INIT_MAX_ELEMS / t->shape[d])) {
+            problem(p, "tensor %s: its shape is too large for " TP_INIT_SPEC, t->name);
+            return 1;
+        }
+        n *= t->shape[d];
+    }
+    if (tp_initrng_key(nonce, nonce_len, t->seed, t->name, key) != 0) {
+        problem(p, "tensor %s: its name or the nonce has a length " TP_INIT_SPEC " refuses",
+                t->name);
+        return 1;
+    }
+    if (t->sha256.len != 32) {
+        problem(p, "tensor %s: its recorded sha256 is not 32 bytes", t->name);
+        return 1;
+    }
+    size_t esz = tp_initrng_elem_size(spec.dtype);
+    uint64_t chunk = n < REGEN_CHUNK ? n : REGEN_CHUNK;
+    void *buf = malloc(chunk ? chunk * esz : 1);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int rc = buf && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    for (uint64_t at = 0; rc == 0 && at < n; at += chunk) {
+        uint64_t k = n - at < chunk ? n - at : chunk;
+        if (tp_initrng_fill(key, &spec, at, k, buf, 0) != 0) {
+            problem(p, "tensor %s: the initialiser refuses its parameters", t->name);
+            rc = 1;
+        } else if (EVP_DigestUpdate(md, buf, k * esz) != 1) {
+            rc = -1;
+        }
+    }
+    unsigned len = 0;
+    if (rc == 0 && (EVP_DigestFinal_ex(md, digest, &len) != 1 || len != 32))
+        rc = -1;
+    free(buf);
+    EVP_MD_CTX_free(md);
+    if (rc != 0)
+        return rc;
+    *elems_out = n;
+    if (memcmp(digest, t->sha256.data, 32) != 0) {
+        char got[65], want[65];
+        tp_hex(digest, 32, got);
+        tp_hex(t->sha256.data, 32, want);
+        problem(p, "tensor %s: regenerated from seed %" PRIu64 " and the nonce its sha256 is "
+                   "%.16s..., the log records %.16s...",
+                t->name, t->seed, got, want);
+        return 1;
+    }
+    return 0;
+}
+
+static const char *st_dtype(const char *dtype)
+{
+    return !strcmp(dtype, "float32") ? "F32" : !strcmp(dtype, "bfloat16") ? "BF16" : "F16";
+}
+
+/* --checkpoint: every recorded tensor is in the file with its dtype, shape
+ * and bytes, and the file holds nothing else. */
+static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, size_t n,
+                            problems *p, tp_claim *cl, char *err, size_t errlen)
+{
+    tp_safetensors st;
+    if (tp_safetensors_open(path, &st, err, errlen) != 0)
+        return -1;
+    char *seen = calloc(st.n ? st.n : 1, 1);
+    if (!seen) {
+        snprintf(err, errlen, "out of memory");
+        tp_safetensors_close(&st);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Trainprov__V1__InitTensor *t = ts[i];
+        const tp_st_tensor *c = tp_safetensors_find(&st, t->name);
+        uint8_t digest[32];
+        if (!c) {
+            problem(p, "tensor %s: not in the checkpoint %s", t->name, path);
+            continue;
+        }
+        seen[c - st.tensors] = 1;
+        int same_shape = c->ndim == t->n_shape;
+        for (size_t d = 0; same_shape && d < c->ndim; d++)
+            same_shape = c->shape[d] == t->shape[d];
+        if (strcmp(c->dtype, st_dtype(t->dtype)) != 0 || !same_shape) {
+            problem(p, "tensor %s: the checkpoint holds it as %s of another shape or dtype than "
+                       "the recorded %s",
+                    t->name, c->dtype, t->dtype);
+            continue;
+        }
+        if (tp_safetensors_sha256(&st, c, digest) != 0) {
+            snprintf(err, errlen, "cannot read tensor %s of %s", t->name, path);
+            free(seen);
+            tp_safetensors_close(&st);
+            return -1;
+        }
+        if (t->sha256.len != 32 || memcmp(digest, t->sha256.data, 32) != 0)
+            problem(p, "tensor %s: the checkpoint's bytes differ from the initialised ones "
+                       "(changed after init)",
+                    t->name);
+    }
+    for (size_t k = 0; k < st.n; k++)
+        if (!seen[k])
+            problem(p, "checkpoint tensor %s was not filled by the initialiser", st.tensors[k].name);
+    json_object_object_add(evidence(cl), "checkpoint", json_object_new_string(path));
+    json_object_object_add(evidence(cl), "checkpoint_tensors", json_object_new_int64((int64_t)st.n));
+    free(seen);
+    tp_safetensors_close(&st);
+    return 0;
+}
+
+/* The challenges: the one in the log (RunStart.challenge) and the one the
+ * evaluator says it issued (--challenge); sets *nonce to the one to use and
+ * *authenticated when a signed challenge binds it. */
+static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_options *opt,
+                           tp_challenge *expected, const uint8_t **nonce, size_t *nonce_len,
+                           int *authenticated, problems *p, tp_claim *cl, char *err,
+                           size_t errlen)
+{
+    tp_key *eval = NULL;
+    tp_challenge logged;
+    char why[512];
+    uint8_t doc[TP_CHALLENGE_DOC_MAX];
+    size_t len;
+    int have_logged = rs->challenge.len > 0, have_expected = opt->challenge_path != NULL;
+    *nonce = rs->nonce.data;
+    *nonce_len = rs->nonce.len;
+    *authenticated = 0;
+    if (have_expected &&
+        tp_challenge_load(opt->challenge_path, doc, &len, expected, err, errlen) != 0)
+        return -1;
+    if (opt->evaluator_pubkey_path &&
+        tp_key_load_public(opt->evaluator_pubkey_path, &eval, err, errlen) != 0)
+        return -1;
+    if (have_logged && tp_challenge_parse(rs->challenge.data, rs->challenge.len, &logged, why,
+                                          sizeof why) != 0) {
+        problem(p, "the challenge in RunStart: %s", why);
+        have_logged = 0;
+    } else if (have_logged && (rs->nonce.len != TP_CHALLENGE_NONCE_LEN ||
+                               memcmp(rs->nonce.data, logged.nonce, TP_CHALLENGE_NONCE_LEN))) {
+        problem(p, "RunStart's nonce is not the nonce of the challenge it records");
+    }
+    if (have_logged) {
+        ev_hex(cl, "challenge_nonce", logged.nonce, sizeof logged.nonce);
+        ev_hex(cl, "evaluator_key_id", logged.key_id, sizeof logged.key_id);
+        json_object_object_add(evidence(cl), "challenge_time_ns",
+                               json_object_new_int64(logged.time_ns));
+    }
+    if (have_expected) {
+        *nonce = expected->nonce;
+        *nonce_len = sizeof expected->nonce;
+        if (rs->nonce.len != TP_CHALLENGE_NONCE_LEN ||
+            memcmp(rs->nonce.data, expected->nonce, TP_CHALLENGE_NONCE_LEN) != 0)
+            problem(p, "the run's nonce is not the nonce of %s (the run answered another "
+                       "challenge, or none)",
+                    opt->challenge_path);
+    }
+    if (eval) {
+        const tp_challenge *c = have_expected ? expected : have_logged ? &logged : NULL;
+        if (!c)
+            problem(p, "the run records no challenge, so nothing binds it to the evaluator");
+        else if (tp_challenge_verify(c, eval, why, sizeof why) != 0)
+            problem(p, "%s", why);
+        else
+            *authenticated = 1;
+    }
+    tp_key_free(eval);
+    return 0;
+}
+
+int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
+                         const tp_claim_options *opt, tp_claim *cl, char *err, size_t errlen)
+{
+    problems p = {0};
+    size_t n = 0, cap = 0;
+    Trainprov__V1__InitTensor **ts = NULL;
+    const Trainprov__V1__RunStart *rs = log->n_streams ? run_start(&dec[0]) : NULL;
+    for (size_t s = 0; s < log->n_streams; s++)
+        for (size_t i = 0; i < dec[s].n; i++) {
+            const Trainprov__V1__Record *r = dec[s].records[i];
+            if (!r || r->body_case != TRAINPROV__V1__RECORD__BODY_INIT_TENSOR)
+                continue;
+            if (n == cap) {
+                void *m = realloc(ts, (cap = cap ? 2 * cap : 64) * sizeof *ts);
+                if (!m) {
+                    free(ts);
+                    snprintf(err, errlen, "out of memory");
+                    return -1;
+                }
+                ts = m;
+            }
+            ts[n++] = r->init_tensor;
+            if (!seed_committed(&dec[s], i, r->init_tensor->seed))
+                problem(&p, "tensor %s: its seed %" PRIu64 " was not committed by a Seed record "
+                            "before it",
+                        r->init_tensor->name, r->init_tensor->seed);
+        }
+    if (n == 0 || !rs) {
+        free(ts);
+        json_object_put(p.list);
+        conclude(cl, TP_CLAIM_UNKNOWN,
+                 "the run recorded no InitTensor: it did not initialise with trainprov's v1 "
+                 "initialiser (strength statistical is not implemented yet)");
+        return 0;
+    }
+    tp_challenge expected;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    int authenticated;
+    if (check_challenge(rs, opt, &expected, &nonce, &nonce_len, &authenticated, &p, cl, err,
+                        errlen) != 0 ||
+        (opt->checkpoint_path &&
+         check_checkpoint(opt->checkpoint_path, ts, n, &p, cl, err, errlen) != 0)) {
+        free(ts);
+        json_object_put(p.list);
+        return -1;
+    }
+    uint64_t elems = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t e = 0;
+        if (regenerate(ts[i], nonce, nonce_len, &p, &e) < 0) {
+            free(ts);
+            json_object_put(p.list);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        elems += e;
+    }
+    free(ts);
+    json_object_object_add(evidence(cl), "strength", json_object_new_string("exact"));
+    json_object_object_add(evidence(cl), "spec", json_object_new_string(TP_INIT_SPEC));
+    json_object_object_add(evidence(cl), "tensors", json_object_new_int64((int64_t)n));
+    json_object_object_add(evidence(cl), "elements", json_object_new_int64((int64_t)elems));
+    ev_hex(cl, "nonce", nonce, nonce_len);
+    if (p.count) {
+        json_object_object_add(evidence(cl), "problems", p.list);
+        if (p.count > DETAIL_PROBLEMS)
+            conclude(cl, TP_CLAIM_FAIL, "%s; and %zu more", p.text, p.count - DETAIL_PROBLEMS);
+        else
+            conclude(cl, TP_CLAIM_FAIL, "%s", p.text);
+        return 0;
+    }
+    if (!authenticated) {
+        conclude(cl, TP_CLAIM_UNKNOWN,
+                 "%zu tensors (%" PRIu64 " elements) regenerate exactly from the committed seed "
+                 "and the run's nonce, but %s",
+                 n, elems,
+                 nonce_len == 0 ? "the run answered no challenge: its init could have been "
+                                  "computed before the run"
+                                : "the nonce is not checked against the evaluator's key (give "
+                                  "--evaluator-pubkey)");
+        return 0;
+    }
+    conclude(cl, TP_CLAIM_PASS,
+             "strength exact: %zu tensors (%" PRIu64 " elements) regenerate bit for bit from "
+             "the committed seed and the evaluator's signed challenge nonce%s",
+             n, elems, opt->checkpoint_path ? "; the step-0 checkpoint holds exactly those bytes"
+                                            : "");
+    return 0;
+}
