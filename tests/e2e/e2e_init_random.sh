@@ -105,4 +105,6 @@ expect_verify 1 "$WORK/donor_job.h5" "$WORK/donor_job.json" --pubkey "$WORK/key.
     --evaluator-pubkey "$WORK/eval.pub.pem" --challenge "$WORK/A.json" \
     --checkpoint "$WORK/donor_job/step0.safetensors"
 expect_init_fail "$WORK/donor_job.json" "tensor fc.weight" "changed after init"
+# ... and, without a step-0 checkpoint, the read of the donor file is what tells.
+expect_claim "$WORK/donor_job.json" init.no_foreign_weights fail
 finish
