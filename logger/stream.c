@@ -1,7 +1,13 @@
 /* stream.c: the journal writer behind one stream (see stream.h). Every
  * frame is written with one writev on an O_APPEND descriptor; a failed or
  * short write is rolled back with ftruncate so the journal never holds a
- * torn frame in its middle. The journal is fdatasync'ed at every head. */
+ * torn frame in its middle. The journal is fdatasync'ed at every head.
+ *
+ * The descriptor is checked (device, inode) before every use and reopened by
+ * path when it is no longer the journal: jobs close descriptors they do not
+ * own (Python's subprocess closes every fd above 2 before exec), and the
+ * number may already belong to one of the job's files, which we must never
+ * write to, truncate or close. */
 #define _GNU_SOURCE
 #include "stream.h"
 
@@ -39,27 +45,63 @@ static void warn_once(tp_stream *s, const char *what, int err)
             (unsigned long long)s->id, what, strerror(err));
 }
 
+static int is_journal(const tp_stream *s, int fd)
+{
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
+}
+
+/* The journal's descriptor, reopened by path if the job closed ours; -1 when
+ * the journal is gone. The old number is never closed: it is the job's now. */
+static int journal_fd(tp_stream *s)
+{
+    if (is_journal(s, s->fd))
+        return s->fd;
+    s->fd = -1;
+    if (!s->path[0])
+        return -1;
+    int fd = TP_REAL(open)(s->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0 && !is_journal(s, fd)) {
+        TP_REAL(close)(fd);
+        fd = -1;
+    }
+    s->fd = fd;
+    return fd;
+}
+
+/* One writev of a whole frame; a short or failed write is rolled back. */
+static int write_iov(tp_stream *s, const struct iovec *iov, int iovcnt, size_t want)
+{
+    int fd = journal_fd(s);
+    ssize_t n = -1;
+    if (fd >= 0) {
+        do
+            n = TP_REAL(writev)(fd, iov, iovcnt);
+        while (n < 0 && errno == EINTR);
+    }
+    if (n == (ssize_t)want) {
+        s->offset += want;
+        return 0;
+    }
+    int err = fd < 0 ? EBADF : n < 0 ? errno : ENOSPC;
+    if (fd >= 0 && ftruncate(fd, (off_t)s->offset) != 0) {
+        /* cannot roll back: stop writing rather than leave frames after a torn one */
+        TP_REAL(close)(fd);
+        s->fd = -1;
+        s->path[0] = '\0';
+    }
+    errno = err;
+    return -1;
+}
+
 static int write_frame(tp_stream *s, enum tp_frame_kind kind, const uint8_t *payload, size_t len)
 {
     uint8_t hdr[TP_FRAME_HEADER_LEN];
     tp_journal_frame_header(hdr, kind, (uint32_t)len);
     struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)payload, len}};
-    size_t want = sizeof hdr + len;
-    ssize_t n;
-    do
-        n = TP_REAL(writev)(s->fd, iov, 2);
-    while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)want) {
-        s->offset += want;
+    if (write_iov(s, iov, 2, sizeof hdr + len) == 0)
         return 0;
-    }
-    int err = n < 0 ? errno : ENOSPC;
-    if (ftruncate(s->fd, (off_t)s->offset) != 0) {
-        /* cannot roll back: stop writing rather than leave frames after a torn one */
-        TP_REAL(close)(s->fd);
-        s->fd = -1;
-    }
-    warn_once(s, kind == TP_FRAME_HEAD ? "tree head" : "record", err);
+    warn_once(s, kind == TP_FRAME_HEAD ? "tree head" : "record", errno);
     return -1;
 }
 
@@ -76,7 +118,7 @@ void tp_stream_append(tp_stream *s, Trainprov__V1__Record *rec)
     size_t len = trainprov__v1__record__get_packed_size(rec);
     uint8_t small[2048];
     uint8_t *buf = len <= sizeof small ? small : malloc(len);
-    if (!buf || len > TP_FRAME_MAX || s->fd < 0) {
+    if (!buf || len > TP_FRAME_MAX || !s->path[0]) {
         s->dropped++;
         if (buf != small)
             free(buf);
@@ -95,7 +137,7 @@ void tp_stream_append(tp_stream *s, Trainprov__V1__Record *rec)
 
 void tp_stream_sign_head(tp_stream *s, int final)
 {
-    if (s->fd < 0)
+    if (!s->path[0])
         return;
     uint8_t root[TP_HASH_LEN], sig[TP_SIG_LEN], run_id[16];
     memcpy(run_id, s->cfg->run_id, sizeof run_id);
@@ -132,7 +174,7 @@ void tp_stream_sign_head(tp_stream *s, int final)
     trainprov__v1__signed_head__pack(&signed_head, frame);
     if (write_frame(s, TP_FRAME_HEAD, frame, frame_len) != 0)
         return;
-    if (fdatasync(s->fd) != 0)
+    if (fdatasync(journal_fd(s)) != 0)
         warn_once(s, "fdatasync", errno);
     s->signed_size = s->tree.size;
     s->last_head_ns = head.time_ns;
@@ -209,7 +251,6 @@ static void write_run_start(tp_stream *s, uint64_t parent, const char *origin)
 int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64_t id,
                    uint64_t parent, const char *origin)
 {
-    char path[4200];
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->cfg = cfg;
@@ -218,19 +259,26 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
     tp_key_id(key, s->key_id);
     tp_merkle_init(&s->tree);
     mkdir(cfg->journal_dir, 0700); /* normally made by `trainprov run` */
-    snprintf(path, sizeof path, "%s/%016llx%s", cfg->journal_dir, (unsigned long long)id,
+    snprintf(s->path, sizeof s->path, "%s/%016llx%s", cfg->journal_dir, (unsigned long long)id,
              TP_JOURNAL_SUFFIX);
-    int fd = TP_REAL(open)(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    s->fd = fd;
-    if (TP_REAL(write)(fd, TP_JOURNAL_MAGIC, TP_JOURNAL_MAGIC_LEN) != TP_JOURNAL_MAGIC_LEN) {
-        int err = errno ? errno : EIO;
-        TP_REAL(close)(fd);
-        s->fd = -1;
+    int fd = TP_REAL(open)(s->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int err = errno;
+        if (fd >= 0)
+            TP_REAL(close)(fd);
+        s->path[0] = '\0';
         return -err;
     }
-    s->offset = TP_JOURNAL_MAGIC_LEN;
+    s->fd = fd;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    struct iovec magic = {(void *)TP_JOURNAL_MAGIC, TP_JOURNAL_MAGIC_LEN};
+    if (write_iov(s, &magic, 1, TP_JOURNAL_MAGIC_LEN) != 0) {
+        int err = errno;
+        s->path[0] = '\0';
+        return -err;
+    }
     s->last_head_ns = tp_now_ns();
     write_run_start(s, parent, origin);
     return 0;
@@ -238,7 +286,8 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
 
 void tp_stream_close(tp_stream *s)
 {
-    if (s->fd >= 0)
+    if (is_journal(s, s->fd))
         TP_REAL(close)(s->fd);
     s->fd = -1;
+    s->path[0] = '\0';
 }

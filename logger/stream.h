@@ -4,6 +4,7 @@
 #ifndef TP_STREAM_H
 #define TP_STREAM_H
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "merkle.h"
@@ -11,7 +12,10 @@
 #include "trainprov.pb-c.h"
 
 typedef struct {
-    int fd;                  /* journal, O_APPEND */
+    int fd;                  /* journal, O_APPEND (revalidated before use) */
+    char path[4200];         /* the journal, to reopen if the job closed fd */
+    dev_t dev;
+    ino_t ino;
     uint64_t id;
     uint64_t offset;         /* journal length after the last good frame */
     uint64_t seq;            /* next record's position */

@@ -182,7 +182,7 @@ static void seal(void)
     rec.stream_end = &end;
     write_simple(&rec, 0);
     tp_stream_sign_head(&stream, 1);
-    final_ok = stream.fd >= 0 && stream.signed_size == stream.tree.size;
+    final_ok = stream.path[0] && stream.signed_size == stream.tree.size;
     final_size = stream.tree.size;
     tp_merkle_root(&stream.tree, final_root);
     tp_stream_close(&stream);
@@ -312,8 +312,7 @@ void tp_worker_atfork_child(void)
     /* The parent's worker thread does not exist here; its queue and journal
      * belong to the parent. The queued events are leaked, not freed: they may
      * reference files the parent still owns. */
-    if (stream.fd >= 0)
-        TP_REAL(close)(stream.fd);
+    tp_stream_close(&stream);
     memset(&stream, 0, sizeof stream);
     stream.fd = -1;
     queue_head = queue_tail = NULL;

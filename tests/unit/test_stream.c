@@ -155,11 +155,52 @@ static void test_failed_write_is_rolled_back(void **state)
     assert_int_equal((uint64_t)st.st_size, s.offset);
 }
 
+/* A job that closes the journal's descriptor (subprocess closing every fd
+ * before exec) and reuses the number for its own file: the stream reopens
+ * its journal and never writes into the job's file. */
+static void test_job_closes_the_journal_fd(void **state)
+{
+    tp_stream s;
+    assert_int_equal(tp_stream_open(&s, &cfg, key, 0x77, 0, "root"), 0);
+    append_note(&s, "before");
+    char jobfile[256];
+    snprintf(jobfile, sizeof jobfile, "%s/job.txt", dir);
+    close(s.fd);
+    int job_fd = open(jobfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_int_equal(job_fd, s.fd); /* the job now owns the number */
+    append_note(&s, "after");
+    tp_stream_sign_head(&s, 1);
+    assert_int_equal(s.dropped, 0);
+    struct stat st;
+    assert_int_equal(fstat(job_fd, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    tp_stream_close(&s);
+    assert_int_equal(fstat(job_fd, &st), 0); /* still open: not ours to close */
+    close(job_fd);
+    char path[256];
+    snprintf(path, sizeof path, "%s/0000000000000077.tpj", cfg.journal_dir);
+    size_t len;
+    uint8_t *data = slurp(path, &len);
+    tp_journal_reader r;
+    assert_int_equal(tp_journal_reader_init(&r, data, len), TP_JOURNAL_FRAME);
+    enum tp_frame_kind kind;
+    const uint8_t *payload;
+    uint32_t n;
+    int records = 0, heads = 0, rc;
+    while ((rc = tp_journal_next(&r, &kind, &payload, &n)) == TP_JOURNAL_FRAME)
+        kind == TP_FRAME_RECORD ? records++ : heads++;
+    assert_int_equal(rc, TP_JOURNAL_END);
+    assert_int_equal(records, 3); /* RunStart, before, after */
+    assert_true(heads >= 1);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stream_reads_back_and_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_is_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_closes_the_journal_fd, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
