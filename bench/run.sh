@@ -9,6 +9,7 @@
 #   3. slowdown of the tests' PyTorch job (DataLoader, 2 workers) under
 #      trainprov run: wall time (median and best) and CPU time (user+sys)
 #   4. verify speed in records per second
+#   5. init.random: regeneration throughput and verify time (bench/init.sh)
 # Needs: TRAINPROV, TRAINPROV_LIB, TRAINPROV_PYTHONDIR, PYTHON, BENCH_BIN, E2E_DIR
 # (set by `make bench`). Knobs: BENCH_ROUNDS (default 5), BENCH_STEPS (60).
 set -euo pipefail
@@ -123,3 +124,7 @@ cat <<TABLE
 | the same job: CPU s of trainprov's background threads (hashing, journal, signing; from the log's StreamEnd records) | | $logger_cpu | $(awk -v a="$logger_cpu" -v b="$cpu_job_without" 'BEGIN { printf "%.3f%%", 100 * a / b }') of the job's CPU | |
 | \`trainprov verify\` of a $records-record log (s, best of 3) | | $best_verify | $rps records/s | |
 TABLE
+
+# 5. verifiable random initialisation: bench/init.sh prints its own table
+echo
+bash "$(dirname "$0")/init.sh"

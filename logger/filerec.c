@@ -1,6 +1,8 @@
 /* filerec.c: FileEvent records (see filerec.h). Read files are hashed when
- * opened, written files when closed; either way through the digest cache, so
- * a (device, inode, size, mtime) is hashed once per process tree. */
+ * opened, written files when closed; either way through the digest caches, so
+ * a (device, inode, size, mtime) is hashed once per process tree (hashcache.c)
+ * and, for files of TP_NODECACHE_MIN_BYTES or more, once per node for the
+ * whole run (nodecache.c). */
 #define _GNU_SOURCE
 #include "filerec.h"
 
@@ -15,10 +17,14 @@
 #include "classify.h"
 #include "hashcache.h"
 #include "hashfile.h"
+#include "nodecache.h"
 #include "real.h"
 #include "roles.h"
 
 #define WRITTEN_RING 1024
+
+/* Bytes this process's stream hashed itself (StreamEnd.bytes_hashed). */
+static uint64_t bytes_hashed;
 
 /* Paths this stream wrote, with their roles, so a later rename keeps the role. */
 static struct {
@@ -57,7 +63,10 @@ static int readable_fd(int fd)
     return rfd;
 }
 
-static void hash_file(tp_file *f, int fd)
+/* Hashes the file's content as (device, inode, size, mtime) says it is now,
+ * or takes the digest from a cache; the node cache is published to only when
+ * the file did not change while we hashed it. */
+static void hash_file(const tp_config *cfg, tp_file *f, int fd)
 {
     fd = fd < 0 ? TP_REAL(open)(f->path, O_RDONLY | O_CLOEXEC) : readable_fd(fd);
     if (fd < 0) {
@@ -76,21 +85,36 @@ static void hash_file(tp_file *f, int fd)
                        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
     f->hashed_size = key.size;
     f->hashed_mtime_ns = key.mtime_ns;
+    uint8_t head[TP_MAGIC_BYTES];
+    size_t head_len = 0;
+    tp_nodecache_claim claim;
     if (tp_hashcache_get(&key, f->sha256, &f->format)) {
         f->hashed = 1;
+    } else if (tp_nodecache_lookup(cfg, &key, f->sha256, head, sizeof head, &head_len, &claim)) {
+        f->hashed = 1;
+        f->format = tp_classify_weights_format(head, head_len);
+        tp_hashcache_put(&key, f->sha256, f->format);
     } else {
-        uint8_t head[TP_MAGIC_BYTES];
-        size_t head_len = 0;
         uint64_t size = 0;
         int rc = tp_sha256_fd(fd, TP_REAL(pread), f->sha256, &size, head, sizeof head, &head_len);
+        bytes_hashed += size;
         f->hashed = rc == 0;
         f->hash_errno = -rc;
+        struct stat after;
+        int unchanged = rc == 0 && size == key.size && fstat(fd, &after) == 0 &&
+                        (uint64_t)after.st_size == key.size &&
+                        (int64_t)after.st_mtim.tv_sec * 1000000000 + after.st_mtim.tv_nsec ==
+                            key.mtime_ns;
         if (rc == 0) {
             f->format = tp_classify_weights_format(head, head_len);
             f->hashed_size = size;
-            /* cache only when the file did not change while we hashed it */
-            if (size == key.size)
-                tp_hashcache_put(&key, f->sha256, f->format);
+        }
+        /* cache only when the file did not change while we hashed it */
+        if (unchanged) {
+            tp_hashcache_put(&key, f->sha256, f->format);
+            tp_nodecache_publish(&claim, f->sha256, head, head_len);
+        } else {
+            tp_nodecache_release(&claim);
         }
     }
     TP_REAL(close)(fd);
@@ -98,8 +122,12 @@ static void hash_file(tp_file *f, int fd)
 
 void tp_filerec_opened(tp_stream *s, tp_file *f, int hash_fd)
 {
-    hash_file(f, hash_fd);
+    hash_file(s->cfg, f, hash_fd);
 }
+
+uint64_t tp_filerec_bytes_hashed(void) { return bytes_hashed; }
+
+void tp_filerec_atfork_child(void) { bytes_hashed = 0; }
 
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
                               const char *access, const char *renamed_from, int64_t time_ns)
@@ -145,14 +173,14 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
     enum tp_role role = tp_roles_lookup(f->path); /* declared through the API */
     const char *access;
     if (wrote) {
-        hash_file(f, hash_fd);
+        hash_file(s->cfg, f, hash_fd);
         if (role == TP_ROLE_NONE)
             role = tp_classify_written(s->cfg, f->path, f->format);
         access = atomic_load(&f->bytes_read) > 0 ? "readwrite" : "write";
         remember_written(f->path, role);
     } else {
         if (!f->hashed)
-            hash_file(f, hash_fd);
+            hash_file(s->cfg, f, hash_fd);
         else if (hash_fd >= 0)
             TP_REAL(close)(hash_fd);
         if (role == TP_ROLE_NONE)
@@ -174,7 +202,7 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
         if (tp_classify_written(s->cfg, new_path, NULL) != TP_ROLE_CHECKPOINT)
             return;
     }
-    hash_file(&probe, -1);
+    hash_file(s->cfg, &probe, -1);
     struct stat st;
     if (stat(new_path, &st) == 0) {
         probe.dev = st.st_dev;

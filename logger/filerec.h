@@ -15,5 +15,9 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns);
  * now lives at new_path; record it there. */
 void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
                         int64_t time_ns);
+/* Bytes this process hashed itself so far (not taken from a digest cache). */
+uint64_t tp_filerec_bytes_hashed(void);
+/* In a forked child: its stream has hashed nothing yet. */
+void tp_filerec_atfork_child(void);
 
 #endif

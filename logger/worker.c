@@ -178,6 +178,7 @@ static void seal(void)
     struct timespec cpu;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
         end.logger_cpu_ns = (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec;
+    end.bytes_hashed = tp_filerec_bytes_hashed();
     rec.body_case = TRAINPROV__V1__RECORD__BODY_STREAM_END;
     rec.stream_end = &end;
     write_simple(&rec, 0);
@@ -315,6 +316,7 @@ void tp_worker_atfork_child(void)
     tp_stream_close(&stream);
     memset(&stream, 0, sizeof stream);
     stream.fd = -1;
+    tp_filerec_atfork_child();
     queue_head = queue_tail = NULL;
     graveyard = NULL;
     running = 0;

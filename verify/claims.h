@@ -33,6 +33,8 @@ typedef struct {
     const char *checkpoint_path;    /* --checkpoint STEP0.safetensors (init.random), or NULL */
     const char *evaluator_pubkey_path; /* --evaluator-pubkey (init.random), or NULL */
     const char *challenge_path;     /* --challenge: the one the evaluator issued, or NULL */
+    const char *init_declare_path;  /* --init-declare FILE.json (statistical laws), or NULL */
+    const char *reference_path;     /* --reference OTHER.safetensors (similarity), or NULL */
     const char *data_manifest_path; /* --data-manifest (sha256sum format), or NULL */
     int strict;                     /* unknown fails the verdict; undeclared inputs fail */
     char *const *require;           /* --require CLAIM: these must pass */

@@ -8,8 +8,11 @@
  * an evaluator's signed challenge checked with --evaluator-pubkey; a run
  * whose tensors regenerate but whose nonce is not authenticated is unknown:
  * its init could have been computed before the run. Regeneration is chunked
- * (bounded memory) and uses every core. Statistical strength (a job with its
- * framework's own initialiser) is not implemented: such a run is unknown. */
+ * (bounded memory) and uses every core. A run with no InitTensor (a job with
+ * its framework's own initialiser) is tested at strength statistical from its
+ * --checkpoint (claims_initstat.c), else unknown. --reference adds the
+ * centred similarity to a suspected donor (similarity.c) to the evidence,
+ * whatever the strength. */
 #define _GNU_SOURCE /* vasprintf */
 #include "claims_init.h"
 
@@ -22,8 +25,10 @@
 #include <openssl/evp.h>
 
 #include "challenge.h"
+#include "claims_initstat.h"
 #include "initrng.h"
 #include "safetensors.h"
+#include "similarity.h"
 
 #define DETAIL_PROBLEMS 4
 #define EVIDENCE_MAX 1000
@@ -315,13 +320,30 @@ int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
                             "before it",
                         r->init_tensor->name, r->init_tensor->seed);
         }
+    if (opt->reference_path) {
+        struct json_object *sim;
+        if (tp_similarity_report(opt->reference_path, opt->checkpoint_path, opt->model_path, &sim,
+                                 err, errlen) != 0) {
+            free(ts);
+            json_object_put(p.list);
+            return -1;
+        }
+        json_object_object_add(evidence(cl), "reference", sim);
+    }
     if (n == 0 || !rs) {
         free(ts);
         json_object_put(p.list);
-        conclude(cl, TP_CLAIM_UNKNOWN,
-                 "the run recorded no InitTensor: it did not initialise with trainprov's v1 "
-                 "initialiser (strength statistical is not implemented yet)");
-        return 0;
+        if (!opt->checkpoint_path) {
+            conclude(cl, TP_CLAIM_UNKNOWN,
+                     "the run recorded no InitTensor: it did not initialise with trainprov's v1 "
+                     "initialiser (give its step-0 checkpoint with --checkpoint for strength "
+                     "statistical)");
+            return 0;
+        }
+        free(cl->detail);
+        cl->detail = NULL;
+        return tp_initstat_check(opt->checkpoint_path, opt->init_declare_path, evidence(cl),
+                                 &cl->status, &cl->detail, err, errlen);
     }
     tp_challenge expected;
     const uint8_t *nonce;

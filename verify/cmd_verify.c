@@ -23,6 +23,7 @@ static const char usage[] =
     "                        [--data-manifest FILE] [--json OUT.json|-] [--strict]\n"
     "                        [--require CLAIM]... [--quiet] [--evaluator-pubkey EVAL.pub.pem]\n"
     "                        [--challenge CHALLENGE.json] [--checkpoint STEP0.safetensors]\n"
+    "                        [--init-declare LAWS.json] [--reference OTHER.safetensors]\n"
     "  Checks a run log and reports each claim as pass, fail or unknown.\n"
     "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
     "  --model FILE           released weights: lineage.final checks FILE's sha256\n"
@@ -38,7 +39,14 @@ static const char usage[] =
     "  --challenge FILE       init.random: the challenge the evaluator issued; the\n"
     "                         tensors are regenerated with its nonce\n"
     "  --checkpoint FILE      init.random: a step-0 safetensors checkpoint that must\n"
-    "                         hold exactly the initialised tensors\n"
+    "                         hold exactly the initialised tensors; with no\n"
+    "                         InitTensor in the log, tested statistically against\n"
+    "                         PyTorch's default initialisers (strength statistical)\n"
+    "  --init-declare FILE    init.random statistical: JSON {tensor: {\"dist\": ...}}\n"
+    "                         laws for tensors PyTorch's defaults do not cover\n"
+    "  --reference FILE       a suspected donor model (safetensors): centred\n"
+    "                         similarity of the step-0 (--checkpoint) and final\n"
+    "                         (--model) tensors to it, as init.random evidence\n"
     "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
 
 typedef struct {
@@ -60,6 +68,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
                                          {"evaluator-pubkey", required_argument, NULL, 'E'},
                                          {"challenge", required_argument, NULL, 'C'},
                                          {"checkpoint", required_argument, NULL, 'P'},
+                                         {"init-declare", required_argument, NULL, 'D'},
+                                         {"reference", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -76,6 +86,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
         case 'E': a->claims.evaluator_pubkey_path = optarg; break;
         case 'C': a->claims.challenge_path = optarg; break;
         case 'P': a->claims.checkpoint_path = optarg; break;
+        case 'D': a->claims.init_declare_path = optarg; break;
+        case 'R': a->claims.reference_path = optarg; break;
         case 'r':
             if (a->claims.n_require == TP_REQUIRE_MAX) {
                 fprintf(stderr, "trainprov verify: too many --require\n");

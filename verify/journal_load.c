@@ -1,6 +1,8 @@
 /* journal_load.c: turns the journals a run left in RUN.h5.journal/ into a
- * tp_runlog (docs/FORMAT.md section 5). Each `<16 hex>.tpj` file is one stream;
- * its frames are walked with the bounded reader of journal.h. Records are kept
+ * tp_runlog (docs/FORMAT.md section 5). Each `<16 hex>.tpj` file is one stream,
+ * its frames walked with the bounded reader of journal.h; anything else (the
+ * loggers' per-node digest caches `digests-<host>/`) is ignored when loading
+ * and removed with the journals. Records are kept
  * up to the last signed head's tree_size: anything after it was never signed
  * (the process died first) and is only counted. Heads are decoded here only to
  * learn their tree_size; whether they verify is the verifier's job. */
@@ -22,6 +24,7 @@
 #define STREAM_HEX_LEN 16
 #define JOURNAL_NAME_LEN (STREAM_HEX_LEN + sizeof TP_JOURNAL_SUFFIX - 1)
 #define JOURNAL_MAX_BYTES (64ull << 30) /* refuse journals above 64 GiB */
+#define DIGEST_DIR_PREFIX "digests-"   /* logger/nodecache.h TP_NODECACHE_DIR_PREFIX */
 
 int tp_journal_dir_for(const char *log_path, char *out, size_t cap)
 {
@@ -239,6 +242,29 @@ int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errle
     return 0;
 }
 
+/* Removes one "digests-<host>" directory of the logger's per-node digest
+ * cache (logger/nodecache.c) and its entries, locks and temporary files;
+ * 0 or an errno. */
+static int remove_digest_dir(int parent, const char *name)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return err;
+    }
+    int saved = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            unlinkat(dirfd(d), e->d_name, 0) != 0)
+            saved = errno;
+    closedir(d);
+    return unlinkat(parent, name, AT_REMOVEDIR) != 0 ? errno : saved;
+}
+
 int tp_journal_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -247,9 +273,15 @@ int tp_journal_remove_dir(const char *dir)
     int saved = 0;
     struct dirent *e;
     uint64_t id;
-    while ((e = readdir(d)) != NULL)
-        if (journal_name_id(e->d_name, &id) == 0 && unlinkat(dirfd(d), e->d_name, 0) != 0)
-            saved = errno;
+    while ((e = readdir(d)) != NULL) {
+        int err = 0;
+        if (journal_name_id(e->d_name, &id) == 0)
+            err = unlinkat(dirfd(d), e->d_name, 0) != 0 ? errno : 0;
+        else if (strncmp(e->d_name, DIGEST_DIR_PREFIX, sizeof DIGEST_DIR_PREFIX - 1) == 0)
+            err = remove_digest_dir(dirfd(d), e->d_name);
+        if (err)
+            saved = err;
+    }
     closedir(d);
     if (rmdir(dir) != 0)
         return -1; /* errno says why, e.g. other files left in it */

@@ -10,7 +10,8 @@
 int tp_journal_dir_for(const char *log_path, char *out, size_t cap);
 /* 0, or -1 when the directory is missing, empty or unreadable (err says which). */
 int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errlen);
-/* Deletes the journal files and the directory after a complete log is in place. */
+/* Deletes the journal files, the digest caches and the directory after a
+ * complete log is in place. */
 int tp_journal_remove_dir(const char *dir);
 
 #endif

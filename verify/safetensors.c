@@ -214,6 +214,65 @@ int tp_safetensors_sha256(const tp_safetensors *st, const tp_st_tensor *t, uint8
     return rc;
 }
 
+/* IEEE binary16 to float32, exactly (every half is a float). */
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | man << 13;
+    } else if (exp != 0) {
+        bits = sign | (exp + 112) << 23 | man << 13;
+    } else if (man == 0) {
+        bits = sign;
+    } else { /* subnormal: normalise */
+        exp = 113;
+        while (!(man & 0x400)) {
+            man <<= 1;
+            exp--;
+        }
+        bits = sign | exp << 23 | (man & 0x3ff) << 13;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+int tp_safetensors_read_f32(const tp_safetensors *st, const tp_st_tensor *t, float **out,
+                            uint64_t *n, const char **why)
+{
+    unsigned esz = !strcmp(t->dtype, "F32") ? 4 : !strcmp(t->dtype, "BF16") || !strcmp(t->dtype, "F16") ? 2 : 0;
+    *out = NULL;
+    *n = 0;
+    if (!esz) {
+        *why = "its dtype is not F32, BF16 or F16";
+        return 1;
+    }
+    uint64_t count = (t->end - t->begin) / esz;
+    if (count > TP_ST_READ_MAX) {
+        *why = "it has more elements than the verifier reads at once";
+        return 1;
+    }
+    float *f = malloc(count ? (size_t)count * sizeof *f : 1);
+    if (!f || read_full(st->fd, f, (size_t)(count * esz), st->data_offset + t->begin) != 0) {
+        free(f);
+        return -1;
+    }
+    /* 2-byte values sit in the first half of f: widen from the end down. */
+    const uint8_t *b = (const uint8_t *)f;
+    for (uint64_t i = count; esz == 2 && i-- > 0;) {
+        uint16_t h = (uint16_t)(b[2 * i] | b[2 * i + 1] << 8);
+        if (t->dtype[0] == 'B') {
+            uint32_t bits = (uint32_t)h << 16;
+            memcpy(&f[i], &bits, 4);
+        } else {
+            f[i] = half_to_float(h);
+        }
+    }
+    *out = f;
+    *n = count;
+    return 0;
+}
+
 void tp_safetensors_close(tp_safetensors *st)
 {
     if (st->fd >= 0)

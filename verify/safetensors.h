@@ -33,6 +33,13 @@ int tp_safetensors_open(const char *path, tp_safetensors *out, char *err, size_t
 const tp_st_tensor *tp_safetensors_find(const tp_safetensors *st, const char *name);
 /* SHA-256 of a tensor's bytes. 0, or -1 on a read error. */
 int tp_safetensors_sha256(const tp_safetensors *st, const tp_st_tensor *t, uint8_t out[32]);
+/* A floating-point tensor (F32, BF16 or F16) as float32 values in a new
+ * array of *n elements (at most TP_ST_READ_MAX elements). 0; 1 when its dtype
+ * is not one of those or it is too large (why says which); -1 on a read
+ * error or out of memory. */
+#define TP_ST_READ_MAX (1ull << 31)
+int tp_safetensors_read_f32(const tp_safetensors *st, const tp_st_tensor *t, float **out,
+                            uint64_t *n, const char **why);
 void tp_safetensors_close(tp_safetensors *st);
 
 #endif

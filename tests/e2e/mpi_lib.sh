@@ -1,7 +1,8 @@
 # mpi_lib.sh: helpers for the MPI end-to-end tests (sourced after lib.sh).
 #
 # mpi_init: skips unless mpirun, mpi4py and libtrainprov-mpi.so are there;
-# lets mpirun run as root (containers, CI) and oversubscribe this machine.
+# lets mpirun run as root (containers, CI) and oversubscribe this machine;
+# gives each test its own Open MPI session directory under $WORK.
 # mpi_run LOG NP [train_mpi.py options...]: `mpirun -np NP trainprov run` of
 # the data-parallel job on $WORK/data (shards) writing $WORK/out, bounded in
 # time; sets RUN_STATUS, output in LOG.out.
@@ -15,6 +16,10 @@ mpi_init() {
     export TRAINPROV_MPI_LIB
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     export OMPI_MCA_rmaps_base_oversubscribe=1
+    # a session directory per test: concurrent mpiruns (make check -j) racing
+    # to create the shared /tmp/ompi.<host>.<uid> make orte_init fail
+    mkdir -p "$WORK/ompi"
+    export OMPI_MCA_orte_tmpdir_base=$WORK/ompi
     # a rank whose journals never become final must not keep rank 0's wrapper long
     export TRAINPROV_MPI_WAIT_SECONDS=${TRAINPROV_MPI_WAIT_SECONDS:-20}
 }
