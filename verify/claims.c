@@ -6,6 +6,7 @@
  * whether the records are the signed ones; the other claims are computed over
  * the records either way and say so when their evidence is unsigned. */
 #include "claims.h"
+#include "problems.h"
 #include "claims_init.h"
 #include "claims_mpi.h"
 
@@ -19,9 +20,6 @@
 #include "hashfile.h"
 #include "merkle.h"
 
-#define TP_DETAIL_PROBLEMS 4   /* problems spelled out in a detail line */
-#define TP_EVIDENCE_MAX 1000   /* problems kept in a claim's evidence */
-#define TP_PROBLEM_MAX 1024    /* longest problem text */
 #define TP_UNDECLARED_MIN 65536 /* undeclared inputs smaller than this are ignored */
 #define TP_MANIFEST_LINE_MAX 8192
 #define TP_RUN_ID_LEN 16
@@ -50,29 +48,6 @@ static const struct {
 
 /* ---- problem lists and detail strings ---- */
 
-typedef struct {
-    char text[TP_DETAIL_PROBLEMS * TP_PROBLEM_MAX];
-    size_t count;
-    struct json_object *list;
-} problems;
-
-__attribute__((format(printf, 2, 3))) static void add_problem(problems *p, const char *fmt, ...)
-{
-    char msg[TP_PROBLEM_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (p->count < TP_DETAIL_PROBLEMS) {
-        size_t used = strlen(p->text);
-        snprintf(p->text + used, sizeof p->text - used, "%s%s", used ? "; " : "", msg);
-    }
-    if (!p->list)
-        p->list = json_object_new_array();
-    if (p->count < TP_EVIDENCE_MAX)
-        json_object_array_add(p->list, json_object_new_string(msg));
-    p->count++;
-}
 
 __attribute__((format(printf, 2, 3))) static void set_detail(tp_claim *c, const char *fmt, ...)
 {
@@ -97,7 +72,7 @@ static struct json_object *evidence(tp_claim *c)
 }
 
 /* Fail with the problems, or pass with pass_detail. */
-static void conclude(tp_claim *c, problems *p, const char *pass_detail)
+static void conclude(tp_claim *c, tp_problems *p, const char *pass_detail)
 {
     if (p->count == 0) {
         c->status = TP_CLAIM_PASS;
@@ -229,7 +204,7 @@ static void ctx_free(ctx *c)
 
 /* ---- log.integrity ---- */
 
-static void check_heads(ctx *c, size_t s, problems *p)
+static void check_heads(ctx *c, size_t s, tp_problems *p)
 {
     const tp_stream_data *st = &c->log->streams[s];
     const char *name = c->names[s];
@@ -239,23 +214,23 @@ static void check_heads(ctx *c, size_t s, problems *p)
     for (size_t j = 0; j < st->n_heads; j++) {
         Trainprov__V1__TreeHead *h = tp_head_decode(&st->head_bodies[j], NULL, 0);
         if (!h) {
-            add_problem(p, "%s: head %zu does not decode", name, j);
+            tp_problems_add(p, "%s: head %zu does not decode", name, j);
             continue;
         }
         if (c->key_ok && tp_key_verify(c->key, TP_PAYLOAD_TREEHEAD, st->head_bodies[j].data,
                                     st->head_bodies[j].len, st->head_sigs[j], TP_SIG_LEN) != 0)
-            add_problem(p, "%s: signature of head %zu does not verify", name, j);
+            tp_problems_add(p, "%s: signature of head %zu does not verify", name, j);
         if (h->stream_id != st->stream_id)
-            add_problem(p, "%s: head %zu is for another stream", name, j);
+            tp_problems_add(p, "%s: head %zu is for another stream", name, j);
         if (!bytes_eq(&h->run_id, c->run_id, TP_RUN_ID_LEN))
-            add_problem(p, "%s: head %zu names another run", name, j);
+            tp_problems_add(p, "%s: head %zu names another run", name, j);
         if (!bytes_eq(&h->key_id, c->key_id, TP_KEY_ID_LEN))
-            add_problem(p, "%s: head %zu names another key", name, j);
+            tp_problems_add(p, "%s: head %zu names another key", name, j);
         if (j > 0 && h->tree_size <= signed_size) {
-            add_problem(p, "%s: head %zu covers %" PRIu64 " records, not more than head %zu",
+            tp_problems_add(p, "%s: head %zu covers %" PRIu64 " records, not more than head %zu",
                         name, j, h->tree_size, j - 1);
         } else if (h->tree_size > st->n_records) {
-            add_problem(p, "%s: head %zu covers %" PRIu64 " records but the stream has %zu",
+            tp_problems_add(p, "%s: head %zu covers %" PRIu64 " records but the stream has %zu",
                         name, j, h->tree_size, st->n_records);
         } else {
             uint8_t root[TP_HASH_LEN];
@@ -263,7 +238,7 @@ static void check_heads(ctx *c, size_t s, problems *p)
                 tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
             tp_merkle_root(&m, root);
             if (!bytes_eq(&h->root, root, TP_HASH_LEN))
-                add_problem(p, "%s: records 0..%" PRIu64 " do not hash to the root of head %zu",
+                tp_problems_add(p, "%s: records 0..%" PRIu64 " do not hash to the root of head %zu",
                             name, h->tree_size ? h->tree_size - 1 : 0, j);
             signed_size = h->tree_size;
         }
@@ -273,23 +248,23 @@ static void check_heads(ctx *c, size_t s, problems *p)
         tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
     tp_merkle_root(&m, c->roots[s]);
     if (st->n_records > signed_size)
-        add_problem(p, "%s: records %" PRIu64 "..%zu are not covered by a signed head", name,
+        tp_problems_add(p, "%s: records %" PRIu64 "..%zu are not covered by a signed head", name,
                     signed_size, st->n_records - 1);
 }
 
-static void check_records(ctx *c, size_t s, problems *p)
+static void check_records(ctx *c, size_t s, tp_problems *p)
 {
     const tp_stream_data *st = &c->log->streams[s];
     for (size_t i = 0; i < st->n_records; i++) {
         const Trainprov__V1__Record *r = c->dec[s].records[i];
         if (!r)
-            add_problem(p, "%s: record %zu does not decode", c->names[s], i);
+            tp_problems_add(p, "%s: record %zu does not decode", c->names[s], i);
         else if (r->seq != i)
-            add_problem(p, "%s: record %zu has seq %" PRIu64, c->names[s], i, r->seq);
+            tp_problems_add(p, "%s: record %zu has seq %" PRIu64, c->names[s], i, r->seq);
         else if (r->stream_id != st->stream_id) {
             char hex[17];
             tp_stream_hex(r->stream_id, hex);
-            add_problem(p, "%s: record %zu belongs to stream %s", c->names[s], i, hex);
+            tp_problems_add(p, "%s: record %zu belongs to stream %s", c->names[s], i, hex);
         }
     }
 }
@@ -311,22 +286,22 @@ static int rows_equal(const tp_file_row *x, const tp_file_row *y)
 }
 
 /* The /files index must say exactly what the FileEvent records say. */
-static void check_index(const tp_file_table *index, const tp_file_table *files, problems *p)
+static void check_index(const tp_file_table *index, const tp_file_table *files, tp_problems *p)
 {
     if (!index->present) {
         if (files->n)
-            add_problem(p, "the /files index is missing (%zu FileEvent records)", files->n);
+            tp_problems_add(p, "the /files index is missing (%zu FileEvent records)", files->n);
         return;
     }
     if (index->n != files->n) {
-        add_problem(p, "the /files index has %zu rows but the records have %zu FileEvents",
+        tp_problems_add(p, "the /files index has %zu rows but the records have %zu FileEvents",
                     index->n, files->n);
         return;
     }
     const tp_file_row **a = calloc(files->n ? files->n : 1, sizeof *a);
     const tp_file_row **b = calloc(files->n ? files->n : 1, sizeof *b);
     if (!a || !b) {
-        add_problem(p, "out of memory comparing the /files index");
+        tp_problems_add(p, "out of memory comparing the /files index");
     } else {
         for (size_t i = 0; i < files->n; i++) {
             a[i] = &index->rows[i];
@@ -336,7 +311,7 @@ static void check_index(const tp_file_table *index, const tp_file_table *files, 
         qsort(b, files->n, sizeof *b, cmp_row);
         for (size_t i = 0; i < files->n; i++)
             if (!rows_equal(a[i], b[i]))
-                add_problem(p, "the /files row for %s differs from its record (stream %s seq %" PRIu64 ")",
+                tp_problems_add(p, "the /files row for %s differs from its record (stream %s seq %" PRIu64 ")",
                             a[i]->path, a[i]->stream, a[i]->seq);
     }
     free(a);
@@ -346,17 +321,17 @@ static void check_index(const tp_file_table *index, const tp_file_table *files, 
 static void claim_integrity(ctx *c, const tp_file_table *index, const tp_verdict *v,
                             tp_claim *cl)
 {
-    problems p = {0};
+    tp_problems p = {0};
     if (!v->key_matches)
-        add_problem(&p, "log was signed by key %s, --pubkey is %s", c->log->key_id_hex,
+        tp_problems_add(&p, "log was signed by key %s, --pubkey is %s", c->log->key_id_hex,
                     v->pubkey_id_hex);
     if (!c->ids_ok)
-        add_problem(&p, "the log's run_id / key_id attributes are not hex");
+        tp_problems_add(&p, "the log's run_id / key_id attributes are not hex");
     if (c->log->n_streams == 0)
-        add_problem(&p, "the log has no streams");
+        tp_problems_add(&p, "the log has no streams");
     for (size_t k = 1; k < c->log->n_streams; k++)
         if (c->by_id[k].id == c->by_id[k - 1].id)
-            add_problem(&p, "two streams have the id %016" PRIx64, c->by_id[k].id);
+            tp_problems_add(&p, "two streams have the id %016" PRIx64, c->by_id[k].id);
     for (size_t s = 0; s < c->log->n_streams; s++) {
         check_records(c, s, &p);
         check_heads(c, s, &p);
@@ -370,25 +345,25 @@ static void claim_integrity(ctx *c, const tp_file_table *index, const tp_verdict
 
 /* ---- log.complete ---- */
 
-static void check_manifest(ctx *c, problems *p, tp_claim *cl)
+static void check_manifest(ctx *c, tp_problems *p, tp_claim *cl)
 {
     const tp_runlog *log = c->log;
     if (!log->has_manifest) {
-        add_problem(p, "no signed run manifest (log was recovered after a crash)");
+        tp_problems_add(p, "no signed run manifest (log was recovered after a crash)");
         return;
     }
     if (tp_key_verify(c->key, TP_PAYLOAD_MANIFEST, log->manifest_body.data,
                       log->manifest_body.len, log->manifest_sig, TP_SIG_LEN) != 0)
-        add_problem(p, "the run manifest's signature does not verify with --pubkey");
+        tp_problems_add(p, "the run manifest's signature does not verify with --pubkey");
     Trainprov__V1__RunManifest *m = tp_manifest_decode(&log->manifest_body, NULL, 0);
     if (!m) {
-        add_problem(p, "the run manifest does not decode");
+        tp_problems_add(p, "the run manifest does not decode");
         return;
     }
     if (!bytes_eq(&m->run_id, c->run_id, TP_RUN_ID_LEN))
-        add_problem(p, "the run manifest names another run");
+        tp_problems_add(p, "the run manifest names another run");
     if (!bytes_eq(&m->key_id, c->key_id, TP_KEY_ID_LEN))
-        add_problem(p, "the run manifest names another key");
+        tp_problems_add(p, "the run manifest names another key");
     json_object_object_add(evidence(cl), "manifest_streams",
                            json_object_new_uint64(m->n_streams));
     uint8_t *listed = calloc(log->n_streams ? log->n_streams : 1, 1);
@@ -396,25 +371,25 @@ static void check_manifest(ctx *c, problems *p, tp_claim *cl)
         const Trainprov__V1__ManifestStream *ms = m->streams[k];
         long s = find_stream(c, ms->stream_id);
         if (s < 0) {
-            add_problem(p, "the manifest lists stream %016" PRIx64 ", which is not in the log",
+            tp_problems_add(p, "the manifest lists stream %016" PRIx64 ", which is not in the log",
                         ms->stream_id);
             continue;
         }
         if (listed[s]++)
-            add_problem(p, "the manifest lists %s twice", c->names[s]);
+            tp_problems_add(p, "the manifest lists %s twice", c->names[s]);
         if (ms->tree_size != log->streams[s].n_records ||
             !bytes_eq(&ms->root, c->roots[s], TP_HASH_LEN))
-            add_problem(p, "%s: the manifest signed %" PRIu64 " records, the log has %zu%s",
+            tp_problems_add(p, "%s: the manifest signed %" PRIu64 " records, the log has %zu%s",
                         c->names[s], ms->tree_size, log->streams[s].n_records,
                         ms->tree_size == log->streams[s].n_records ? " with another root" : "");
         if (!ms->final)
-            add_problem(p, "%s: the manifest's head for it is not final", c->names[s]);
+            tp_problems_add(p, "%s: the manifest's head for it is not final", c->names[s]);
     }
     for (size_t s = 0; listed && s < log->n_streams; s++)
         if (!listed[s])
-            add_problem(p, "%s is not in the run manifest", c->names[s]);
+            tp_problems_add(p, "%s is not in the run manifest", c->names[s]);
     if (!listed)
-        add_problem(p, "out of memory checking the manifest");
+        tp_problems_add(p, "out of memory checking the manifest");
     free(listed);
     trainprov__v1__run_manifest__free_unpacked(m, NULL);
 }
@@ -434,14 +409,14 @@ static int stream_ended(const ctx *c, size_t s)
     return ended;
 }
 
-static void check_children(ctx *c, size_t s, problems *p)
+static void check_children(ctx *c, size_t s, tp_problems *p)
 {
     for (size_t i = 0; i < c->dec[s].n; i++) {
         const Trainprov__V1__Record *r = c->dec[s].records[i];
         if (!r || r->body_case != TRAINPROV__V1__RECORD__BODY_CHILD)
             continue;
         if (find_stream(c, r->child->child_stream) < 0)
-            add_problem(p, "%s announced child stream %016" PRIx64 " (%s, pid %d%s%s), which "
+            tp_problems_add(p, "%s announced child stream %016" PRIx64 " (%s, pid %d%s%s), which "
                         "is not in the log", c->names[s], r->child->child_stream, r->child->how,
                         r->child->child_pid, r->child->exec_path[0] ? ", " : "",
                         r->child->exec_path);
@@ -450,33 +425,33 @@ static void check_children(ctx *c, size_t s, problems *p)
 
 /* A stream that could not record everything says so in its StreamEnd: a
  * journal write that failed (disk full) or files opened beyond the fd table. */
-static void check_reported_gaps(ctx *c, size_t s, problems *p)
+static void check_reported_gaps(ctx *c, size_t s, tp_problems *p)
 {
     const tp_decoded_stream *d = &c->dec[s];
     const Trainprov__V1__Record *last = d->n ? d->records[d->n - 1] : NULL;
     if (!last || last->body_case != TRAINPROV__V1__RECORD__BODY_STREAM_END)
         return;
     if (last->stream_end->dropped_events)
-        add_problem(p, "%s: the logger could not write %" PRIu64 " records (journal write "
+        tp_problems_add(p, "%s: the logger could not write %" PRIu64 " records (journal write "
                     "failed, e.g. disk full)", c->names[s], last->stream_end->dropped_events);
     if (last->stream_end->untracked_fds)
-        add_problem(p, "%s: %" PRIu64 " files were opened on descriptors beyond the logger's "
+        tp_problems_add(p, "%s: %" PRIu64 " files were opened on descriptors beyond the logger's "
                     "table and not recorded", c->names[s], last->stream_end->untracked_fds);
 }
 
 static void claim_complete(ctx *c, tp_claim *cl)
 {
-    problems p = {0};
+    tp_problems p = {0};
     check_manifest(c, &p, cl);
     for (size_t s = 0; s < c->log->n_streams; s++) {
         const tp_stream_data *st = &c->log->streams[s];
         if (!stream_ended(c, s))
-            add_problem(&p, "%s did not end with a StreamEnd under a final signed head "
+            tp_problems_add(&p, "%s did not end with a StreamEnd under a final signed head "
                         "(truncated?)", c->names[s]);
         if (strcmp(st->journal_status, "complete") != 0)
-            add_problem(&p, "%s: its journal was %s", c->names[s], st->journal_status);
+            tp_problems_add(&p, "%s: its journal was %s", c->names[s], st->journal_status);
         if (st->dropped_unsigned)
-            add_problem(&p, "%s: %" PRIu64 " unsigned records after its last head were lost",
+            tp_problems_add(&p, "%s: %" PRIu64 " unsigned records after its last head were lost",
                         c->names[s], st->dropped_unsigned);
         check_reported_gaps(c, s, &p);
         check_children(c, s, &p);
@@ -490,28 +465,28 @@ static void claim_complete(ctx *c, tp_claim *cl)
 /* ---- run.binding ---- */
 
 static void check_run_start(ctx *c, size_t s, const Trainprov__V1__RunStart *first,
-                            problems *p)
+                            tp_problems *p)
 {
     const Trainprov__V1__RunStart *rs = run_start(c, s);
     if (!rs) {
-        add_problem(p, "%s: record 0 is not a RunStart", c->names[s]);
+        tp_problems_add(p, "%s: record 0 is not a RunStart", c->names[s]);
         return;
     }
     if (!bytes_eq(&rs->key_id, c->key_id, TP_KEY_ID_LEN))
-        add_problem(p, "%s: its RunStart names another key", c->names[s]);
+        tp_problems_add(p, "%s: its RunStart names another key", c->names[s]);
     if (rs->parent_stream && find_stream(c, rs->parent_stream) < 0)
-        add_problem(p, "%s: its parent stream %016" PRIx64 " is not in the log", c->names[s],
+        tp_problems_add(p, "%s: its parent stream %016" PRIx64 " is not in the log", c->names[s],
                     rs->parent_stream);
     if (first && (!bytes_eq(&rs->nonce, first->nonce.data, first->nonce.len) ||
                   !bytes_eq(&rs->resume_from, first->resume_from.data, first->resume_from.len)))
-        add_problem(p, "%s: its challenge nonce or resume-from digest differs from %s",
+        tp_problems_add(p, "%s: its challenge nonce or resume-from digest differs from %s",
                     c->names[s], c->names[0]);
 }
 
 static void claim_binding(ctx *c, tp_claim *cl)
 {
     const tp_runlog *log = c->log;
-    problems p = {0};
+    tp_problems p = {0};
     const Trainprov__V1__RunStart *first = log->n_streams ? run_start(c, 0) : NULL;
     for (size_t s = 0; s < log->n_streams; s++) {
         size_t foreign = 0;
@@ -520,12 +495,12 @@ static void claim_binding(ctx *c, tp_claim *cl)
             foreign += r && !bytes_eq(&r->run_id, c->run_id, TP_RUN_ID_LEN);
         }
         if (foreign)
-            add_problem(&p, "%s: %zu records carry another run id than the log's %s",
+            tp_problems_add(&p, "%s: %zu records carry another run id than the log's %s",
                         c->names[s], foreign, log->run_id_hex);
         for (size_t j = 0; j < log->streams[s].n_heads; j++) {
             Trainprov__V1__TreeHead *h = tp_head_decode(&log->streams[s].head_bodies[j], NULL, 0);
             if (h && !bytes_eq(&h->run_id, c->run_id, TP_RUN_ID_LEN))
-                add_problem(&p, "%s: head %zu carries another run id", c->names[s], j);
+                tp_problems_add(&p, "%s: head %zu carries another run id", c->names[s], j);
             if (h)
                 trainprov__v1__tree_head__free_unpacked(h, NULL);
         }
@@ -534,12 +509,12 @@ static void claim_binding(ctx *c, tp_claim *cl)
     if (log->has_manifest) {
         Trainprov__V1__RunManifest *m = tp_manifest_decode(&log->manifest_body, NULL, 0);
         if (m && !bytes_eq(&m->run_id, c->run_id, TP_RUN_ID_LEN))
-            add_problem(&p, "the run manifest carries another run id");
+            tp_problems_add(&p, "the run manifest carries another run id");
         if (m)
             trainprov__v1__run_manifest__free_unpacked(m, NULL);
     }
     if (!c->ids_ok)
-        add_problem(&p, "the log's run_id attribute is not 32 hex digits");
+        tp_problems_add(&p, "the log's run_id attribute is not 32 hex digits");
     char pass[160];
     snprintf(pass, sizeof pass, "every record, head and the manifest carry run id %s; every "
              "stream starts with a RunStart of this run", log->run_id_hex);
@@ -613,11 +588,11 @@ static void claim_foreign(ctx *c, tp_claim *cl)
 {
     size_t n_ckpt, n_weights = 0, n_undeclared = 0;
     written_ckpt *ck = written_checkpoints(c, &n_ckpt);
-    problems p = {0}, undeclared = {0};
+    tp_problems p = {0}, undeclared = {0};
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
     if (!ck)
-        add_problem(&p, "out of memory listing checkpoints");
+        tp_problems_add(&p, "out of memory listing checkpoints");
     for (size_t s = 0; ck && s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__Record *r = c->dec[s].records[i];
@@ -627,7 +602,7 @@ static void claim_foreign(ctx *c, tp_claim *cl)
             if (declared && !strcmp(f->role, "other") && was_read(f) &&
                 f->size > TP_UNDECLARED_MIN) {
                 n_undeclared++;
-                add_problem(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
+                tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
                 json_object_array_add(undecl, file_json(f));
             }
             if (!weights_read(f))
@@ -643,10 +618,10 @@ static void claim_foreign(ctx *c, tp_claim *cl)
             if (f->sha256.len == TP_HASH_LEN)
                 tp_hex(f->sha256.data, TP_HASH_LEN, hex);
             if (hex[0])
-                add_problem(&p, "read weights %s (sha256 %s) that this run did not write",
+                tp_problems_add(&p, "read weights %s (sha256 %s) that this run did not write",
                             f->path, hex);
             else
-                add_problem(&p, "read weights %s that could not be hashed (%s)", f->path,
+                tp_problems_add(&p, "read weights %s that could not be hashed (%s)", f->path,
                             f->hash_error);
             json_object_array_add(foreign, file_json(f));
         }
@@ -771,7 +746,7 @@ static int claim_data(ctx *c, tp_claim *cl, char *err, size_t errlen)
     const char *mpath = c->opt->data_manifest_path;
     if (mpath && load_data_manifest(mpath, &set, err, errlen) != 0)
         return -1;
-    problems p = {0};
+    tp_problems p = {0};
     size_t n_events = 0;
     uint64_t bytes = 0;
     const char **paths = calloc(c->n_file_events ? c->n_file_events : 1, sizeof *paths);
@@ -788,14 +763,14 @@ static int claim_data(ctx *c, tp_claim *cl, char *err, size_t errlen)
             paths[n_events++] = f->path;
             bytes += f->bytes_read;
             if (f->sha256.len != TP_HASH_LEN) {
-                add_problem(&p, "data file %s has no digest (%s)", f->path,
+                tp_problems_add(&p, "data file %s has no digest (%s)", f->path,
                             f->hash_error[0] ? f->hash_error : "no hash_error given");
                 continue;
             }
             if (mpath && !bsearch(f->sha256.data, set.digests, set.n, TP_HASH_LEN, cmp_digest)) {
                 char hex[2 * TP_HASH_LEN + 1];
                 tp_hex(f->sha256.data, TP_HASH_LEN, hex);
-                add_problem(&p, "data file %s (sha256 %s) is not in %s", f->path, hex, mpath);
+                tp_problems_add(&p, "data file %s (sha256 %s) is not in %s", f->path, hex, mpath);
             }
         }
     size_t n_files = count_distinct(paths, n_events);

@@ -15,6 +15,7 @@
  * whatever the strength. */
 #define _GNU_SOURCE /* vasprintf */
 #include "claims_init.h"
+#include "problems.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -30,34 +31,8 @@
 #include "safetensors.h"
 #include "similarity.h"
 
-#define DETAIL_PROBLEMS 4
-#define EVIDENCE_MAX 1000
-#define PROBLEM_MAX 1024
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
 
-typedef struct {
-    char text[DETAIL_PROBLEMS * PROBLEM_MAX];
-    size_t count;
-    struct json_object *list;
-} problems;
-
-__attribute__((format(printf, 2, 3))) static void problem(problems *p, const char *fmt, ...)
-{
-    char msg[PROBLEM_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (p->count < DETAIL_PROBLEMS) {
-        size_t used = strlen(p->text);
-        snprintf(p->text + used, sizeof p->text - used, "%s%s", used ? "; " : "", msg);
-    }
-    if (!p->list)
-        p->list = json_object_new_array();
-    if (p->count < EVIDENCE_MAX)
-        json_object_array_add(p->list, json_object_new_string(msg));
-    p->count++;
-}
 
 __attribute__((format(printf, 3, 4))) static void conclude(tp_claim *cl, tp_claim_status st,
                                                            const char *fmt, ...)
@@ -110,36 +85,36 @@ static int seed_committed(const tp_decoded_stream *d, size_t i, uint64_t value)
 /* Regenerates t under nonce and compares its digest. 0 when it matches, 1
  * when not (problem added), -1 when out of memory. */
 static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, size_t nonce_len,
-                      problems *p, uint64_t *elems_out)
+                      tp_problems *p, uint64_t *elems_out)
 {
     tp_init_spec spec;
     char why[160];
     uint8_t key[TP_INIT_KEY_LEN], digest[32];
     if (strcmp(t->spec, TP_INIT_SPEC) != 0) {
-        problem(p, "tensor %s: spec '%s' is not " TP_INIT_SPEC, t->name, t->spec);
+        tp_problems_add(p, "tensor %s: spec '%s' is not " TP_INIT_SPEC, t->name, t->spec);
         return 1;
     }
     if (tp_initrng_spec(t->distribution, t->params, t->n_params, t->dtype, &spec, why,
                         sizeof why) != 0) {
-        problem(p, "tensor %s: %s", t->name, why);
+        tp_problems_add(p, "tensor %s: %s", t->name, why);
         return 1;
     }
     uint64_t n = 1;
     for (size_t d = 0; d < t->n_shape; d++) {
         if (t->n_shape > TP_ST_DIMS_MAX ||
             (t->shape[d] && n > TP_INIT_MAX_ELEMS / t->shape[d])) {
-            problem(p, "tensor %s: its shape is too large for " TP_INIT_SPEC, t->name);
+            tp_problems_add(p, "tensor %s: its shape is too large for " TP_INIT_SPEC, t->name);
             return 1;
         }
         n *= t->shape[d];
     }
     if (tp_initrng_key(nonce, nonce_len, t->seed, t->name, key) != 0) {
-        problem(p, "tensor %s: its name or the nonce has a length " TP_INIT_SPEC " refuses",
+        tp_problems_add(p, "tensor %s: its name or the nonce has a length " TP_INIT_SPEC " refuses",
                 t->name);
         return 1;
     }
     if (t->sha256.len != 32) {
-        problem(p, "tensor %s: its recorded sha256 is not 32 bytes", t->name);
+        tp_problems_add(p, "tensor %s: its recorded sha256 is not 32 bytes", t->name);
         return 1;
     }
     size_t esz = tp_initrng_elem_size(spec.dtype);
@@ -150,7 +125,7 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
     for (uint64_t at = 0; rc == 0 && at < n; at += chunk) {
         uint64_t k = n - at < chunk ? n - at : chunk;
         if (tp_initrng_fill(key, &spec, at, k, buf, 0) != 0) {
-            problem(p, "tensor %s: the initialiser refuses its parameters", t->name);
+            tp_problems_add(p, "tensor %s: the initialiser refuses its parameters", t->name);
             rc = 1;
         } else if (EVP_DigestUpdate(md, buf, k * esz) != 1) {
             rc = -1;
@@ -168,7 +143,7 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
         char got[65], want[65];
         tp_hex(digest, 32, got);
         tp_hex(t->sha256.data, 32, want);
-        problem(p, "tensor %s: regenerated from seed %" PRIu64 " and the nonce its sha256 is "
+        tp_problems_add(p, "tensor %s: regenerated from seed %" PRIu64 " and the nonce its sha256 is "
                    "%.16s..., the log records %.16s...",
                 t->name, t->seed, got, want);
         return 1;
@@ -184,7 +159,7 @@ static const char *st_dtype(const char *dtype)
 /* --checkpoint: every recorded tensor is in the file with its dtype, shape
  * and bytes, and the file holds nothing else. */
 static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, size_t n,
-                            problems *p, tp_claim *cl, char *err, size_t errlen)
+                            tp_problems *p, tp_claim *cl, char *err, size_t errlen)
 {
     tp_safetensors st;
     if (tp_safetensors_open(path, &st, err, errlen) != 0)
@@ -200,7 +175,7 @@ static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, si
         const tp_st_tensor *c = tp_safetensors_find(&st, t->name);
         uint8_t digest[32];
         if (!c) {
-            problem(p, "tensor %s: not in the checkpoint %s", t->name, path);
+            tp_problems_add(p, "tensor %s: not in the checkpoint %s", t->name, path);
             continue;
         }
         seen[c - st.tensors] = 1;
@@ -208,7 +183,7 @@ static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, si
         for (size_t d = 0; same_shape && d < c->ndim; d++)
             same_shape = c->shape[d] == t->shape[d];
         if (strcmp(c->dtype, st_dtype(t->dtype)) != 0 || !same_shape) {
-            problem(p, "tensor %s: the checkpoint holds it as %s of another shape or dtype than "
+            tp_problems_add(p, "tensor %s: the checkpoint holds it as %s of another shape or dtype than "
                        "the recorded %s",
                     t->name, c->dtype, t->dtype);
             continue;
@@ -220,13 +195,13 @@ static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, si
             return -1;
         }
         if (t->sha256.len != 32 || memcmp(digest, t->sha256.data, 32) != 0)
-            problem(p, "tensor %s: the checkpoint's bytes differ from the initialised ones "
+            tp_problems_add(p, "tensor %s: the checkpoint's bytes differ from the initialised ones "
                        "(changed after init)",
                     t->name);
     }
     for (size_t k = 0; k < st.n; k++)
         if (!seen[k])
-            problem(p, "checkpoint tensor %s was not filled by the initialiser", st.tensors[k].name);
+            tp_problems_add(p, "checkpoint tensor %s was not filled by the initialiser", st.tensors[k].name);
     json_object_object_add(evidence(cl), "checkpoint", json_object_new_string(path));
     json_object_object_add(evidence(cl), "checkpoint_tensors", json_object_new_int64((int64_t)st.n));
     free(seen);
@@ -239,7 +214,7 @@ static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, si
  * *authenticated when a signed challenge binds it. */
 static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_options *opt,
                            tp_challenge *expected, const uint8_t **nonce, size_t *nonce_len,
-                           int *authenticated, problems *p, tp_claim *cl, char *err,
+                           int *authenticated, tp_problems *p, tp_claim *cl, char *err,
                            size_t errlen)
 {
     tp_key *eval = NULL;
@@ -259,11 +234,11 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
         return -1;
     if (have_logged && tp_challenge_parse(rs->challenge.data, rs->challenge.len, &logged, why,
                                           sizeof why) != 0) {
-        problem(p, "the challenge in RunStart: %s", why);
+        tp_problems_add(p, "the challenge in RunStart: %s", why);
         have_logged = 0;
     } else if (have_logged && (rs->nonce.len != TP_CHALLENGE_NONCE_LEN ||
                                memcmp(rs->nonce.data, logged.nonce, TP_CHALLENGE_NONCE_LEN))) {
-        problem(p, "RunStart's nonce is not the nonce of the challenge it records");
+        tp_problems_add(p, "RunStart's nonce is not the nonce of the challenge it records");
     }
     if (have_logged) {
         ev_hex(cl, "challenge_nonce", logged.nonce, sizeof logged.nonce);
@@ -276,16 +251,16 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
         *nonce_len = sizeof expected->nonce;
         if (rs->nonce.len != TP_CHALLENGE_NONCE_LEN ||
             memcmp(rs->nonce.data, expected->nonce, TP_CHALLENGE_NONCE_LEN) != 0)
-            problem(p, "the run's nonce is not the nonce of %s (the run answered another "
+            tp_problems_add(p, "the run's nonce is not the nonce of %s (the run answered another "
                        "challenge, or none)",
                     opt->challenge_path);
     }
     if (eval) {
         const tp_challenge *c = have_expected ? expected : have_logged ? &logged : NULL;
         if (!c)
-            problem(p, "the run records no challenge, so nothing binds it to the evaluator");
+            tp_problems_add(p, "the run records no challenge, so nothing binds it to the evaluator");
         else if (tp_challenge_verify(c, eval, why, sizeof why) != 0)
-            problem(p, "%s", why);
+            tp_problems_add(p, "%s", why);
         else
             *authenticated = 1;
     }
@@ -296,7 +271,7 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
 int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
                          const tp_claim_options *opt, tp_claim *cl, char *err, size_t errlen)
 {
-    problems p = {0};
+    tp_problems p = {0};
     size_t n = 0, cap = 0;
     Trainprov__V1__InitTensor **ts = NULL;
     const Trainprov__V1__RunStart *rs = log->n_streams ? run_start(&dec[0]) : NULL;
@@ -316,7 +291,7 @@ int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
             }
             ts[n++] = r->init_tensor;
             if (!seed_committed(&dec[s], i, r->init_tensor->seed))
-                problem(&p, "tensor %s: its seed %" PRIu64 " was not committed by a Seed record "
+                tp_problems_add(&p, "tensor %s: its seed %" PRIu64 " was not committed by a Seed record "
                             "before it",
                         r->init_tensor->name, r->init_tensor->seed);
         }
@@ -376,8 +351,8 @@ int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
     ev_hex(cl, "nonce", nonce, nonce_len);
     if (p.count) {
         json_object_object_add(evidence(cl), "problems", p.list);
-        if (p.count > DETAIL_PROBLEMS)
-            conclude(cl, TP_CLAIM_FAIL, "%s; and %zu more", p.text, p.count - DETAIL_PROBLEMS);
+        if (p.count > TP_DETAIL_PROBLEMS)
+            conclude(cl, TP_CLAIM_FAIL, "%s; and %zu more", p.text, p.count - TP_DETAIL_PROBLEMS);
         else
             conclude(cl, TP_CLAIM_FAIL, "%s", p.text);
         return 0;

@@ -10,6 +10,7 @@
  * disagrees with rank 0's MPI_Init agreement or with the final heads rank 0
  * gathered at MPI_Finalize is a problem, never a pass. */
 #include "claims_mpi.h"
+#include "problems.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -19,34 +20,8 @@
 
 #include "merkle.h"
 
-#define DETAIL_PROBLEMS 4
-#define PROBLEM_MAX 512
-#define EVIDENCE_MAX 1000
 #define RUN_ID_LEN 16
 
-typedef struct {
-    char text[DETAIL_PROBLEMS * PROBLEM_MAX];
-    size_t count;
-    struct json_object *list;
-} problems;
-
-__attribute__((format(printf, 2, 3))) static void add(problems *p, const char *fmt, ...)
-{
-    char msg[PROBLEM_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (p->count < DETAIL_PROBLEMS) {
-        size_t used = strlen(p->text);
-        snprintf(p->text + used, sizeof p->text - used, "%s%s", used ? "; " : "", msg);
-    }
-    if (!p->list)
-        p->list = json_object_new_array();
-    if (p->count < EVIDENCE_MAX)
-        json_object_array_add(p->list, json_object_new_string(msg));
-    p->count++;
-}
 
 static struct json_object *evidence(tp_claim *c)
 {
@@ -70,13 +45,13 @@ static void set_detail(tp_claim *c, const char *a, const char *b, size_t more)
 
 /* Adds the problems to a claim another file concluded: a pass becomes a fail
  * whose detail is these problems; a fail keeps its detail and gets them too. */
-static void amend(tp_claim *c, problems *p, const char *key)
+static void amend(tp_claim *c, tp_problems *p, const char *key)
 {
     if (!p->count) {
         json_object_put(p->list);
         return;
     }
-    size_t more = p->count > DETAIL_PROBLEMS ? p->count - DETAIL_PROBLEMS : 0;
+    size_t more = p->count > TP_DETAIL_PROBLEMS ? p->count - TP_DETAIL_PROBLEMS : 0;
     if (c->status == TP_CLAIM_FAIL) {
         char *old = c->detail;
         c->detail = NULL;
@@ -164,7 +139,7 @@ static int world_size(const mpi_view *v)
     return (size_t)w > v->log->n_streams + 1024 ? (int)(v->log->n_streams + 1024) : w;
 }
 
-static void collect(mpi_view *v, problems *binding)
+static void collect(mpi_view *v, tp_problems *binding)
 {
     for (int r = 0; r < v->world; r++)
         v->ranks[r].stream = -1;
@@ -177,7 +152,7 @@ static void collect(mpi_view *v, problems *binding)
             continue; /* no RunStart: run.binding already says so */
         int rank = init ? init->rank : rs->rank;
         if (rank < 0 || rank >= v->world) {
-            add(binding, "stream %s names no rank of the %d-rank job (rank %d)", hex, v->world,
+            tp_problems_add(binding, "stream %s names no rank of the %d-rank job (rank %d)", hex, v->world,
                 rank);
             continue;
         }
@@ -185,7 +160,7 @@ static void collect(mpi_view *v, problems *binding)
         if (init && ri->stream >= 0) {
             char other[17];
             tp_stream_hex(v->log->streams[ri->stream].stream_id, other);
-            add(binding, "rank %d has two MPI streams, %s and %s (one from another run?)", rank,
+            tp_problems_add(binding, "rank %d has two MPI streams, %s and %s (one from another run?)", rank,
                 other, hex);
         } else if (init) {
             ri->stream = (long)s;
@@ -208,32 +183,32 @@ static void collect(mpi_view *v, problems *binding)
 
 /* ---- run.binding: every rank once, with rank 0's agreement ---- */
 
-static void check_binding(mpi_view *v, problems *p)
+static void check_binding(mpi_view *v, tp_problems *p)
 {
     const Trainprov__V1__MpiEvent *root = v->ranks[0].init;
     for (int r = 0; r < v->world; r++) {
         const rank_info *ri = &v->ranks[r];
         if (!ri->init) {
-            add(p, "rank %d of %d: no stream of it called MPI_Init in this log (missing rank)",
+            tp_problems_add(p, "rank %d of %d: no stream of it called MPI_Init in this log (missing rank)",
                 r, v->world);
             continue;
         }
         char hex[17];
         tp_stream_hex(v->log->streams[ri->stream].stream_id, hex);
         if (ri->init->world_size != v->world)
-            add(p, "rank %d (stream %s) says the job has %d ranks, not %d", r, hex,
+            tp_problems_add(p, "rank %d (stream %s) says the job has %d ranks, not %d", r, hex,
                 ri->init->world_size, v->world);
         if (!v->run_id_ok || ri->init->agreed_run_id.len != RUN_ID_LEN ||
             memcmp(ri->init->agreed_run_id.data, v->run_id, RUN_ID_LEN) != 0)
-            add(p, "rank %d (stream %s): the run id rank 0 broadcast at MPI_Init is not the "
+            tp_problems_add(p, "rank %d (stream %s): the run id rank 0 broadcast at MPI_Init is not the "
                 "log's", r, hex);
         int zero = 1;
         for (size_t i = 0; i < ri->init->agreement.len; i++)
             zero &= ri->init->agreement.data[i] == 0;
         if (ri->init->agreement.len != 32 || zero)
-            add(p, "rank %d (stream %s) has no MPI_Init agreement", r, hex);
+            tp_problems_add(p, "rank %d (stream %s) has no MPI_Init agreement", r, hex);
         else if (root && r != 0 && !bytes_eq(&ri->init->agreement, &root->agreement))
-            add(p, "rank %d (stream %s): its MPI_Init agreement differs from rank 0's (a stream "
+            tp_problems_add(p, "rank %d (stream %s): its MPI_Init agreement differs from rank 0's (a stream "
                 "of another job)", r, hex);
     }
 }
@@ -264,21 +239,21 @@ static const Trainprov__V1__StreamEnd *stream_end(const mpi_view *v, size_t s)
     return r && r->body_case == TRAINPROV__V1__RECORD__BODY_STREAM_END ? r->stream_end : NULL;
 }
 
-static void check_complete(mpi_view *v, problems *p)
+static void check_complete(mpi_view *v, tp_problems *p)
 {
     for (int r = 0; r < v->world; r++) {
         const rank_info *ri = &v->ranks[r];
         if (!ri->init) {
-            add(p, "rank %d of %d has no stream in the log", r, v->world);
+            tp_problems_add(p, "rank %d of %d has no stream in the log", r, v->world);
             continue;
         }
         const Trainprov__V1__StreamEnd *end = stream_end(v, (size_t)ri->stream);
         char hex[17];
         tp_stream_hex(v->log->streams[ri->stream].stream_id, hex);
         if (!end)
-            add(p, "rank %d (stream %s) did not end: killed or lost before MPI_Finalize", r, hex);
+            tp_problems_add(p, "rank %d (stream %s) did not end: killed or lost before MPI_Finalize", r, hex);
         else if (strcmp(end->reason, "mpi_finalize") != 0)
-            add(p, "rank %d (stream %s) ended with %s (status %d), not MPI_Finalize", r, hex,
+            tp_problems_add(p, "rank %d (stream %s) ended with %s (status %d), not MPI_Finalize", r, hex,
                 end->reason, end->status);
     }
     if (!v->ranks[0].init)
@@ -288,7 +263,7 @@ static void check_complete(mpi_view *v, problems *p)
     for (size_t i = 0; i < d0->n && !fin; i++)
         fin = mpi_event(d0->records[i], "finalize");
     if (!fin) {
-        add(p, "rank 0 recorded no MPI_Finalize: the final heads of the ranks were never "
+        tp_problems_add(p, "rank 0 recorded no MPI_Finalize: the final heads of the ranks were never "
             "gathered");
         return;
     }
@@ -298,33 +273,33 @@ static void check_complete(mpi_view *v, problems *p)
         char hex[17];
         tp_stream_hex(h->stream_id, hex);
         if (h->rank <= 0 || h->rank >= v->world || listed[h->rank]++) {
-            add(p, "rank 0's MPI_Finalize record lists rank %d wrongly", h->rank);
+            tp_problems_add(p, "rank 0's MPI_Finalize record lists rank %d wrongly", h->rank);
             continue;
         }
         long s = find_stream(v, h->stream_id);
         uint8_t root[TP_HASH_LEN];
         if (h->root.len != TP_HASH_LEN) {
-            add(p, "rank %d could not seal its stream %s at MPI_Finalize", h->rank, hex);
+            tp_problems_add(p, "rank %d could not seal its stream %s at MPI_Finalize", h->rank, hex);
         } else if (s < 0) {
-            add(p, "rank %d: its stream %s, gathered by rank 0 at MPI_Finalize, is not in the "
+            tp_problems_add(p, "rank %d: its stream %s, gathered by rank 0 at MPI_Finalize, is not in the "
                 "log", h->rank, hex);
         } else if (s != v->ranks[h->rank].stream) {
-            add(p, "rank %d: rank 0 gathered stream %s, but rank %d's MPI stream in the log is "
+            tp_problems_add(p, "rank %d: rank 0 gathered stream %s, but rank %d's MPI stream in the log is "
                 "another", h->rank, hex, h->rank);
         } else {
             stream_root(&v->log->streams[s], root);
             if (h->tree_size != v->log->streams[s].n_records ||
                 memcmp(root, h->root.data, TP_HASH_LEN) != 0)
-                add(p, "rank %d: stream %s is not the one whose final head rank 0 gathered "
+                tp_problems_add(p, "rank %d: stream %s is not the one whose final head rank 0 gathered "
                     "(%" PRIu64 " records signed, %zu in the log)", h->rank, hex, h->tree_size,
                     v->log->streams[s].n_records);
         }
     }
     for (int r = 1; listed && r < v->world; r++)
         if (!listed[r])
-            add(p, "rank 0's MPI_Finalize record lacks rank %d", r);
+            tp_problems_add(p, "rank 0's MPI_Finalize record lacks rank %d", r);
     if (!listed)
-        add(p, "out of memory checking the MPI_Finalize record");
+        tp_problems_add(p, "out of memory checking the MPI_Finalize record");
     free(listed);
 }
 
@@ -345,22 +320,22 @@ static const Trainprov__V1__MpiEvent **broadcasts(const mpi_view *v, int r, size
 
 static void check_broadcasts(mpi_view *v, tp_claim *cl)
 {
-    problems p = {0};
+    tp_problems p = {0};
     size_t n_ref = 0, total = 0;
     uint64_t ref_bytes = 0;
     const Trainprov__V1__MpiEvent **ref = v->ranks[0].init ? broadcasts(v, 0, &n_ref) : NULL;
     if (!v->ranks[0].init)
-        add(&p, "rank 0 (the root) has no MPI stream in the log: nothing to compare with");
+        tp_problems_add(&p, "rank 0 (the root) has no MPI stream in the log: nothing to compare with");
     for (size_t i = 0; ref && i < n_ref; i++) {
         ref_bytes += ref[i]->bytes;
         if (ref[i]->sha256.len != TP_HASH_LEN)
-            add(&p, "rank 0: broadcast %zu (%" PRIu64 " bytes) was not hashed (%s)", i,
+            tp_problems_add(&p, "rank 0: broadcast %zu (%" PRIu64 " bytes) was not hashed (%s)", i,
                 ref[i]->bytes, ref[i]->note);
     }
     for (int r = 0; ref && r < v->world; r++) {
         rank_info *ri = &v->ranks[r];
         if (!ri->init) {
-            add(&p, "rank %d: no stream, so no broadcast it received", r);
+            tp_problems_add(&p, "rank %d: no stream, so no broadcast it received", r);
             continue;
         }
         size_t n;
@@ -370,9 +345,9 @@ static void check_broadcasts(mpi_view *v, tp_claim *cl)
             ri->bcast_bytes += b[i]->bytes;
         total += n;
         if (!b)
-            add(&p, "out of memory");
+            tp_problems_add(&p, "out of memory");
         else if (n != n_ref)
-            add(&p, "rank %d recorded %zu initial broadcasts, rank 0 (the root) %zu: rank %d "
+            tp_problems_add(&p, "rank %d recorded %zu initial broadcasts, rank 0 (the root) %zu: rank %d "
                 "did not receive the root's parameters", r, n, n_ref, r);
         for (size_t i = 0; b && r && n == n_ref && i < n; i++) {
             char got[65] = "", want[65] = "";
@@ -382,7 +357,7 @@ static void check_broadcasts(mpi_view *v, tp_claim *cl)
                 tp_hex(ref[i]->sha256.data, TP_HASH_LEN, want);
             if (b[i]->root != ref[i]->root || b[i]->bytes != ref[i]->bytes || !got[0] ||
                 strcmp(got, want) != 0) {
-                add(&p, "rank %d: broadcast %zu (root %d, %" PRIu64 " bytes, sha256 %.16s...) "
+                tp_problems_add(&p, "rank %d: broadcast %zu (root %d, %" PRIu64 " bytes, sha256 %.16s...) "
                     "differs from the root's (root %d, %" PRIu64 " bytes, sha256 %.16s...)", r, i,
                     b[i]->root, b[i]->bytes, got[0] ? got : "none", ref[i]->root, ref[i]->bytes,
                     want[0] ? want : "none");
@@ -400,7 +375,7 @@ static void check_broadcasts(mpi_view *v, tp_claim *cl)
     }
     if (p.count) {
         cl->status = TP_CLAIM_FAIL;
-        set_detail(cl, "", p.text, p.count > DETAIL_PROBLEMS ? p.count - DETAIL_PROBLEMS : 0);
+        set_detail(cl, "", p.text, p.count > TP_DETAIL_PROBLEMS ? p.count - TP_DETAIL_PROBLEMS : 0);
         json_object_object_add(evidence(cl), "problems", p.list);
         return;
     }
@@ -445,10 +420,10 @@ void tp_claims_mpi(const tp_runlog *log, const tp_decoded_stream *dec, tp_claim 
         set_detail(cl, "", "not an MPI job (no process of the run called MPI_Init)", 0);
         return;
     }
-    problems pb = {0}, pc = {0};
+    tp_problems pb = {0}, pc = {0};
     v.ranks = calloc((size_t)v.world, sizeof *v.ranks);
     if (!v.ranks) {
-        add(&pb, "out of memory checking %d ranks", v.world);
+        tp_problems_add(&pb, "out of memory checking %d ranks", v.world);
         amend(binding, &pb, "mpi_problems");
         cl->status = TP_CLAIM_FAIL;
         set_detail(cl, "", "out of memory", 0);
