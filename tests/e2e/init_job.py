@@ -15,15 +15,13 @@ job initialised with trainprov.torch (tests/e2e/e2e_init_random.sh).
 """
 import argparse
 import hashlib
-import json
 import os
-import struct
 
 import torch
 
 import trainprov.torch as tpt
 
-DTYPES = {torch.float32: "F32", torch.bfloat16: "BF16", torch.float16: "F16"}
+from safetensors_out import save_safetensors
 
 
 class Model(torch.nn.Module):
@@ -45,26 +43,6 @@ class Model(torch.nn.Module):
         h = h + self.conv(h.transpose(1, 2)).transpose(1, 2)
         extra = (self.head.sum() + self.bf.float().sum() + self.hf.float().sum()) * 0.0
         return self.fc(h) + extra
-
-
-def save_safetensors(state, path):
-    """The safetensors format by hand (the package is not installed)."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        data = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {"format": "pt"}
-    hbytes = json.dumps(header, separators=(",", ":")).encode()
-    hbytes += b" " * (-len(hbytes) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hbytes)))
-        f.write(hbytes)
-        for b in blobs:
-            f.write(b)
 
 
 def main():

@@ -15,11 +15,11 @@
                   torch.nn.init.normal_(std=0.02): a law no default role implies
 """
 import argparse
-import json
 import os
-import struct
 
 import torch
+
+from safetensors_out import save_safetensors
 
 VOCAB, DIM = 64, 64
 
@@ -38,24 +38,6 @@ class Model(torch.nn.Module):
         h = h + self.conv(h.transpose(1, 2)).transpose(1, 2)
         h = self.ln(h)
         return self.fc2(torch.relu(self.fc1(h)))
-
-
-def save_safetensors(state, path):
-    """The safetensors format by hand (the package is not installed)."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(state):
-        data = state[name].detach().cpu().contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(state[name].shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    hbytes = json.dumps(header, separators=(",", ":")).encode()
-    hbytes += b" " * (-len(hbytes) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hbytes)))
-        f.write(hbytes)
-        for b in blobs:
-            f.write(b)
 
 
 def train(model, steps, lr, seed):

@@ -22,10 +22,8 @@ Options:
 """
 import argparse
 import glob
-import json
 import math
 import os
-import struct
 import sys
 import time
 
@@ -33,6 +31,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from safetensors_out import save_safetensors
 
 VOCAB = 512
 SEQ = 64
@@ -91,30 +91,6 @@ class ShardStream(IterableDataset):
                     w = tokens[k * SEQ:k * SEQ + SEQ + 1]
                     yield torch.from_numpy(w.copy())
 
-
-SAFETENSORS_DTYPES = {torch.float32: ("F32", "<f4"), torch.float16: ("F16", "<f2"),
-                      torch.int64: ("I64", "<i8")}
-
-
-def save_safetensors(state, path):
-    """The safetensors format by hand (the package is not installed)."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        code, npdt = SAFETENSORS_DTYPES[t.dtype]
-        data = t.numpy().astype(npdt).tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {"format": "pt"}
-    hbytes = json.dumps(header, separators=(",", ":")).encode()
-    hbytes += b" " * (-len(hbytes) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hbytes)))
-        f.write(hbytes)
-        for b in blobs:
-            f.write(b)
 
 
 def main():
