@@ -135,16 +135,22 @@ run_job() {
         >"$log.out" 2>&1 || RUN_STATUS=$?
 }
 
+# expect_run_ok LOG WHAT: the run just made (RUN_STATUS, output in LOG.out)
+# must have exited 0 and written LOG; WHAT names it in the failure.
+expect_run_ok() {
+    local log=$1 what=$2
+    if [ "$RUN_STATUS" -ne 0 ]; then
+        tail -n 40 "$log.out" >&2
+        [ "$RUN_STATUS" -eq 124 ] && die "$what timed out"
+        die "$what exited $RUN_STATUS (expected 0)"
+    fi
+    [ -f "$log" ] || { tail -n 40 "$log.out" >&2; die "$what did not write $log"; }
+}
+
 # run_job_ok ...: run_job that must succeed and produce the log.
 run_job_ok() {
     run_job "$@"
-    local log=$2
-    if [ "$RUN_STATUS" -ne 0 ]; then
-        tail -n 40 "$log.out" >&2
-        [ "$RUN_STATUS" -eq 124 ] && die "trainprov run of the training job timed out"
-        die "trainprov run of the training job exited $RUN_STATUS (expected 0)"
-    fi
-    [ -f "$log" ] || { tail -n 40 "$log.out" >&2; die "trainprov run did not produce $log"; }
+    expect_run_ok "$2" "trainprov run of the training job"
 }
 
 # verify LOG JSON [options...]: runs trainprov verify with --json; sets

@@ -37,13 +37,7 @@ mpi_run() {
 # mpi_run_ok LOG NP [options...]: mpi_run that must succeed and write LOG.
 mpi_run_ok() {
     mpi_run "$@"
-    local log=$1
-    if [ "$RUN_STATUS" -ne 0 ]; then
-        tail -n 40 "$log.out" >&2
-        [ "$RUN_STATUS" -eq 124 ] && die "mpirun of the training job timed out"
-        die "mpirun of the training job exited $RUN_STATUS (expected 0)"
-    fi
-    [ -f "$log" ] || { tail -n 40 "$log.out" >&2; die "mpirun trainprov run did not write $log"; }
+    expect_run_ok "$1" "mpirun of the training job"
 }
 
 # detail_has JSON ID TEXT...: the claim's detail contains every TEXT.
