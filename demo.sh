@@ -47,7 +47,7 @@ mkdir -p "$BUILD"
     [ -f Makefile ] || "$ROOT/configure" PYTHON="$PYTHON" >configure.out
     make -j2 >make.out 2>&1 || { tail -n 40 make.out >&2; exit 1; }
 )
-TRAINPROV=$BUILD/verify/trainprov
+TRAINPROV=$BUILD/cli/trainprov
 export TRAINPROV_LIB=$BUILD/logger/.libs/libtrainprov.so
 export TRAINPROV_PYTHONDIR=$ROOT/python
 

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hashfile.h"
+#include "core/hashfile.h"
 
 static double now_s(void)
 {

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "initrng.h"
+#include "core/initrng.h"
 
 static double now_s(void)
 {

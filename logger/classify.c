@@ -1,7 +1,7 @@
-/* classify.c: path exclusion and file roles (DESIGN.md "What the interposer
+/* classify.c: path exclusion and file roles (ARCHITECTURE.md "What the interposer
  * sees"). Magic numbers only recognise known formats; a run that declares
  * its data (--data) turns every other read into an undeclared input. */
-#include "classify.h"
+#include "logger/classify.h"
 
 #include <fnmatch.h>
 #include <string.h>

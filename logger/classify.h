@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "logger/config.h"
 
 /* Bytes of a file's head that tp_classify_weights_format looks at. */
 #define TP_MAGIC_BYTES 128

@@ -2,7 +2,7 @@
  * the exclusion list: system prefixes, the Python installation running the
  * job, and trainprov's own files (journals, log, key). */
 #define _GNU_SOURCE
-#include "config.h"
+#include "logger/config.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
  * same things before it starts the job, so a job it runs never gets here
  * unrecorded without being told. Nothing here ever exits the process. */
 #define _GNU_SOURCE
-#include "runtime.h"
+#include "logger/runtime.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,14 +18,14 @@
 
 #include <openssl/crypto.h>
 
-#include "fdtable.h"
-#include "guard.h"
-#include "hashcache.h"
-#include "real.h"
-#include "roles.h"
-#include "sign.h"
-#include "stream.h"
-#include "track.h"
+#include "logger/job/fdtable.h"
+#include "logger/job/guard.h"
+#include "logger/worker/hashcache.h"
+#include "logger/job/real.h"
+#include "logger/job/roles.h"
+#include "core/sign.h"
+#include "logger/worker/stream.h"
+#include "logger/job/track.h"
 
 __thread int tp_guard_depth __attribute__((tls_model("initial-exec")));
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
-#include "worker.h"
+#include "logger/config.h"
+#include "logger/worker/worker.h"
 
 enum tp_state {
     TP_STATE_OFF = 0,  /* not configured, or a start-up problem: record nothing */

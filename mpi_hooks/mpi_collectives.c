@@ -20,8 +20,8 @@
 
 #include <openssl/evp.h>
 
-#include "mpi_hooks.h"
-#include "mpi_iface.h"
+#include "mpi_hooks/mpi_hooks.h"
+#include "trainprov_mpi.h"
 
 #define BUDGET_DEFAULT (16ull << 30)
 #define SUMMARY_EVERY_CALLS 16384u
@@ -83,10 +83,10 @@ static void record_bcast(const void *buf, int count, MPI_Datatype dt, int root, 
         tp_mpih_end_initial_phase();
         return;
     }
-    uint8_t digest[TP_MPI_DIGEST_LEN];
+    uint8_t digest[TRAINPROV_MPI_DIGEST_LEN];
     unsigned int dlen = 0;
     int contiguous = lb == 0 && extent == size;
-    tp_mpi_event e = {.kind = "bcast",
+    trainprov_mpi_event e = {.kind = "bcast",
                       .rank = tp_mpih_rank,
                       .world_size = tp_mpih_world_size,
                       .root = world_root(comm, root),
@@ -100,14 +100,14 @@ static void record_bcast(const void *buf, int count, MPI_Datatype dt, int root, 
         e.sha256 = digest;
     else
         e.note = "hashing failed";
-    tp_mpi_post(&e);
+    trainprov_mpi_post(&e);
 }
 
 int MPI_Bcast(void *buf, int count, MPI_Datatype dt, int root, MPI_Comm comm)
 {
     int rc = PMPI_Bcast(buf, count, dt, root, comm);
     if (rc == MPI_SUCCESS && !atomic_load_explicit(&initial_over, memory_order_relaxed) &&
-        tp_mpi_active())
+        trainprov_mpi_active())
         record_bcast(buf, count, dt, root, comm);
     return rc;
 }
@@ -118,13 +118,13 @@ void tp_mpih_post_counters(void)
         unsigned long long calls = atomic_load(&op_calls[op]);
         if (!calls)
             continue;
-        tp_mpi_event e = {.kind = "counters",
+        trainprov_mpi_event e = {.kind = "counters",
                           .op = op_name[op],
                           .rank = tp_mpih_rank,
                           .world_size = tp_mpih_world_size,
                           .calls = calls,
                           .bytes = atomic_load(&op_bytes[op])};
-        tp_mpi_post(&e);
+        trainprov_mpi_post(&e);
     }
 }
 
@@ -142,7 +142,7 @@ static void count(int op, int n, MPI_Datatype dt)
     long long last = atomic_load(&last_summary_s);
     if (now.tv_sec - last >= SUMMARY_SECONDS &&
         atomic_compare_exchange_strong(&last_summary_s, &last, (long long)now.tv_sec) &&
-        tp_mpi_active())
+        trainprov_mpi_active())
         tp_mpih_post_counters();
 }
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mpi_hooks.h"
-#include "mpi_iface.h"
+#include "mpi_hooks/mpi_hooks.h"
+#include "trainprov_mpi.h"
 
 int MPI_Finalize(void)
 {
@@ -27,14 +27,14 @@ int MPI_Finalize(void)
         PMPI_Comm_rank(MPI_COMM_WORLD, &tp_mpih_rank);
         PMPI_Comm_size(MPI_COMM_WORLD, &tp_mpih_world_size);
     }
-    tp_mpi_head mine;
+    trainprov_mpi_head mine;
     memset(&mine, 0, sizeof mine);
-    if (tp_mpi_active())
+    if (trainprov_mpi_active())
         tp_mpih_post_counters();
     if (tp_mpih_rank != 0)
-        tp_mpi_seal("mpi_finalize", 0, &mine);
+        trainprov_mpi_seal("mpi_finalize", 0, &mine);
     mine.rank = tp_mpih_rank;
-    tp_mpi_head *all = NULL;
+    trainprov_mpi_head *all = NULL;
     int have = 1;
     if (tp_mpih_rank == 0)
         have = (all = calloc((size_t)tp_mpih_world_size, sizeof *all)) != NULL;
@@ -44,15 +44,15 @@ int MPI_Finalize(void)
              PMPI_Gather(&mine, (int)sizeof mine, MPI_BYTE, all, (int)sizeof mine, MPI_BYTE, 0,
                          MPI_COMM_WORLD) == MPI_SUCCESS;
     if (tp_mpih_rank == 0) {
-        if (ok && tp_mpi_active()) {
-            tp_mpi_event e = {.kind = "finalize",
+        if (ok && trainprov_mpi_active()) {
+            trainprov_mpi_event e = {.kind = "finalize",
                               .rank = 0,
                               .world_size = tp_mpih_world_size,
                               .ranks = all + 1,
                               .n_ranks = (size_t)tp_mpih_world_size - 1};
-            tp_mpi_post(&e);
+            trainprov_mpi_post(&e);
         }
-        tp_mpi_seal("mpi_finalize", 0, &mine);
+        trainprov_mpi_seal("mpi_finalize", 0, &mine);
         free(all);
     }
     return PMPI_Finalize();
@@ -60,13 +60,13 @@ int MPI_Finalize(void)
 
 int MPI_Abort(MPI_Comm comm, int errorcode)
 {
-    tp_mpi_head mine;
-    if (tp_mpi_active()) {
+    trainprov_mpi_head mine;
+    if (trainprov_mpi_active()) {
         tp_mpih_post_counters();
-        tp_mpi_event e = {.kind = "abort", .rank = tp_mpih_rank,
+        trainprov_mpi_event e = {.kind = "abort", .rank = tp_mpih_rank,
                           .world_size = tp_mpih_world_size};
-        tp_mpi_post(&e);
+        trainprov_mpi_post(&e);
     }
-    tp_mpi_seal("mpi_abort", errorcode, &mine);
+    trainprov_mpi_seal("mpi_abort", errorcode, &mine);
     return PMPI_Abort(comm, errorcode);
 }

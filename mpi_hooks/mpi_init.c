@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "mpi_hooks.h"
-#include "mpi_iface.h"
+#include "mpi_hooks/mpi_hooks.h"
+#include "trainprov_mpi.h"
 
 int tp_mpih_rank = -1, tp_mpih_world_size = 0;
 
@@ -29,30 +29,30 @@ static void fill_random(uint8_t *out, size_t n)
 
 static void agree(void)
 {
-    uint8_t msg[TP_MPI_RUN_ID_LEN + TP_MPI_AGREEMENT_LEN] = {0};
+    uint8_t msg[TRAINPROV_MPI_RUN_ID_LEN + TRAINPROV_MPI_AGREEMENT_LEN] = {0};
     PMPI_Comm_rank(MPI_COMM_WORLD, &tp_mpih_rank);
     PMPI_Comm_size(MPI_COMM_WORLD, &tp_mpih_world_size);
     if (tp_mpih_rank == 0) {
-        tp_mpi_run_id(msg);
-        fill_random(msg + TP_MPI_RUN_ID_LEN, TP_MPI_AGREEMENT_LEN);
+        trainprov_mpi_run_id(msg);
+        fill_random(msg + TRAINPROV_MPI_RUN_ID_LEN, TRAINPROV_MPI_AGREEMENT_LEN);
     }
     if (PMPI_Bcast(msg, (int)sizeof msg, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS ||
-        !tp_mpi_active())
+        !trainprov_mpi_active())
         return;
-    uint8_t own[TP_MPI_RUN_ID_LEN];
-    tp_mpi_run_id(own);
+    uint8_t own[TRAINPROV_MPI_RUN_ID_LEN];
+    trainprov_mpi_run_id(own);
     if (memcmp(own, msg, sizeof own) != 0)
         fprintf(stderr, "trainprov: MPI rank %d has another run id than rank 0: the ranks were "
                 "not all started by `mpirun ... trainprov run` with the same --log; the log "
                 "will fail run.binding\n", tp_mpih_rank);
     const char *job = getenv("PMIX_NAMESPACE");
-    tp_mpi_event e = {.kind = "init",
+    trainprov_mpi_event e = {.kind = "init",
                       .rank = tp_mpih_rank,
                       .world_size = tp_mpih_world_size,
-                      .job = job && strlen(job) < TP_MPI_TEXT_MAX ? job : "",
+                      .job = job && strlen(job) < TRAINPROV_MPI_TEXT_MAX ? job : "",
                       .agreed_run_id = msg,
-                      .agreement = msg + TP_MPI_RUN_ID_LEN};
-    if (tp_mpi_post(&e) != 0)
+                      .agreement = msg + TRAINPROV_MPI_RUN_ID_LEN};
+    if (trainprov_mpi_post(&e) != 0)
         fprintf(stderr, "trainprov: MPI rank %d could not record its MPI_Init; the log will "
                 "fail run.binding\n", tp_mpih_rank);
 }

@@ -3,7 +3,7 @@
  * the parsed fields, never the JSON bytes, so whitespace or key order in the
  * file do not matter and JSON canonicalisation is not needed. */
 #define _GNU_SOURCE /* asprintf */
-#include "challenge.h"
+#include "verify/challenge.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
-#include "records.h"
+#include "runlog/records.h"
 
 int tp_challenge_make(const tp_key *key, tp_challenge *out)
 {

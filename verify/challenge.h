@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sign.h"
+#include "core/sign.h"
 
 #define TP_CHALLENGE_TYPE "trainprov/challenge/v1"
 #define TP_PAYLOAD_CHALLENGE "application/vnd.trainprov.challenge.v1+text"

@@ -5,10 +5,10 @@
  * head, an unhashed file) is a problem, never a pass. log.integrity decides
  * whether the records are the signed ones; the other claims are computed over
  * the records either way and say so when their evidence is unsigned. */
-#include "claims.h"
-#include "problems.h"
-#include "claims_init.h"
-#include "claims_mpi.h"
+#include "verify/claims.h"
+#include "verify/problems.h"
+#include "verify/claims_init.h"
+#include "verify/claims_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashfile.h"
-#include "merkle.h"
+#include "core/hashfile.h"
+#include "core/merkle.h"
 
 #define TP_UNDECLARED_MIN 65536 /* undeclared inputs smaller than this are ignored */
 #define TP_MANIFEST_LINE_MAX 8192

@@ -1,4 +1,4 @@
-/* claims.h: the claims the verifier reports over a run log (DESIGN.md, "The
+/* claims.h: the claims the verifier reports over a run log (ARCHITECTURE.md, "The
  * claims the verifier reports"; docs/CLAIMS.md), each pass / fail / unknown
  * with a detail line, structured evidence and what it does not prove, and the
  * verdict over them. */
@@ -9,9 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "records.h"
-#include "runlog.h"
-#include "sign.h"
+#include "runlog/records.h"
+#include "runlog/runlog.h"
+#include "core/sign.h"
 
 typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN } tp_claim_status;
 

@@ -14,8 +14,8 @@
  * centred similarity to a suspected donor (similarity.c) to the evidence,
  * whatever the strength. */
 #define _GNU_SOURCE /* vasprintf */
-#include "claims_init.h"
-#include "problems.h"
+#include "verify/claims_init.h"
+#include "verify/problems.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -25,11 +25,11 @@
 
 #include <openssl/evp.h>
 
-#include "challenge.h"
-#include "claims_initstat.h"
-#include "initrng.h"
-#include "safetensors.h"
-#include "similarity.h"
+#include "verify/challenge.h"
+#include "verify/claims_initstat.h"
+#include "core/initrng.h"
+#include "verify/safetensors.h"
+#include "verify/similarity.h"
 
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
 

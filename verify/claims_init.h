@@ -10,7 +10,7 @@
 #define TP_CLAIMS_INIT_H
 #include <stddef.h>
 
-#include "claims.h"
+#include "verify/claims.h"
 
 #define TP_CLAIM_INIT_ID "init.random"
 #define TP_CLAIM_INIT_DOES_NOT_PROVE                                                              \

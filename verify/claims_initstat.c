@@ -18,7 +18,7 @@
  * tensor without a law (no rule, no declaration, not a float dtype) makes
  * the claim unknown; any failing tensor makes it fail. */
 #define _GNU_SOURCE /* asprintf */
-#include "claims_initstat.h"
+#include "verify/claims_initstat.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,8 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "initstat.h"
-#include "safetensors.h"
+#include "verify/initstat.h"
+#include "verify/safetensors.h"
 
 #define EVIDENCE_MAX 1000
 #define DETAIL_MAX 3

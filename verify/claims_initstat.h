@@ -6,7 +6,7 @@
 #define TP_CLAIMS_INITSTAT_H
 #include <stddef.h>
 
-#include "claims.h"
+#include "verify/claims.h"
 
 #define TP_INITSTAT_KS_ALPHA 1e-6 /* a tensor fails KS below this p-value */
 #define TP_INITSTAT_Z 6.0         /* moment tolerances, in standard errors */

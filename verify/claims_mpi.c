@@ -9,8 +9,8 @@
  * broadcast that was not hashed, a missing or duplicated rank, a stream that
  * disagrees with rank 0's MPI_Init agreement or with the final heads rank 0
  * gathered at MPI_Finalize is a problem, never a pass. */
-#include "claims_mpi.h"
-#include "problems.h"
+#include "verify/claims_mpi.h"
+#include "verify/problems.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "merkle.h"
+#include "core/merkle.h"
 
 #define RUN_ID_LEN 16
 

@@ -6,9 +6,9 @@
  * and mpi.init_consistent is unknown. */
 #ifndef TP_CLAIMS_MPI_H
 #define TP_CLAIMS_MPI_H
-#include "claims.h"
-#include "records.h"
-#include "runlog.h"
+#include "verify/claims.h"
+#include "runlog/records.h"
+#include "runlog/runlog.h"
 
 #define TP_CLAIM_MPI_ID "mpi.init_consistent"
 #define TP_CLAIM_MPI_DOES_NOT_PROVE                                                            \

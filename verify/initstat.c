@@ -1,7 +1,7 @@
 /* initstat.c: the statistics of initstat.h. Accumulation is in double; the
  * KS p-value is the Kolmogorov series Q(l) = 2 sum (-1)^(j-1) exp(-2 j^2 l^2)
  * at l = (sqrt(n) + 0.12 + 0.11/sqrt(n)) D (Stephens 1970). */
-#include "initstat.h"
+#include "verify/initstat.h"
 
 #include <math.h>
 #include <stdlib.h>

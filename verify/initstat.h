@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "initrng.h"
+#include "core/initrng.h"
 
 /* uniform, normal or constant (trunc_normal is not a declared law here). */
 typedef struct {

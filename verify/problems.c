@@ -1,5 +1,5 @@
 /* problems.c: the problem collector of every claim (see problems.h). */
-#include "problems.h"
+#include "verify/problems.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,12 +2,12 @@
  * checked (log, run, key, streams), then one line per claim with its detail
  * and what it does not prove, then the verdict. The JSON carries the same and
  * the file list built from the records. */
-#include "report.h"
+#include "verify/report.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#include "records.h"
+#include "runlog/records.h"
 
 static const char *status_word(tp_claim_status s)
 {

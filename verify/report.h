@@ -7,8 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "claims.h"
-#include "runlog.h"
+#include "verify/claims.h"
+#include "runlog/runlog.h"
 
 void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const tp_verdict *v);
 /* {"log", "run_id", "key_id", "pubkey_id", "key_matches", "verdict",

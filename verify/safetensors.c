@@ -2,7 +2,7 @@
  * offset comes from the file, so each is bounded before use: the header
  * length by TP_ST_HEADER_MAX and the file size, offsets by the data size,
  * shapes by overflow-checked products that must equal the byte count. */
-#include "safetensors.h"
+#include "verify/safetensors.h"
 
 #include <errno.h>
 #include <fcntl.h>

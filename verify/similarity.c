@@ -6,15 +6,15 @@
  * independence r is about normal(0, 1/n), so the report gives z = r sqrt(n)
  * too; a donor's weights give r near 1 at step 0 and stay high through a
  * fine-tune. Totals weight each tensor's r by its element count. */
-#include "similarity.h"
+#include "verify/similarity.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "initrng.h"
-#include "safetensors.h"
+#include "core/initrng.h"
+#include "verify/safetensors.h"
 
 #define EVIDENCE_MAX 1000
 

@@ -25,7 +25,7 @@ def _load():
     """The libtrainprov.so already in this process (preloaded), else None."""
     try:
         process = ctypes.CDLL(None)
-        process.tp_log_active
+        process.trainprov_log_active
         return process
     except (OSError, AttributeError):
         pass
@@ -40,16 +40,16 @@ def _load():
 
 _lib = _load()
 if _lib is not None:
-    _lib.tp_log_active.restype = ctypes.c_int
-    _lib.tp_log_active.argtypes = []
-    _lib.tp_seed_record.restype = ctypes.c_int
-    _lib.tp_seed_record.argtypes = [ctypes.c_char_p, ctypes.c_uint64, ctypes.c_char_p]
-    _lib.tp_note_record.restype = ctypes.c_int
-    _lib.tp_note_record.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    _lib.tp_file_set_role.restype = ctypes.c_int
-    _lib.tp_file_set_role.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    _lib.tp_version.restype = ctypes.c_char_p
-    _lib.tp_version.argtypes = []
+    _lib.trainprov_log_active.restype = ctypes.c_int
+    _lib.trainprov_log_active.argtypes = []
+    _lib.trainprov_seed_record.restype = ctypes.c_int
+    _lib.trainprov_seed_record.argtypes = [ctypes.c_char_p, ctypes.c_uint64, ctypes.c_char_p]
+    _lib.trainprov_note_record.restype = ctypes.c_int
+    _lib.trainprov_note_record.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    _lib.trainprov_file_set_role.restype = ctypes.c_int
+    _lib.trainprov_file_set_role.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    _lib.trainprov_version.restype = ctypes.c_char_p
+    _lib.trainprov_version.argtypes = []
 
 
 def _check(rc, what):
@@ -62,7 +62,7 @@ def _check(rc, what):
 
 def active():
     """True when this process is recording into a signed trainprov log."""
-    return bool(_lib is not None and _lib.tp_log_active())
+    return bool(_lib is not None and _lib.trainprov_log_active())
 
 
 def seed(name, value, source="python"):
@@ -72,7 +72,7 @@ def seed(name, value, source="python"):
         raise ValueError("trainprov.seed: value must fit in 64 bits unsigned")
     if _lib is None:
         return False
-    return _check(_lib.tp_seed_record(str(name).encode(), value, str(source).encode()),
+    return _check(_lib.trainprov_seed_record(str(name).encode(), value, str(source).encode()),
                   "seed %r" % name)
 
 
@@ -80,7 +80,7 @@ def note(key, value):
     """Record a free key/value note, e.g. note("step", 1200) or note("loss", 2.31)."""
     if _lib is None:
         return False
-    return _check(_lib.tp_note_record(str(key).encode(), str(value).encode()), "note %r" % key)
+    return _check(_lib.trainprov_note_record(str(key).encode(), str(value).encode()), "note %r" % key)
 
 
 def file_role(path, role):
@@ -89,10 +89,10 @@ def file_role(path, role):
         raise ValueError("trainprov.file_role: role must be one of %s" % ", ".join(_ROLES))
     if _lib is None:
         return False
-    return _check(_lib.tp_file_set_role(os.fsencode(path), role.encode()),
+    return _check(_lib.trainprov_file_set_role(os.fsencode(path), role.encode()),
                   "file_role %r" % path)
 
 
 def library_version():
     """The version of the loaded libtrainprov.so, or None when it is not loaded."""
-    return _lib.tp_version().decode() if _lib is not None else None
+    return _lib.trainprov_version().decode() if _lib is not None else None

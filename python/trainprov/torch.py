@@ -34,13 +34,13 @@ _PARAMS = {
 _SEED_NAME = "trainprov.torch.init"
 _lib = trainprov._lib
 if _lib is not None:
-    _lib.tp_init_fill.restype = ctypes.c_int
-    _lib.tp_init_fill.argtypes = [
+    _lib.trainprov_init_fill.restype = ctypes.c_int
+    _lib.trainprov_init_fill.argtypes = [
         ctypes.c_char_p, ctypes.c_uint64, ctypes.c_char_p, ctypes.POINTER(ctypes.c_double),
         ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t,
         ctypes.c_void_p, ctypes.c_size_t]
-    _lib.tp_run_nonce.restype = ctypes.c_int
-    _lib.tp_run_nonce.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    _lib.trainprov_run_nonce.restype = ctypes.c_int
+    _lib.trainprov_run_nonce.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 
 _state = {"seed": None, "filled": set(), "skip": frozenset()}
 
@@ -85,7 +85,7 @@ def init_tensor_(t, name, dist, seed=None, **params):
     shape = (ctypes.c_uint64 * max(t.dim(), 1))(*t.shape)
     nbytes = t.numel() * t.element_size()
     with torch.no_grad():
-        rc = _lib.tp_init_fill(name.encode(), _state["seed"], dist.encode(), values, len(names),
+        rc = _lib.trainprov_init_fill(name.encode(), _state["seed"], dist.encode(), values, len(names),
                                _DTYPES[t.dtype].encode(), shape, t.dim(),
                                ctypes.c_void_p(t.data_ptr()), nbytes)
     if rc not in (0, 1):
@@ -106,9 +106,9 @@ def run_nonce():
     if _lib is None:
         return b""
     buf = ctypes.create_string_buffer(64)
-    n = _lib.tp_run_nonce(buf, len(buf))
+    n = _lib.trainprov_run_nonce(buf, len(buf))
     if n < 0:
-        raise ValueError("trainprov.torch: tp_run_nonce refused (code %d)" % n)
+        raise ValueError("trainprov.torch: trainprov_run_nonce refused (code %d)" % n)
     return buf.raw[:n]
 
 

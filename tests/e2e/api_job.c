@@ -7,10 +7,10 @@
 
 int main(void)
 {
-    printf("active %d version %s\n", tp_log_active(), tp_version());
-    int seed = tp_seed_record("c.seed", 42u, NULL);
-    int note = tp_note_record("phase", "init");
-    int bad = tp_file_set_role("x.bin", "nonsense");
+    printf("active %d version %s\n", trainprov_log_active(), trainprov_version());
+    int seed = trainprov_seed_record("c.seed", 42u, NULL);
+    int note = trainprov_note_record("phase", "init");
+    int bad = trainprov_file_set_role("x.bin", "nonsense");
     printf("seed %d note %d bad-role %d\n", seed, note, bad);
-    return seed == TP_OK && note == TP_OK && bad == TP_EINVAL ? 0 : 1;
+    return seed == TRAINPROV_OK && note == TRAINPROV_OK && bad == TRAINPROV_EINVAL ? 0 : 1;
 }

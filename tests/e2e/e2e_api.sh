@@ -44,7 +44,7 @@ libdir=$(dirname "$TRAINPROV_LIB")
 cc -I"$E2E_DIR/../../logger/include" -o "$WORK/api_job" "$E2E_DIR/api_job.c" \
     -L"$libdir" -ltrainprov -Wl,-rpath,"$libdir" || die "could not build api_job.c against libtrainprov"
 "$WORK/api_job" >"$WORK/c-plain.out" 2>&1 && die "the C job says it recorded outside trainprov"
-grep -q "^active 0 " "$WORK/c-plain.out" || fail "outside trainprov, tp_log_active() is not 0"
+grep -q "^active 0 " "$WORK/c-plain.out" || fail "outside trainprov, trainprov_log_active() is not 0"
 LOG=$WORK/c.h5
 tp run --key "$WORK/key.pem" --log "$LOG" -- "$WORK/api_job" >"$WORK/c.out" 2>&1 ||
     die "the C API job failed under trainprov run: $(cat "$WORK/c.out")"

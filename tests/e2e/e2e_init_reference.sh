@@ -2,7 +2,7 @@
 # e2e_init_reference.sh: trainprov/init/v1 is reproducible from docs/INIT.md
 # alone. initrng_ref.py, an independent pure-Python implementation (its own
 # ChaCha20, exact rational rounding), reproduces every test vector of
-# docs/INIT.md and gives the same bytes as libtrainprov's tp_init_generate on
+# docs/INIT.md and gives the same bytes as libtrainprov's trainprov_init_generate on
 # random nonces, seeds, names, distributions (the trunc_normal tail stream
 # included) and dtypes.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"

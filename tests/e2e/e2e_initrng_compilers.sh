@@ -1,6 +1,6 @@
 #!/bin/bash
 # e2e_initrng_compilers.sh: trainprov/init/v1 does not depend on the
-# compiler. Builds tests/unit/test_initrng.c with logger/initrng.c using every
+# compiler. Builds tests/core/test_initrng.c with core/initrng.c using every
 # C compiler found (cc, gcc, clang, gcc-N) at -O0, -O2 and -O3 -march=native
 # (all with -ffp-contract=off, as the build uses) and runs it: each build must
 # reproduce docs/INIT.md's test vectors. Skips when only one compiler exists.
@@ -23,8 +23,8 @@ for c in "${compilers[@]}"; do
     for opt in "-O0" "-O2" "-O3 -march=native"; do
         exe=$WORK/t-$(basename "$c")-$builds
         # shellcheck disable=SC2086
-        if ! "$c" $opt -ffp-contract=off -pthread -I"$SRC/logger" -o "$exe" \
-            "$SRC/tests/unit/test_initrng.c" "$SRC/logger/initrng.c" $flags -lm \
+        if ! "$c" $opt -ffp-contract=off -pthread -I"$SRC" -o "$exe" \
+            "$SRC/tests/core/test_initrng.c" "$SRC/core/initrng.c" $flags -lm \
             >"$exe.build" 2>&1; then
             note "$c $opt cannot build it (skipped): $(head -n 3 "$exe.build")"
             continue

@@ -4,7 +4,7 @@ trainprov/init/v1 written from docs/INIT.md alone (its own ChaCha20, its own
 rounding by exact rational arithmetic), for e2e_init_reference.sh.
 
   initrng_ref.py vectors      check every docs/INIT.md test vector
-  initrng_ref.py compare LIB  compare with libtrainprov's tp_init_generate on
+  initrng_ref.py compare LIB  compare with libtrainprov's trainprov_init_generate on
                               random (nonce, seed, name, distribution, dtype)
 
 Python floats are IEEE binary64 with correctly rounded + - * / and
@@ -210,7 +210,7 @@ def check_vectors():
 
 def check_library(path):
     lib = ctypes.CDLL(path)
-    f = lib.tp_init_generate
+    f = lib.trainprov_init_generate
     f.restype = ctypes.c_int
     f.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64, ctypes.c_char_p,
                   ctypes.c_char_p, ctypes.POINTER(ctypes.c_double), ctypes.c_size_t,

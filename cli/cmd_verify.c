@@ -1,0 +1,171 @@
+/* cmd_verify.c: `trainprov verify RUN.h5 --pubkey KEY.pub.pem [--model FILE]
+ * [--data-manifest FILE] [--json OUT.json|-] [--strict] [--require CLAIM]...
+ * [--quiet]`: reads the log, evaluates the claims and reports them.
+ * Exit 0: verdict pass; 1: a claim failed; 2: usage error, unreadable key,
+ * or a file that is not a trainprov log. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify/claims.h"
+#include "cli/commands.h"
+#include "runlog/h5log.h"
+#include "runlog/records.h"
+#include "verify/report.h"
+
+#define TP_REQUIRE_MAX 32
+
+static const char usage[] =
+    "usage: trainprov verify RUN.h5 --pubkey KEY.pub.pem [--model FILE]\n"
+    "                        [--data-manifest FILE] [--json OUT.json|-] [--strict]\n"
+    "                        [--require CLAIM]... [--quiet] [--evaluator-pubkey EVAL.pub.pem]\n"
+    "                        [--challenge CHALLENGE.json] [--checkpoint STEP0.safetensors]\n"
+    "                        [--init-declare LAWS.json] [--reference OTHER.safetensors]\n"
+    "  Checks a run log and reports each claim as pass, fail or unknown.\n"
+    "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
+    "  --model FILE           released weights: lineage.final checks FILE's sha256\n"
+    "                         against the checkpoints the run wrote\n"
+    "  --data-manifest FILE   sha256sum-format list every data file must be in\n"
+    "  --json OUT.json        also write the report as JSON ('-': JSON on stdout\n"
+    "                         instead of the text report)\n"
+    "  --strict               an unknown claim fails the verdict\n"
+    "  --require CLAIM        CLAIM must pass (repeatable)\n"
+    "  --quiet                no text report; the exit status tells\n"
+    "  --evaluator-pubkey EVAL.pub.pem  init.random: the challenge the run recorded\n"
+    "                         must be signed with this key\n"
+    "  --challenge FILE       init.random: the challenge the evaluator issued; the\n"
+    "                         tensors are regenerated with its nonce\n"
+    "  --checkpoint FILE      init.random: a step-0 safetensors checkpoint that must\n"
+    "                         hold exactly the initialised tensors; with no\n"
+    "                         InitTensor in the log, tested statistically against\n"
+    "                         PyTorch's default initialisers (strength statistical)\n"
+    "  --init-declare FILE    init.random statistical: JSON {tensor: {\"dist\": ...}}\n"
+    "                         laws for tensors PyTorch's defaults do not cover\n"
+    "  --reference FILE       a suspected donor model (safetensors): centred\n"
+    "                         similarity of the step-0 (--checkpoint) and final\n"
+    "                         (--model) tensors to it, as init.random evidence\n"
+    "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
+
+typedef struct {
+    const char *log_path, *pubkey, *json_path;
+    int quiet;
+    char *require[TP_REQUIRE_MAX];
+    tp_claim_options claims;
+} verify_args;
+
+static int parse_args(int argc, char **argv, verify_args *a)
+{
+    static const struct option opts[] = {{"pubkey", required_argument, NULL, 'k'},
+                                         {"model", required_argument, NULL, 'm'},
+                                         {"data-manifest", required_argument, NULL, 'd'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"strict", no_argument, NULL, 's'},
+                                         {"require", required_argument, NULL, 'r'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"evaluator-pubkey", required_argument, NULL, 'E'},
+                                         {"challenge", required_argument, NULL, 'C'},
+                                         {"checkpoint", required_argument, NULL, 'P'},
+                                         {"init-declare", required_argument, NULL, 'D'},
+                                         {"reference", required_argument, NULL, 'R'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    memset(a, 0, sizeof *a);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "k:m:d:j:sr:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': a->pubkey = optarg; break;
+        case 'm': a->claims.model_path = optarg; break;
+        case 'd': a->claims.data_manifest_path = optarg; break;
+        case 'j': a->json_path = optarg; break;
+        case 's': a->claims.strict = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'E': a->claims.evaluator_pubkey_path = optarg; break;
+        case 'C': a->claims.challenge_path = optarg; break;
+        case 'P': a->claims.checkpoint_path = optarg; break;
+        case 'D': a->claims.init_declare_path = optarg; break;
+        case 'R': a->claims.reference_path = optarg; break;
+        case 'r':
+            if (a->claims.n_require == TP_REQUIRE_MAX) {
+                fprintf(stderr, "trainprov verify: too many --require\n");
+                return -1;
+            }
+            a->require[a->claims.n_require++] = optarg;
+            break;
+        case 'h': fputs(usage, stdout); return 1;
+        default: fputs(usage, stderr); return -1;
+        }
+    }
+    a->claims.require = a->require;
+    if (optind != argc - 1 || !a->pubkey) {
+        fprintf(stderr, "trainprov verify: %s\n%s",
+                optind == argc ? "which log? (RUN.h5 is missing)"
+                : optind < argc - 1 ? "one log at a time" : "--pubkey KEY.pub.pem is required",
+                usage);
+        return -1;
+    }
+    a->log_path = argv[optind];
+    return 0;
+}
+
+static int write_json(const char *path, struct json_object *j)
+{
+    int to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "trainprov verify: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int rc = tp_json_write(f, j);
+    if ((to_stdout ? fflush(f) : fclose(f)) != 0)
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "trainprov verify: cannot write %s\n", path);
+    return rc;
+}
+
+int tp_cmd_verify(int argc, char **argv)
+{
+    verify_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    char err[1024], abs[PATH_MAX];
+    tp_key *key = NULL;
+    if (tp_key_load_public(a.pubkey, &key, err, sizeof err) != 0) {
+        fprintf(stderr, "trainprov verify: %s\n", err);
+        return 2;
+    }
+    const char *shown = realpath(a.log_path, abs) ? abs : a.log_path;
+    tp_runlog log;
+    tp_file_table index;
+    tp_verdict v;
+    if (tp_h5log_read_files(a.log_path, &log, &index, err, sizeof err) != 0) {
+        fprintf(stderr, "trainprov verify: %s\n", err);
+        tp_key_free(key);
+        return 2;
+    }
+    rc = 2;
+    if (tp_claims_evaluate(&log, &index, key, &a.claims, &v, err, sizeof err) != 0) {
+        fprintf(stderr, "trainprov verify: %s\n", err);
+    } else {
+        int to_stdout = a.json_path && strcmp(a.json_path, "-") == 0;
+        rc = v.pass ? 0 : 1;
+        if (!a.quiet && !to_stdout)
+            tp_report_text(stdout, shown, &log, &v);
+        if (a.json_path) {
+            struct json_object *j = tp_report_json(shown, &log, &v);
+            if (write_json(a.json_path, j) != 0)
+                rc = 2;
+            json_object_put(j);
+        }
+    }
+    tp_verdict_free(&v);
+    tp_files_free(&index);
+    tp_runlog_free(&log);
+    tp_key_free(key);
+    return rc;
+}

@@ -1,0 +1,218 @@
+/* sign.c: Ed25519 key files and DSSE-PAE signatures with OpenSSL 3.
+ * The private key never leaves an EVP_PKEY: nothing here prints or logs it. */
+#include "core/sign.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+struct tp_key {
+    EVP_PKEY *pkey;
+    int has_private;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+    if (err && errlen)
+        snprintf(err, errlen, fmt, a, b ? b : "");
+    return -1;
+}
+
+void tp_hex(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int write_pem_file(const char *path, EVP_PKEY *pkey, int private_key, char *err,
+                          size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, private_key ? 0600 : 0644);
+    if (fd < 0)
+        return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    }
+    int ok = private_key ? PEM_write_PKCS8PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL)
+                         : PEM_write_PUBKEY(f, pkey);
+    if (fclose(f) != 0 || !ok) {
+        unlink(path);
+        return fail(err, errlen, "cannot write %s%s", path, ": write failed");
+    }
+    return 0;
+}
+
+int tp_key_generate(const char *private_path, const char *public_path, char *err, size_t errlen)
+{
+    EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    if (!pkey)
+        return fail(err, errlen, "%s%s", "Ed25519 key generation failed in OpenSSL", NULL);
+    int rc = write_pem_file(private_path, pkey, 1, err, errlen);
+    if (rc == 0 && (rc = write_pem_file(public_path, pkey, 0, err, errlen)) != 0)
+        unlink(private_path);
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
+static int load_key(const char *path, int want_private, tp_key **out, char *err, size_t errlen)
+{
+    struct stat st;
+    *out = NULL;
+    if (stat(path, &st) != 0)
+        return fail(err, errlen, "cannot read key %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return fail(err, errlen, "key %s is not a regular file%s", path, NULL);
+    if (want_private && (st.st_mode & 077)) {
+        char mode[16];
+        snprintf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
+        return fail(err, errlen,
+                    "private key %s is readable by others (mode %s); run: chmod 600 on it", path,
+                    mode);
+    }
+    BIO *bio = BIO_new_file(path, "r");
+    if (!bio)
+        return fail(err, errlen, "cannot open key %s: %s", path, strerror(errno));
+    EVP_PKEY *pkey = want_private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+                                  : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!pkey)
+        return fail(err, errlen,
+                    want_private ? "%s is not a PEM private key%s (make one with trainprov keygen)"
+                                 : "%s is not a PEM public key%s (expected the .pub.pem from trainprov keygen)",
+                    path, NULL);
+    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(pkey);
+        return fail(err, errlen, "key %s is not an Ed25519 key%s", path, NULL);
+    }
+    tp_key *k = calloc(1, sizeof *k);
+    if (!k) {
+        EVP_PKEY_free(pkey);
+        return fail(err, errlen, "out of memory loading %s%s", path, NULL);
+    }
+    k->pkey = pkey;
+    k->has_private = want_private;
+    *out = k;
+    return 0;
+}
+
+int tp_key_load_private(const char *path, tp_key **out, char *err, size_t errlen)
+{
+    return load_key(path, 1, out, err, errlen);
+}
+
+int tp_key_load_public(const char *path, tp_key **out, char *err, size_t errlen)
+{
+    return load_key(path, 0, out, err, errlen);
+}
+
+void tp_key_free(tp_key *k)
+{
+    if (!k)
+        return;
+    EVP_PKEY_free(k->pkey);
+    free(k);
+}
+
+void tp_key_id(const tp_key *k, uint8_t out[TP_KEY_ID_LEN])
+{
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(k->pkey, &der);
+    if (len <= 0) {
+        memset(out, 0, TP_KEY_ID_LEN);
+        return;
+    }
+    EVP_Digest(der, (size_t)len, out, NULL, EVP_sha256(), NULL);
+    OPENSSL_free(der);
+}
+
+size_t tp_pae(const char *payload_type, const uint8_t *body, size_t len, uint8_t *out, size_t cap)
+{
+    char head[256];
+    int n = snprintf(head, sizeof head, "DSSEv1 %zu %s %zu ", strlen(payload_type), payload_type,
+                     len);
+    if (n < 0 || (size_t)n >= sizeof head)
+        return 0;
+    size_t total = (size_t)n + len;
+    if (out && cap >= total) {
+        memcpy(out, head, (size_t)n);
+        if (len)
+            memcpy(out + n, body, len);
+    }
+    return total;
+}
+
+/* Runs fn over PAE bytes built in a stack buffer when small, else the heap. */
+static int with_pae(const char *type, const uint8_t *body, size_t len,
+                    int (*fn)(const tp_key *, const uint8_t *, size_t, void *), const tp_key *k,
+                    void *arg)
+{
+    uint8_t small[1024];
+    size_t total = tp_pae(type, body, len, NULL, 0);
+    if (total == 0)
+        return -1;
+    uint8_t *buf = total <= sizeof small ? small : malloc(total);
+    if (!buf)
+        return -1;
+    tp_pae(type, body, len, buf, total);
+    int rc = fn(k, buf, total, arg);
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+static int sign_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *sig)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t siglen = TP_SIG_LEN;
+    int ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
+             EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == TP_SIG_LEN;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+struct sig_ref {
+    const uint8_t *sig;
+    size_t len;
+};
+
+static int verify_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *arg)
+{
+    const struct sig_ref *s = arg;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
+             EVP_DigestVerify(ctx, s->sig, s->len, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+int tp_key_sign(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
+                uint8_t sig[TP_SIG_LEN])
+{
+    if (!k || !k->has_private)
+        return -1;
+    return with_pae(payload_type, body, len, sign_bytes, k, sig);
+}
+
+int tp_key_verify(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
+                  const uint8_t *sig, size_t siglen)
+{
+    if (!k || siglen != TP_SIG_LEN)
+        return -1;
+    struct sig_ref s = {sig, siglen};
+    return with_pae(payload_type, body, len, verify_bytes, k, &s);
+}

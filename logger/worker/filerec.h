@@ -1,0 +1,23 @@
+/* filerec.h: turns file events into FileEvent records on the worker thread:
+ * hashing (through the digest cache), role classification, renames. */
+#ifndef TP_FILEREC_H
+#define TP_FILEREC_H
+#include "logger/job/fdtable.h"
+#include "logger/worker/stream.h"
+
+/* A file was opened for reading: hash it now, from hash_fd (a dup of the
+ * job's descriptor, closed here) or, when -1, by path. */
+void tp_filerec_opened(tp_stream *s, tp_file *f, int hash_fd);
+/* The session ended: hash written content (from hash_fd as above) and write
+ * the FileEvent record. f stays owned by the caller. */
+void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns);
+/* A rename succeeded: a file this stream wrote (or a declared checkpoint)
+ * now lives at new_path; record it there. */
+void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
+                        int64_t time_ns);
+/* Bytes this process hashed itself so far (not taken from a digest cache). */
+uint64_t tp_filerec_bytes_hashed(void);
+/* In a forked child: its stream has hashed nothing yet. */
+void tp_filerec_atfork_child(void);
+
+#endif

@@ -1,0 +1,290 @@
+/* journal_load.c: turns the journals a run left in RUN.h5.journal/ into a
+ * tp_runlog (docs/FORMAT.md section 5). Each `<16 hex>.tpj` file is one stream,
+ * its frames walked with the bounded reader of journal.h; anything else (the
+ * loggers' per-node digest caches `digests-<host>/`) is ignored when loading
+ * and removed with the journals. Records are kept
+ * up to the last signed head's tree_size: anything after it was never signed
+ * (the process died first) and is only counted. Heads are decoded here only to
+ * learn their tree_size; whether they verify is the verifier's job. */
+#include "runlog/journal_load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/journal.h"
+#include "proto/trainprov.pb-c.h"
+
+#define STREAM_HEX_LEN 16
+#define JOURNAL_NAME_LEN (STREAM_HEX_LEN + sizeof TP_JOURNAL_SUFFIX - 1)
+#define JOURNAL_MAX_BYTES (64ull << 30) /* refuse journals above 64 GiB */
+#define DIGEST_DIR_PREFIX "digests-"   /* logger/nodecache.h TP_NODECACHE_DIR_PREFIX */
+
+int tp_journal_dir_for(const char *log_path, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s.journal", log_path);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* Parses "<16 lowercase hex>.tpj" into *id; -1 for any other name. */
+static int journal_name_id(const char *name, uint64_t *id)
+{
+    if (strlen(name) != JOURNAL_NAME_LEN || strcmp(name + STREAM_HEX_LEN, TP_JOURNAL_SUFFIX) != 0)
+        return -1;
+    uint64_t v = 0;
+    for (int i = 0; i < STREAM_HEX_LEN; i++) {
+        char c = name[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    *id = v;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Lists the stream ids of the journal files in dir, sorted. */
+static int list_journals(const char *dir, uint64_t **ids, size_t *n, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "cannot open journal directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t id;
+        if (journal_name_id(e->d_name, &id) != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            uint64_t *p = cap > SIZE_MAX / sizeof *p ? NULL : realloc(*ids, cap * sizeof *p);
+            if (!p) {
+                closedir(d);
+                snprintf(err, errlen, "out of memory listing %s", dir);
+                return -1;
+            }
+            *ids = p;
+        }
+        (*ids)[(*n)++] = id;
+    }
+    closedir(d);
+    if (*n == 0) {
+        snprintf(err, errlen, "no journals (<16 hex digits>%s files) in %s", TP_JOURNAL_SUFFIX,
+                 dir);
+        return -1;
+    }
+    qsort(*ids, *n, sizeof **ids, cmp_u64);
+    return 0;
+}
+
+/* Adds a SignedHead frame to s and returns its TreeHead's tree_size.
+ * 0; -1 when the head or its body does not decode or the signature is not
+ * 64 bytes (the journal is bad from here on); -2 when out of memory. */
+static int add_head_frame(tp_stream_data *s, const uint8_t *payload, size_t len,
+                          uint64_t *tree_size)
+{
+    Trainprov__V1__SignedHead *sh = trainprov__v1__signed_head__unpack(NULL, len, payload);
+    if (!sh)
+        return -1;
+    int rc = -1;
+    Trainprov__V1__TreeHead *th = NULL;
+    if (sh->signature.len == TP_SIG_LEN &&
+        (th = trainprov__v1__tree_head__unpack(NULL, sh->body.len, sh->body.data)) != NULL) {
+        *tree_size = th->tree_size;
+        rc = tp_stream_add_head(s, sh->body.data, sh->body.len, sh->signature.data) == 0 ? 0 : -2;
+        trainprov__v1__tree_head__free_unpacked(th, NULL);
+    }
+    trainprov__v1__signed_head__free_unpacked(sh, NULL);
+    return rc;
+}
+
+/* Drops the records after the last signed head, counting them. */
+static void drop_unsigned(tp_stream_data *s, uint64_t signed_size)
+{
+    size_t keep = signed_size < s->n_records ? (size_t)signed_size : s->n_records;
+    for (size_t i = keep; i < s->n_records; i++)
+        free(s->records[i].data);
+    s->dropped_unsigned = s->n_records - keep;
+    s->n_records = keep;
+}
+
+/* Fills the root attributes from record 0 of s when it is a RunStart. Called
+ * before unsigned records are dropped, so that a log recovered from streams
+ * that never signed a head still says which run it was. */
+static void root_attributes(tp_runlog *log, const tp_stream_data *s)
+{
+    Trainprov__V1__Record *rec =
+        s->n_records ? trainprov__v1__record__unpack(NULL, s->records[0].len, s->records[0].data)
+                     : NULL;
+    if (!rec)
+        return;
+    if (rec->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START) {
+        const Trainprov__V1__RunStart *rs = rec->run_start;
+        if (rec->run_id.len == 16)
+            tp_hex(rec->run_id.data, 16, log->run_id_hex);
+        if (rs->key_id.len == TP_KEY_ID_LEN)
+            tp_hex(rs->key_id.data, TP_KEY_ID_LEN, log->key_id_hex);
+        snprintf(log->library_version, sizeof log->library_version, "%s",
+                 rs->library_version ? rs->library_version : "");
+    }
+    trainprov__v1__record__free_unpacked(rec, NULL);
+}
+
+/* Walks one journal's frames into s, takes the root attributes from it if no
+ * earlier stream gave them, then drops the unsigned tail. A torn or bad
+ * journal is not an error (journal_status says how it ended); lack of memory is. */
+static int walk_frames(const char *path, const uint8_t *data, size_t len, tp_runlog *log,
+                       tp_stream_data *s, char *err, size_t errlen)
+{
+    tp_journal_reader r;
+    int st = tp_journal_reader_init(&r, data, len);
+    uint64_t signed_size = 0;
+    while (st == TP_JOURNAL_FRAME) {
+        enum tp_frame_kind kind;
+        const uint8_t *payload;
+        uint32_t n;
+        st = tp_journal_next(&r, &kind, &payload, &n);
+        if (st != TP_JOURNAL_FRAME)
+            break;
+        int rc = kind == TP_FRAME_RECORD ? tp_stream_add_record(s, payload, n) == 0 ? 0 : -2
+                                         : add_head_frame(s, payload, n, &signed_size);
+        if (rc == -2) {
+            snprintf(err, errlen, "out of memory reading journal %s", path);
+            return -1;
+        }
+        if (rc == -1)
+            st = TP_JOURNAL_BAD;
+    }
+    strcpy(s->journal_status, st == TP_JOURNAL_END    ? "complete"
+                              : st == TP_JOURNAL_TORN ? "torn"
+                                                      : "bad");
+    if (!log->run_id_hex[0])
+        root_attributes(log, s);
+    drop_unsigned(s, signed_size);
+    return 0;
+}
+
+/* Maps the journal of stream id in dir and loads it into a new stream of out. */
+static int load_journal(const char *dir, uint64_t id, tp_runlog *out, char *err, size_t errlen)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%016llx%s", dir, (unsigned long long)id,
+                 TP_JOURNAL_SUFFIX) >= (int)sizeof path) {
+        snprintf(err, errlen, "journal directory path too long: %s", dir);
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot read journal %s: %s", path,
+                 errno == ELOOP ? "it is a symbolic link (refused)" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > JOURNAL_MAX_BYTES) {
+        snprintf(err, errlen, "journal %s is %s", path,
+                 S_ISREG(st.st_mode) ? "larger than 64 GiB, refusing to load it"
+                                     : "not a regular file");
+        close(fd);
+        return -1;
+    }
+    size_t len = (size_t)st.st_size;
+    void *map = NULL;
+    if (len > 0 && (map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map journal %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    tp_stream_data *s = tp_runlog_add_stream(out, id);
+    int rc = -1;
+    if (!s)
+        snprintf(err, errlen, "out of memory reading journal %s", path);
+    else
+        rc = walk_frames(path, map, len, out, s, err, errlen);
+    if (map)
+        munmap(map, len);
+    return rc;
+}
+
+int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t *ids;
+    size_t n;
+    if (list_journals(dir, &ids, &n, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (load_journal(dir, ids[i], out, err, errlen) != 0) {
+            free(ids);
+            tp_runlog_free(out);
+            return -1;
+        }
+    }
+    free(ids);
+    return 0;
+}
+
+/* Removes one "digests-<host>" directory of the logger's per-node digest
+ * cache (logger/nodecache.c) and its entries, locks and temporary files;
+ * 0 or an errno. */
+static int remove_digest_dir(int parent, const char *name)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return err;
+    }
+    int saved = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            unlinkat(dirfd(d), e->d_name, 0) != 0)
+            saved = errno;
+    closedir(d);
+    return unlinkat(parent, name, AT_REMOVEDIR) != 0 ? errno : saved;
+}
+
+int tp_journal_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int saved = 0;
+    struct dirent *e;
+    uint64_t id;
+    while ((e = readdir(d)) != NULL) {
+        int err = 0;
+        if (journal_name_id(e->d_name, &id) == 0)
+            err = unlinkat(dirfd(d), e->d_name, 0) != 0 ? errno : 0;
+        else if (strncmp(e->d_name, DIGEST_DIR_PREFIX, sizeof DIGEST_DIR_PREFIX - 1) == 0)
+            err = remove_digest_dir(dirfd(d), e->d_name);
+        if (err)
+            saved = err;
+    }
+    closedir(d);
+    if (rmdir(dir) != 0)
+        return -1; /* errno says why, e.g. other files left in it */
+    errno = saved;
+    return saved ? -1 : 0;
+}
