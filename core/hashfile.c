@@ -19,6 +19,16 @@
 #define HASH_CHUNK (1u << 20)
 #define MAP_WINDOW ((size_t)64 << 20)
 
+static tp_hash_hooks hooks;
+
+void tp_sha256_set_hooks(const tp_hash_hooks *h) { hooks = *h; }
+
+static void hook(void (*fn)(void))
+{
+    if (fn)
+        fn();
+}
+
 static void keep_first(uint8_t *first_bytes, size_t first_cap, size_t *first_len,
                        const uint8_t *data, size_t n)
 {
@@ -46,6 +56,7 @@ static uint64_t hash_mapped(int fd, uint64_t size, EVP_MD_CTX *ctx, uint8_t *fir
         keep_first(first_bytes, first_cap, first_len, p, len);
         int ok = EVP_DigestUpdate(ctx, p, len) == 1;
         munmap(p, len);
+        hook(hooks.progress);
         if (!ok)
             break;
         done += len;
@@ -57,12 +68,15 @@ int tp_sha256_fd(int fd, tp_pread_fn pread_fn, uint8_t digest[32], uint64_t *siz
                  uint8_t *first_bytes, size_t first_cap, size_t *first_len)
 {
     uint8_t *buf = malloc(HASH_CHUNK);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     uint64_t total = 0;
     int rc = 0;
     if (first_len)
         *first_len = 0;
-    if (!buf || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+    hook(hooks.lock);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ready = buf && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    hook(hooks.unlock);
+    if (!ready) {
         rc = -ENOMEM;
         goto out;
     }
@@ -86,13 +100,16 @@ int tp_sha256_fd(int fd, tp_pread_fn pread_fn, uint8_t digest[32], uint64_t *siz
             goto out;
         }
         total += (uint64_t)n;
+        hook(hooks.progress);
     }
     if (EVP_DigestFinal_ex(ctx, digest, NULL) != 1)
         rc = -EIO;
     if (size)
         *size = total;
 out:
+    hook(hooks.lock);
     EVP_MD_CTX_free(ctx);
+    hook(hooks.unlock);
     free(buf);
     return rc;
 }

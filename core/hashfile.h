@@ -14,6 +14,19 @@ typedef ssize_t (*tp_pread_fn)(int fd, void *buf, size_t n, off_t off);
  * format detection without a second read. Returns 0, or -errno. */
 int tp_sha256_fd(int fd, tp_pread_fn pread_fn, uint8_t digest[32], uint64_t *size,
                  uint8_t *first_bytes, size_t first_cap, size_t *first_len);
+/* Hooks for a caller that must know where hashing stands (the preloaded
+ * library, to keep fork safe and to tell a slow hash from a stuck one):
+ * lock/unlock bracket every call into OpenSSL that may take OpenSSL's own
+ * locks (digest set-up and release), never the bulk updates, which take
+ * none; progress is called after each window or chunk hashed. Any may be
+ * NULL. Set once, before hashing starts. */
+typedef struct {
+    void (*lock)(void);
+    void (*unlock)(void);
+    void (*progress)(void);
+} tp_hash_hooks;
+void tp_sha256_set_hooks(const tp_hash_hooks *hooks);
+
 /* Opens path read-only and hashes it. Returns 0, or -errno. */
 int tp_sha256_path(const char *path, uint8_t digest[32], uint64_t *size);
 

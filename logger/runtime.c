@@ -26,22 +26,34 @@
 #include "core/sign.h"
 #include "logger/worker/stream.h"
 #include "logger/job/track.h"
+#include "logger/worker/cryptogate.h"
 
 __thread int tp_guard_depth __attribute__((tls_model("initial-exec")));
 
 atomic_int tp_state;
 tp_config tp_cfg;
 
-static tp_key *signing_key;
-static uint64_t stream_id, parent_stream;
-static char origin[16];
-static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_ulong untracked_fds;
-static atomic_int shutdown_once;
-
 #define MAX_SAVED_ENV 16
-static char *saved_env[MAX_SAVED_ENV]; /* "NAME=value" of the TRAINPROV_* settings */
-static size_t n_saved_env;
+#define EXIT_STALL_S 2        /* _exit: give up when the worker made no progress */
+#define EXIT_SIGNAL_WAIT_S 10 /* _exit: the longest wait for the seal */
+
+/* The logger's state in this process, in one place (with tp_state and
+ * tp_cfg above, and the worker's, fd table's and caches' own state, each
+ * reset by its *_atfork_child function). Set at load; after a fork,
+ * reset_after_fork (the only reset) keeps what is the process tree's
+ * (configuration, key, saved settings) and gives the child a fresh stream.
+ * The parent's signing key is used by the child as is: fork happens only
+ * outside OpenSSL (cryptogate.h), so the key cannot be mid-use. */
+static struct {
+    tp_key *key;                          /* read-only after load */
+    char *saved_env[MAX_SAVED_ENV];       /* "NAME=value" of the TRAINPROV_* settings */
+    size_t n_saved_env;
+    uint64_t stream_id, parent_stream;    /* this image's stream */
+    char origin[16];                      /* how it started: root, fork, exec, spawn */
+    pthread_mutex_t start_lock;           /* starting a pending stream's worker */
+    atomic_ulong untracked_fds;
+    atomic_int shutdown_once;
+} proc = {.start_lock = PTHREAD_MUTEX_INITIALIZER};
 
 uint64_t tp_random_u64(void)
 {
@@ -53,73 +65,92 @@ uint64_t tp_random_u64(void)
     return v;
 }
 
-uint64_t tp_runtime_stream_id(void) { return tp_runtime_recording() ? stream_id : 0; }
+uint64_t tp_runtime_stream_id(void) { return tp_runtime_recording() ? proc.stream_id : 0; }
 
-static void start_stream_locked(void)
+static void start_failed(void)
 {
-    if (atomic_load(&tp_state) != TP_STATE_PENDING)
+    fprintf(stderr, "trainprov: cannot start the logging thread in pid %d; this process "
+            "is not recorded\n", (int)getpid());
+    atomic_store(&tp_state, TP_STATE_OFF);
+}
+
+/* Starts the worker of a pending stream that has none yet (lazy: the
+ * journal is made at its first event). Under start_lock. */
+static void start_worker_locked(int lazy)
+{
+    if (atomic_load(&tp_state) != TP_STATE_PENDING || tp_worker_running())
         return;
-    if (tp_worker_start(&tp_cfg, signing_key, stream_id, parent_stream, origin) == 0) {
-        atomic_store(&tp_state, TP_STATE_ACTIVE);
-    } else {
-        fprintf(stderr, "trainprov: cannot start the logging thread in pid %d; this process "
-                "is not recorded\n", (int)getpid());
-        atomic_store(&tp_state, TP_STATE_OFF);
-    }
+    if (tp_worker_start(&tp_cfg, proc.key, proc.stream_id, proc.parent_stream, proc.origin,
+                        lazy) != 0)
+        start_failed();
+}
+
+static void start_worker(int lazy)
+{
+    pthread_mutex_lock(&proc.start_lock);
+    start_worker_locked(lazy);
+    pthread_mutex_unlock(&proc.start_lock);
+}
+
+static void drop_event(tp_event *ev)
+{
+    if (ev->fd >= 0)
+        TP_REAL(close)(ev->fd);
+    if (ev->kind == TP_EV_FILE_CLOSE)
+        tp_file_release(ev->file);
+    free(ev->text);
+    free(ev->text2);
+    free(ev->body);
+    free(ev);
 }
 
 void tp_runtime_post(tp_event *ev)
 {
     if (atomic_load(&tp_state) == TP_STATE_PENDING) {
-        pthread_mutex_lock(&start_lock);
-        start_stream_locked();
-        pthread_mutex_unlock(&start_lock);
+        start_worker(1);
+        int pending = TP_STATE_PENDING;
+        atomic_compare_exchange_strong(&tp_state, &pending, TP_STATE_ACTIVE);
     }
     if (atomic_load(&tp_state) != TP_STATE_ACTIVE) {
-        if (ev->fd >= 0)
-            TP_REAL(close)(ev->fd);
-        if (ev->kind == TP_EV_FILE_CLOSE)
-            tp_file_free(ev->file);
-        free(ev->text);
-        free(ev->text2);
-        free(ev->body);
-        free(ev);
+        drop_event(ev);
         return;
     }
     tp_worker_post(ev);
 }
 
-void tp_runtime_count_untracked(void) { atomic_fetch_add(&untracked_fds, 1); }
+void tp_runtime_count_untracked(void) { atomic_fetch_add(&proc.untracked_fds, 1); }
 
-/* Hands a still-open file to the worker as if it were closed now. */
-static void close_out(tp_file *f, void *unused)
+/* Ends recording and has the worker seal the stream; lock-free. 0 when
+ * sealed. A pending stream without a worker (the child of a fork we did
+ * not wrap, which nobody announced) has nothing to seal. */
+static int seal(const char *reason, int status, uint64_t max_wait_s, uint64_t stall_s)
 {
-    tp_event *ev = tp_event_new(TP_EV_FILE_CLOSE, NULL, NULL);
-    if (!ev)
-        return;
-    ev->file = f;
-    ev->fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
-    tp_worker_post(ev);
-}
-
-static void seal(const char *reason, int status)
-{
-    pthread_mutex_lock(&start_lock);
-    start_stream_locked();
-    pthread_mutex_unlock(&start_lock);
-    if (atomic_load(&tp_state) != TP_STATE_ACTIVE)
-        return;
-    tp_fdtable_drain(close_out, NULL);
+    if (!tp_worker_running())
+        return -1;
     atomic_store(&tp_state, TP_STATE_ENDED);
-    tp_worker_finish(reason, status, atomic_load(&untracked_fds), tp_cfg.exit_timeout_s);
+    return tp_worker_finish(reason, status, atomic_load(&proc.untracked_fds), max_wait_s,
+                            stall_s);
 }
 
 void tp_runtime_shutdown(const char *reason, int status)
 {
-    if (!tp_runtime_recording() || atomic_exchange(&shutdown_once, 1))
+    if (!tp_runtime_recording() || atomic_exchange(&proc.shutdown_once, 1))
         return;
     tp_guard_enter();
-    seal(reason, status);
+    if (atomic_load(&tp_state) == TP_STATE_PENDING)
+        start_worker(1);
+    seal(reason, status, tp_cfg.exit_timeout_s, tp_cfg.exit_timeout_s);
+    tp_guard_leave();
+}
+
+void tp_runtime_shutdown_signal_safe(int status)
+{
+    if (!tp_runtime_recording() || atomic_exchange(&proc.shutdown_once, 1))
+        return;
+    uint64_t wait_s = tp_cfg.exit_timeout_s < EXIT_SIGNAL_WAIT_S ? tp_cfg.exit_timeout_s
+                                                                 : EXIT_SIGNAL_WAIT_S;
+    tp_guard_enter();
+    seal("_exit", status, wait_s, EXIT_STALL_S);
     tp_guard_leave();
 }
 
@@ -128,38 +159,44 @@ static void at_exit(int status, void *unused) { tp_runtime_shutdown("exit", stat
 
 /* ---- fork ---- */
 
+/* Every lock a job thread or the worker can hold is taken before the fork
+ * and released on both sides, so the child never inherits one held: the
+ * start lock, the declared roles, the digest cache, and the gate around
+ * OpenSSL (whose own locks are then free as well). */
 static void atfork_prepare(void)
 {
-    pthread_mutex_lock(&start_lock);
+    pthread_mutex_lock(&proc.start_lock);
     tp_roles_lock();
     tp_hashcache_lock();
-    tp_worker_atfork_prepare();
+    tp_cryptogate_atfork_prepare();
 }
 
 static void atfork_parent(void)
 {
-    tp_worker_atfork_parent();
+    tp_cryptogate_atfork_parent();
     tp_hashcache_unlock();
     tp_roles_unlock();
-    pthread_mutex_unlock(&start_lock);
+    pthread_mutex_unlock(&proc.start_lock);
 }
 
-/* Also runs for forks we do not wrap (system(), a raw fork in another
- * library): the child always gets a fresh, pending stream of its own. */
-static void atfork_child(void)
+/* The one reset after fork. Also runs for forks we do not wrap (system(),
+ * a raw fork in another library): the child always gets a fresh, pending
+ * stream of its own; the fork wrapper then starts its worker. */
+static void reset_after_fork(void)
 {
-    tp_worker_atfork_child();
+    tp_cryptogate_atfork_child();
     tp_hashcache_unlock();
     tp_roles_unlock();
-    pthread_mutex_unlock(&start_lock);
+    pthread_mutex_init(&proc.start_lock, NULL);
+    tp_worker_atfork_child();
     if (tp_runtime_recording()) {
-        parent_stream = stream_id;
-        stream_id = tp_random_u64();
-        snprintf(origin, sizeof origin, "fork");
+        proc.parent_stream = proc.stream_id;
+        proc.stream_id = tp_random_u64();
+        snprintf(proc.origin, sizeof proc.origin, "fork");
         atomic_store(&tp_state, TP_STATE_PENDING);
-        atomic_store(&shutdown_once, 0);
-        atomic_store(&untracked_fds, 0);
-        tp_fdtable_reset_counters();
+        atomic_store(&proc.shutdown_once, 0);
+        atomic_store(&proc.untracked_fds, 0);
+        tp_fdtable_atfork_child();
     }
 }
 
@@ -168,8 +205,14 @@ uint64_t tp_runtime_fork_prepare(void) { return tp_random_u64(); }
 void tp_runtime_fork_done(pid_t pid, uint64_t child_id)
 {
     if (pid == 0) {
-        if (atomic_load(&tp_state) == TP_STATE_PENDING)
-            stream_id = child_id; /* the id the parent announces */
+        if (atomic_load(&tp_state) == TP_STATE_PENDING) {
+            proc.stream_id = child_id; /* the id the parent announces */
+            /* started now, so that _exit (signal-safe, cannot start a
+             * thread) can still seal the announced stream */
+            tp_guard_enter();
+            start_worker(1);
+            tp_guard_leave();
+        }
         return;
     }
     if (pid < 0)
@@ -191,9 +234,9 @@ static int is_handoff_var(const char *entry)
     for (const char *const *n = names; *n; n++)
         if (strncmp(entry, *n, strlen(*n)) == 0)
             return 1;
-    for (size_t i = 0; i < n_saved_env; i++) {
-        size_t len = strchr(saved_env[i], '=') - saved_env[i] + 1;
-        if (strncmp(entry, saved_env[i], len) == 0)
+    for (size_t i = 0; i < proc.n_saved_env; i++) {
+        size_t len = strchr(proc.saved_env[i], '=') - proc.saved_env[i] + 1;
+        if (strncmp(entry, proc.saved_env[i], len) == 0)
             return 1;
     }
     return 0;
@@ -217,15 +260,15 @@ static char **build_exec_env(char *const envp[], uint64_t next_id, uint64_t next
     for (; envp && envp[n]; n++)
         if (strncmp(envp[n], "LD_PRELOAD=", 11) == 0)
             user_preload = envp[n] + 11;
-    char **env = calloc(n + n_saved_env + 5, sizeof *env);
+    char **env = calloc(n + proc.n_saved_env + 5, sizeof *env);
     if (!env)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (!is_handoff_var(envp[i]))
             env[k++] = envp[i];
-    for (size_t i = 0; i < n_saved_env; i++)
-        env[k++] = saved_env[i];
+    for (size_t i = 0; i < proc.n_saved_env; i++)
+        env[k++] = proc.saved_env[i];
     /* The strings below are leaked on success (the image is replaced) and
      * freed by tp_runtime_exec_failed otherwise: they sit after a NULL
      * marker slot so that function can find them. */
@@ -254,18 +297,15 @@ char **tp_runtime_exec_prepare(const char *path, char *const envp[])
     tp_guard_enter();
     uint64_t next_id, next_parent;
     char next_origin[16];
-    pthread_mutex_lock(&start_lock);
-    int pending = atomic_load(&tp_state) == TP_STATE_PENDING;
-    pthread_mutex_unlock(&start_lock);
-    if (pending) {
+    if (atomic_load(&tp_state) == TP_STATE_PENDING) {
         /* a forked child that recorded nothing: the new image takes over the
          * stream id its parent announced */
-        next_id = stream_id;
-        next_parent = parent_stream;
-        snprintf(next_origin, sizeof next_origin, "%s", origin);
+        next_id = proc.stream_id;
+        next_parent = proc.parent_stream;
+        snprintf(next_origin, sizeof next_origin, "%s", proc.origin);
     } else {
         next_id = tp_random_u64();
-        next_parent = stream_id;
+        next_parent = proc.stream_id;
         snprintf(next_origin, sizeof next_origin, "exec");
         tp_event *ev = tp_event_new(TP_EV_CHILD, "exec", path);
         if (ev) {
@@ -273,14 +313,15 @@ char **tp_runtime_exec_prepare(const char *path, char *const envp[])
             ev->i32 = (int32_t)getpid();
             tp_runtime_post(ev);
         }
-        seal("exec", -1);
+        if (!atomic_exchange(&proc.shutdown_once, 1))
+            seal("exec", -1, tp_cfg.exit_timeout_s, tp_cfg.exit_timeout_s);
     }
     char **env = build_exec_env(envp, next_id, next_parent, next_origin);
     if (env) {
         /* should the exec fail, this process goes on under next_id */
-        stream_id = next_id;
-        parent_stream = next_parent;
-        snprintf(origin, sizeof origin, "%s", next_origin);
+        proc.stream_id = next_id;
+        proc.parent_stream = next_parent;
+        snprintf(proc.origin, sizeof proc.origin, "%s", next_origin);
     }
     tp_guard_leave();
     return env;
@@ -292,7 +333,7 @@ char **tp_runtime_spawn_prepare(char *const envp[], uint64_t *child_id)
         return NULL;
     tp_guard_enter();
     *child_id = tp_random_u64();
-    char **env = build_exec_env(envp, *child_id, stream_id, "spawn");
+    char **env = build_exec_env(envp, *child_id, proc.stream_id, "spawn");
     tp_guard_leave();
     return env;
 }
@@ -319,12 +360,13 @@ void tp_runtime_exec_failed(char **env)
     if (!env)
         return;
     free(env); /* the added strings are few and small; leaking them is harmless */
-    pthread_mutex_lock(&start_lock);
-    if (atomic_load(&tp_state) == TP_STATE_ENDED) {
-        atomic_store(&tp_state, TP_STATE_PENDING);
-        atomic_store(&shutdown_once, 0);
+    int ended = TP_STATE_ENDED;
+    if (atomic_compare_exchange_strong(&tp_state, &ended, TP_STATE_PENDING)) {
+        atomic_store(&proc.shutdown_once, 0);
+        tp_guard_enter();
+        start_worker(1); /* so that _exit can seal the announced stream */
+        tp_guard_leave();
     }
-    pthread_mutex_unlock(&start_lock);
 }
 
 /* ---- load ---- */
@@ -333,9 +375,9 @@ static void save_settings_env(void)
 {
     for (const char *const *name = tp_config_env_names; *name; name++) {
         const char *v = getenv(*name);
-        if (v && n_saved_env < MAX_SAVED_ENV &&
-            asprintf(&saved_env[n_saved_env], "%s=%s", *name, v) >= 0)
-            n_saved_env++;
+        if (v && proc.n_saved_env < MAX_SAVED_ENV &&
+            asprintf(&proc.saved_env[proc.n_saved_env], "%s=%s", *name, v) >= 0)
+            proc.n_saved_env++;
     }
 }
 
@@ -373,31 +415,26 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     }
     /* OpenSSL must still work when our exit handler signs the final head. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
-    if (tp_key_load_private(tp_cfg.key_path, &signing_key, msg, sizeof msg) != 0) {
+    if (tp_key_load_private(tp_cfg.key_path, &proc.key, msg, sizeof msg) != 0) {
         fprintf(stderr, "trainprov: %s; this process (pid %d) is not recorded\n", msg,
                 (int)getpid());
         goto out;
     }
-    if (tp_fdtable_init() != 0) {
-        fprintf(stderr, "trainprov: out of memory at start; pid %d is not recorded\n",
-                (int)getpid());
-        goto out;
-    }
     save_settings_env();
-    stream_id = tp_cfg.inherited_stream ? tp_cfg.inherited_stream : tp_random_u64();
-    parent_stream = tp_cfg.inherited_parent;
-    snprintf(origin, sizeof origin, "%s",
+    proc.stream_id = tp_cfg.inherited_stream ? tp_cfg.inherited_stream : tp_random_u64();
+    proc.parent_stream = tp_cfg.inherited_parent;
+    snprintf(proc.origin, sizeof proc.origin, "%s",
              tp_cfg.inherited_origin[0] ? tp_cfg.inherited_origin : "root");
     /* the hand-off is for this image only: a spawned child must draw its own id */
     unsetenv("TRAINPROV_STREAM_ID");
     unsetenv("TRAINPROV_PARENT_STREAM");
     unsetenv("TRAINPROV_ORIGIN");
-    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    pthread_atfork(atfork_prepare, atfork_parent, reset_after_fork);
     on_exit(at_exit, NULL);
     atomic_store(&tp_state, TP_STATE_PENDING);
-    pthread_mutex_lock(&start_lock);
-    start_stream_locked();
-    pthread_mutex_unlock(&start_lock);
+    start_worker(0);
+    if (atomic_load(&tp_state) == TP_STATE_PENDING)
+        atomic_store(&tp_state, TP_STATE_ACTIVE);
 out:
     tp_guard_leave();
     if (tp_runtime_recording())

@@ -12,7 +12,7 @@
 enum tp_state {
     TP_STATE_OFF = 0,  /* not configured, or a start-up problem: record nothing */
     TP_STATE_ACTIVE,   /* the worker runs this process's stream */
-    TP_STATE_PENDING,  /* forked child: stream id known, started on first event */
+    TP_STATE_PENDING,  /* forked child: stream id known, journal made on first event */
     TP_STATE_ENDED,    /* sealed (exit, exec): record nothing more */
 };
 
@@ -27,8 +27,14 @@ static inline int tp_runtime_recording(void)
 
 /* Queues an event, starting a pending stream first. Frees ev when not recording. */
 void tp_runtime_post(tp_event *ev);
-/* Seals the stream (once): closes out open files, StreamEnd, final head. */
+/* Seals the stream (once): closes out open files, StreamEnd, final head.
+ * Waits for the seal at most TRAINPROV_EXIT_TIMEOUT. */
 void tp_runtime_shutdown(const char *reason, int status);
+/* The same for _exit/_Exit, from any context including a signal handler:
+ * no lock, no allocation, and a short bounded wait (it gives up when the
+ * worker stops making progress: it may be blocked by the code the signal
+ * interrupted). Nothing to seal in a pending stream without a worker. */
+void tp_runtime_shutdown_signal_safe(int status);
 /* Opens of fds beyond the fd table (reported in StreamEnd). */
 void tp_runtime_count_untracked(void);
 

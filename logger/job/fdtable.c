@@ -1,72 +1,105 @@
-/* fdtable.c: the fd -> tp_file table (see fdtable.h). Slots are atomics so
- * that read/write wrappers on any thread can look up without locking; the
- * table is allocated once and never resized. */
+/* fdtable.c: the fd -> tp_file table and the reader counts that make freeing
+ * closed files safe (see fdtable.h). */
 #define _GNU_SOURCE
 #include "logger/job/fdtable.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
-#define TP_FDTABLE_MAX (1u << 20)
-#define TP_FDTABLE_MIN 1024u
+#define N_CHUNKS (TP_FDTABLE_MAX / TP_FDTABLE_CHUNK)
 
-_Atomic(tp_file *) *tp_fdtable_slots;
-size_t tp_fdtable_size;
+_Atomic(_Atomic(tp_file *) *) tp_fdtable_chunks[N_CHUNKS];
+tp_fdtable_stripe tp_fdtable_readers[TP_FDTABLE_STRIPES];
+/* 1 + the thread's stripe; 0 until its first lookup */
+__thread int tp_fdtable_my_stripe __attribute__((tls_model("initial-exec")));
+static atomic_uint next_stripe;
 
-int tp_fdtable_init(void)
+int tp_fdtable_assign_stripe(void)
 {
-    struct rlimit rl;
-    size_t n = TP_FDTABLE_MIN * 64;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        n = rl.rlim_cur;
-    if (n < TP_FDTABLE_MIN)
-        n = TP_FDTABLE_MIN;
-    if (n > TP_FDTABLE_MAX)
-        n = TP_FDTABLE_MAX;
-    tp_fdtable_slots = calloc(n, sizeof *tp_fdtable_slots);
-    if (!tp_fdtable_slots)
-        return -1;
-    tp_fdtable_size = n;
-    return 0;
+    tp_fdtable_my_stripe =
+        1 + (int)(atomic_fetch_add_explicit(&next_stripe, 1, memory_order_relaxed) %
+                  TP_FDTABLE_STRIPES);
+    return tp_fdtable_my_stripe;
+}
+
+int tp_fdtable_readers_quiet(void)
+{
+    for (int i = 0; i < TP_FDTABLE_STRIPES; i++)
+        if (atomic_load_explicit(&tp_fdtable_readers[i].n, memory_order_seq_cst) != 0)
+            return 0;
+    return 1;
+}
+
+/* The slot for fd, allocating its chunk when create is set; NULL otherwise. */
+static _Atomic(tp_file *) *slot(int fd, int create)
+{
+    if (fd < 0 || (unsigned)fd >= TP_FDTABLE_MAX)
+        return NULL;
+    _Atomic(_Atomic(tp_file *) *) *top = &tp_fdtable_chunks[(unsigned)fd >> TP_FDTABLE_CHUNK_BITS];
+    _Atomic(tp_file *) *chunk = atomic_load_explicit(top, memory_order_acquire);
+    if (!chunk && create) {
+        _Atomic(tp_file *) *fresh = calloc(TP_FDTABLE_CHUNK, sizeof *fresh);
+        if (!fresh)
+            return NULL;
+        if (atomic_compare_exchange_strong(top, &chunk, fresh))
+            chunk = fresh;
+        else
+            free(fresh); /* another thread installed it first */
+    }
+    return chunk ? &chunk[(unsigned)fd & (TP_FDTABLE_CHUNK - 1)] : NULL;
 }
 
 tp_file *tp_fdtable_put(int fd, tp_file *f)
 {
-    if (fd < 0 || (size_t)fd >= tp_fdtable_size)
+    _Atomic(tp_file *) *s = slot(fd, 1);
+    if (!s)
         return f;
-    return atomic_exchange_explicit(&tp_fdtable_slots[fd], f, memory_order_acq_rel);
+    return atomic_exchange_explicit(s, f, memory_order_seq_cst);
 }
 
 tp_file *tp_fdtable_take(int fd)
 {
-    if (fd < 0 || (size_t)fd >= tp_fdtable_size)
+    _Atomic(tp_file *) *s = slot(fd, 0);
+    if (!s || !atomic_load_explicit(s, memory_order_relaxed))
         return NULL;
-    if (!atomic_load_explicit(&tp_fdtable_slots[fd], memory_order_relaxed))
-        return NULL;
-    return atomic_exchange_explicit(&tp_fdtable_slots[fd], NULL, memory_order_acq_rel);
+    return atomic_exchange_explicit(s, NULL, memory_order_seq_cst);
 }
 
 void tp_fdtable_drain(void (*fn)(tp_file *f, void *arg), void *arg)
 {
-    for (size_t fd = 0; fd < tp_fdtable_size; fd++) {
-        tp_file *f = tp_fdtable_take((int)fd);
-        if (f)
-            fn(f, arg);
+    for (unsigned c = 0; c < N_CHUNKS; c++) {
+        if (!atomic_load_explicit(&tp_fdtable_chunks[c], memory_order_acquire))
+            continue;
+        for (unsigned i = 0; i < TP_FDTABLE_CHUNK; i++) {
+            tp_file *f = tp_fdtable_take((int)(c * TP_FDTABLE_CHUNK + i));
+            if (f)
+                fn(f, arg);
+        }
     }
 }
 
-void tp_fdtable_reset_counters(void)
+void tp_fdtable_atfork_child(void)
 {
-    for (size_t fd = 0; fd < tp_fdtable_size; fd++) {
-        tp_file *f = atomic_load_explicit(&tp_fdtable_slots[fd], memory_order_relaxed);
-        if (!f)
-            continue;
-        atomic_store(&f->bytes_read, 0);
-        atomic_store(&f->bytes_written, 0);
-        atomic_store(&f->first_access_ns, 0);
+    for (int i = 0; i < TP_FDTABLE_STRIPES; i++)
+        atomic_store(&tp_fdtable_readers[i].n, 0);
+    for (unsigned c = 0; c < N_CHUNKS; c++) {
+        _Atomic(tp_file *) *chunk = atomic_load(&tp_fdtable_chunks[c]);
+        for (unsigned i = 0; chunk && i < TP_FDTABLE_CHUNK; i++) {
+            tp_file *f = atomic_load_explicit(&chunk[i], memory_order_relaxed);
+            if (!f)
+                continue;
+            atomic_store(&f->bytes_read, 0);
+            atomic_store(&f->bytes_written, 0);
+            atomic_store(&f->first_access_ns, 0);
+        }
     }
+}
+
+void tp_file_release(tp_file *f)
+{
+    if (f && tp_fdtable_readers_quiet())
+        tp_file_free(f);
 }
 
 tp_file *tp_file_new(const char *path, int fd, dev_t dev, ino_t ino, int rd, int wr)

@@ -1,6 +1,20 @@
 /* fdtable.h: which file descriptors belong to recorded files, and the
- * per-open counters the hot-path wrappers (read/write) bump. A lookup is one
- * bounds check and one atomic load; no lock is ever taken on the read path. */
+ * per-open counters the hot-path wrappers (read/write) bump.
+ *
+ * The table has two levels: a fixed array of chunk pointers covering fds
+ * 0..TP_FDTABLE_MAX-1 and chunks of TP_FDTABLE_CHUNK slots allocated on
+ * the first open that needs them (by the open wrapper, never on the read
+ * path) and never freed or moved. So a job that raises RLIMIT_NOFILE after
+ * load is tracked at any fd, and a lookup is one bounds check and two
+ * atomic loads: no lock is ever taken on the read path.
+ *
+ * Reclamation: a closed file's tp_file is freed by the worker only when no
+ * reader can still hold it. Every lookup runs between
+ * tp_fdtable_reader_enter and tp_fdtable_reader_leave, which count the
+ * thread's in-flight lookups in one of TP_FDTABLE_STRIPES padded counters;
+ * a file is removed from the table before it is handed to the worker, so
+ * once every stripe has been seen at zero after that removal, no thread
+ * holds the pointer (tp_fdtable_readers_quiet). No timer is involved. */
 #ifndef TP_FDTABLE_H
 #define TP_FDTABLE_H
 #include <stdatomic.h>
@@ -12,7 +26,7 @@
 /* One open-to-close session on a recorded regular file. Created by an open
  * wrapper, owned by the fd table until close, then by the background worker. */
 typedef struct tp_file {
-    struct tp_file *next_free;      /* worker: deferred-free list */
+    struct tp_file *next_free;      /* worker: list of closed files to free */
     char *path;                     /* absolute, symlinks resolved */
     dev_t dev;
     ino_t ino;
@@ -35,19 +49,29 @@ typedef struct tp_file {
     const char *format;             /* weights format of the first bytes, or NULL */
 } tp_file;
 
-/* Allocates the table (sized from RLIMIT_NOFILE, at most 1M entries). */
-int tp_fdtable_init(void);
+#define TP_FDTABLE_CHUNK_BITS 10
+#define TP_FDTABLE_CHUNK (1u << TP_FDTABLE_CHUNK_BITS)
+#define TP_FDTABLE_MAX (1u << 20) /* the kernel's default nr_open */
+#define TP_FDTABLE_STRIPES 16
+
 /* Installs f for fd; returns the file previously there (a leaked close), or
- * NULL. Returns f itself when fd is beyond the table (caller keeps it). */
+ * NULL. Returns f itself when fd cannot be tracked (beyond TP_FDTABLE_MAX,
+ * or no memory for its chunk): the caller keeps it. */
 tp_file *tp_fdtable_put(int fd, tp_file *f);
 /* Removes and returns fd's file (NULL when untracked). */
 tp_file *tp_fdtable_take(int fd);
-/* The file for fd without removing it (NULL when untracked). */
-static inline tp_file *tp_fdtable_get(int fd);
 /* Calls fn for every tracked fd after removing it (used at stream end). */
 void tp_fdtable_drain(void (*fn)(tp_file *f, void *arg), void *arg);
-/* In a forked child: counters restart at zero for the child's own stream. */
-void tp_fdtable_reset_counters(void);
+/* In a forked child: counters restart at zero for the child's own stream,
+ * and the reader counts of the parent's other threads (absent here) go. */
+void tp_fdtable_atfork_child(void);
+
+/* 1 when no lookup was in flight in any stripe, checked one stripe at a
+ * time: every file removed from the table before the call may be freed. */
+int tp_fdtable_readers_quiet(void);
+/* Frees f now when no reader can hold it, else leaks it (only for files
+ * closed when no worker runs to free them later). */
+void tp_file_release(tp_file *f);
 
 tp_file *tp_file_new(const char *path, int fd, dev_t dev, ino_t ino, int rd, int wr);
 void tp_file_free(tp_file *f);
@@ -56,14 +80,62 @@ void tp_file_free(tp_file *f);
 void tp_file_note_read(tp_file *f, uint64_t n);
 void tp_file_note_write(tp_file *f, uint64_t n);
 
-extern _Atomic(tp_file *) *tp_fdtable_slots;
-extern size_t tp_fdtable_size;
+/* ---- the lock-free read path ---- */
 
+typedef struct {
+    _Atomic long n;
+    char pad[64 - sizeof(long)];
+} tp_fdtable_stripe;
+
+extern _Atomic(_Atomic(tp_file *) *) tp_fdtable_chunks[TP_FDTABLE_MAX / TP_FDTABLE_CHUNK];
+extern tp_fdtable_stripe tp_fdtable_readers[TP_FDTABLE_STRIPES];
+extern __thread int tp_fdtable_my_stripe __attribute__((tls_model("initial-exec")));
+int tp_fdtable_assign_stripe(void);
+
+static inline tp_fdtable_stripe *tp_fdtable_reader_enter(void)
+{
+    int i = tp_fdtable_my_stripe;
+    if (__builtin_expect(i == 0, 0))
+        i = tp_fdtable_assign_stripe();
+    tp_fdtable_stripe *s = &tp_fdtable_readers[i - 1];
+    atomic_fetch_add_explicit(&s->n, 1, memory_order_seq_cst);
+    return s;
+}
+
+static inline void tp_fdtable_reader_leave(tp_fdtable_stripe *s)
+{
+    atomic_fetch_sub_explicit(&s->n, 1, memory_order_release);
+}
+
+/* The file for fd (NULL when untracked); only between enter and leave. */
 static inline tp_file *tp_fdtable_get(int fd)
 {
-    if (fd < 0 || (size_t)fd >= tp_fdtable_size)
+    if ((unsigned)fd >= TP_FDTABLE_MAX)
         return NULL;
-    return atomic_load_explicit(&tp_fdtable_slots[fd], memory_order_acquire);
+    _Atomic(tp_file *) *chunk = atomic_load_explicit(
+        &tp_fdtable_chunks[(unsigned)fd >> TP_FDTABLE_CHUNK_BITS], memory_order_acquire);
+    if (!chunk)
+        return NULL;
+    return atomic_load_explicit(&chunk[(unsigned)fd & (TP_FDTABLE_CHUNK - 1)],
+                                memory_order_seq_cst);
+}
+
+static inline void tp_fdtable_count_read(int fd, uint64_t n)
+{
+    tp_fdtable_stripe *s = tp_fdtable_reader_enter();
+    tp_file *f = tp_fdtable_get(fd);
+    if (f)
+        tp_file_note_read(f, n);
+    tp_fdtable_reader_leave(s);
+}
+
+static inline void tp_fdtable_count_write(int fd, uint64_t n)
+{
+    tp_fdtable_stripe *s = tp_fdtable_reader_enter();
+    tp_file *f = tp_fdtable_get(fd);
+    if (f)
+        tp_file_note_write(f, n);
+    tp_fdtable_reader_leave(s);
 }
 
 #endif

@@ -103,21 +103,15 @@ TP_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 
 static inline ssize_t counted_read(int fd, ssize_t n)
 {
-    if (n > 0) {
-        tp_file *f = tp_fdtable_get(fd);
-        if (f)
-            tp_file_note_read(f, (uint64_t)n);
-    }
+    if (n > 0)
+        tp_fdtable_count_read(fd, (uint64_t)n);
     return n;
 }
 
 static inline ssize_t counted_write(int fd, ssize_t n)
 {
-    if (n > 0) {
-        tp_file *f = tp_fdtable_get(fd);
-        if (f)
-            tp_file_note_write(f, (uint64_t)n);
-    }
+    if (n > 0)
+        tp_fdtable_count_write(fd, (uint64_t)n);
     return n;
 }
 

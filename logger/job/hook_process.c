@@ -133,15 +133,17 @@ TP_EXPORT int execle(const char *path, const char *arg, ...)
     return execl_common(TP_REAL(execve), path, argv, envp);
 }
 
+/* Async-signal-safe, as POSIX requires: jobs call these from signal
+ * handlers, possibly interrupting a thread inside malloc or our own code. */
 TP_EXPORT void _exit(int status)
 {
-    tp_runtime_shutdown("_exit", status);
+    tp_runtime_shutdown_signal_safe(status);
     TP_REAL(_exit)(status);
 }
 
 TP_EXPORT void _Exit(int status)
 {
-    tp_runtime_shutdown("_exit", status);
+    tp_runtime_shutdown_signal_safe(status);
     TP_REAL(_Exit)(status);
 }
 

@@ -47,13 +47,10 @@ TP_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 static size_t counted(FILE *fp, size_t size, size_t items, int is_write)
 {
     if (items && size) {
-        tp_file *f = tp_fdtable_get(fileno_unlocked(fp));
-        if (f) {
-            if (is_write)
-                tp_file_note_write(f, (uint64_t)items * size);
-            else
-                tp_file_note_read(f, (uint64_t)items * size);
-        }
+        if (is_write)
+            tp_fdtable_count_write(fileno_unlocked(fp), (uint64_t)items * size);
+        else
+            tp_fdtable_count_read(fileno_unlocked(fp), (uint64_t)items * size);
     }
     return items;
 }

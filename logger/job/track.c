@@ -151,12 +151,14 @@ void tp_track_rename_end(const char *old_abs, int newdirfd, const char *newpath)
 
 void tp_track_mmap(int fd, int prot, int flags)
 {
+    tp_fdtable_stripe *reader = tp_fdtable_reader_enter();
     tp_file *f = tp_fdtable_get(fd);
-    if (!f)
-        return;
-    atomic_store(&f->mapped, 1);
-    if ((prot & PROT_WRITE) && (flags & MAP_SHARED))
-        atomic_store(&f->written_via_map, 1);
+    if (f) {
+        atomic_store(&f->mapped, 1);
+        if ((prot & PROT_WRITE) && (flags & MAP_SHARED))
+            atomic_store(&f->written_via_map, 1);
+    }
+    tp_fdtable_reader_leave(reader);
 }
 
 int tp_track_mode_flags(const char *mode)

@@ -24,6 +24,7 @@
 
 #include "core/journal.h"
 #include "logger/job/real.h"
+#include "logger/worker/cryptogate.h"
 
 #define MAX_ARGV_BYTES (64u << 10)
 #define MAX_ARGS 1024
@@ -126,7 +127,9 @@ void tp_stream_append(tp_stream *s, Trainprov__V1__Record *rec)
     }
     trainprov__v1__record__pack(rec, buf);
     if (write_frame(s, TP_FRAME_RECORD, buf, len) == 0) {
+        tp_cryptogate_enter();
         tp_merkle_append(&s->tree, buf, len);
+        tp_cryptogate_leave();
         s->seq++;
     } else {
         s->dropped++;
@@ -141,7 +144,9 @@ void tp_stream_sign_head(tp_stream *s, int final)
         return;
     uint8_t root[TP_HASH_LEN], sig[TP_SIG_LEN], run_id[16];
     memcpy(run_id, s->cfg->run_id, sizeof run_id);
+    tp_cryptogate_enter();
     tp_merkle_root(&s->tree, root);
+    tp_cryptogate_leave();
     Trainprov__V1__TreeHead head = TRAINPROV__V1__TREE_HEAD__INIT;
     head.run_id.data = run_id;
     head.run_id.len = sizeof run_id;
@@ -158,7 +163,10 @@ void tp_stream_sign_head(tp_stream *s, int final)
     if (body_len > sizeof body)
         return;
     trainprov__v1__tree_head__pack(&head, body);
-    if (tp_key_sign(s->key, TP_PAYLOAD_TREEHEAD, body, body_len, sig) != 0) {
+    tp_cryptogate_enter();
+    int signed_ok = tp_key_sign(s->key, TP_PAYLOAD_TREEHEAD, body, body_len, sig) == 0;
+    tp_cryptogate_leave();
+    if (!signed_ok) {
         warn_once(s, "signing tree head", EINVAL);
         return;
     }
@@ -256,7 +264,9 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
     s->cfg = cfg;
     s->key = key;
     s->id = id;
+    tp_cryptogate_enter();
     tp_key_id(key, s->key_id);
+    tp_cryptogate_leave();
     tp_merkle_init(&s->tree);
     mkdir(cfg->journal_dir, 0700); /* normally made by `trainprov run` */
     snprintf(s->path, sizeof s->path, "%s/%016llx%s", cfg->journal_dir, (unsigned long long)id,

@@ -1,52 +1,81 @@
 /* worker.c: the background thread that owns the stream (see worker.h).
  *
- * Events go through one mutex-protected FIFO. The worker takes the whole
- * queue at once, processes it without the lock, signs a head when one is due
- * (count or age) and sleeps on a condition variable otherwise. Closed files
- * are freed only after a grace period, because a read wrapper on another
- * thread may still be bumping the counters of a file whose fd just closed. */
+ * Job threads hand events over through a lock-free stack (a compare-and-swap
+ * push; the worker takes the whole stack with one exchange and restores its
+ * order) and wake the worker through a futex word, only when the stack was
+ * empty. The seal is requested the same way (atomics, a futex wake) and the
+ * requester waits on another futex word, with a deadline: nothing a job
+ * thread does here takes a lock, allocates or can wait without bound, so
+ * _exit can ask for the seal from a signal handler.
+ *
+ * The worker owns everything else: the stream, hashing, signing, fsync, and
+ * at the seal the files still open (it takes them from the fd table). A
+ * closed file's tp_file is freed once the fd table's readers were all seen
+ * quiet after it was removed from the table (see fdtable.h), never by a
+ * timer. */
 #define _GNU_SOURCE
 #include "logger/worker/worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "logger/worker/filerec.h"
+#include "core/hashfile.h"
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
+#include "logger/worker/cryptogate.h"
+#include "logger/worker/filerec.h"
 #include "logger/worker/stream.h"
 
-#define FREE_GRACE_NS 2000000000LL
+#define RECLAIM_RETRY_NS (50 * 1000000LL) /* retry freeing closed files */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;  /* events or end posted */
-static pthread_cond_t ended = PTHREAD_COND_INITIALIZER; /* worker sealed the stream */
-static tp_event *queue_head, *queue_tail;
-static int end_requested, end_done, running;
+/* Shared with job threads: atomics only. */
+static _Atomic(tp_event *) inbox;    /* newest first */
+static atomic_uint wake;             /* futex: bumped when there is work */
+static atomic_int end_requested;     /* the seal was asked for (end_* set before) */
+static atomic_uint sealed;           /* futex: 1 once the worker is done */
+static atomic_ullong progress;       /* bumped by the worker as it works */
+static atomic_int running;
 static const char *end_reason;
 static int end_status;
 static uint64_t end_untracked;
-static pthread_t thread;
 
-/* Worker-only state. */
+/* Worker-only state (set by tp_worker_start before the thread exists). */
 static tp_stream stream;
+static int stream_rc = -1;           /* 0 once the journal is open */
+static int stream_opened;
 static struct {
     uint64_t id, parent;
     char origin[16];
     const tp_config *cfg;
     const tp_key *key;
+    int lazy;
 } start_args;
-static tp_file *graveyard; /* closed files waiting out the grace period */
-static int final_ok;       /* the seal's final head was signed: */
-static uint64_t final_size; /* its tree size */
+static tp_file *retired;             /* closed files waiting for quiet readers */
+static int final_ok;                 /* the seal's final head was signed: */
+static uint64_t final_size;          /* its tree size */
 static uint8_t final_root[TP_HASH_LEN];
-static int64_t graveyard_since;
+
+static long futex(atomic_uint *word, int op, unsigned val, const struct timespec *rel)
+{
+    return syscall(SYS_futex, (unsigned *)word, op | FUTEX_PRIVATE_FLAG, val, rel, NULL, 0);
+}
+
+static void wake_worker(void)
+{
+    atomic_fetch_add_explicit(&wake, 1, memory_order_release);
+    futex(&wake, FUTEX_WAKE, 1, NULL);
+}
 
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2)
 {
@@ -74,32 +103,46 @@ static void event_free(tp_event *ev)
 
 void tp_worker_post(tp_event *ev)
 {
-    pthread_mutex_lock(&lock);
-    if (queue_tail)
-        queue_tail->next = ev;
-    else
-        queue_head = ev;
-    queue_tail = ev;
-    pthread_cond_signal(&wake);
-    pthread_mutex_unlock(&lock);
+    tp_event *head = atomic_load_explicit(&inbox, memory_order_relaxed);
+    do
+        ev->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&inbox, &head, ev, memory_order_release,
+                                                  memory_order_relaxed));
+    if (!head) /* otherwise the poster of the first event woke the worker */
+        wake_worker();
 }
 
-static void bury(tp_file *f)
+int tp_worker_running(void) { return atomic_load(&running); }
+
+/* The posted events, oldest first. */
+static tp_event *take_inbox(void)
 {
-    if (!graveyard)
-        graveyard_since = tp_now_ns();
-    f->next_free = graveyard;
-    graveyard = f;
+    tp_event *ev = atomic_exchange_explicit(&inbox, NULL, memory_order_acquire), *fifo = NULL;
+    while (ev) {
+        tp_event *next = ev->next;
+        ev->next = fifo;
+        fifo = ev;
+        ev = next;
+    }
+    return fifo;
 }
 
-static void free_graveyard(int force)
+static void made_progress(void) { atomic_fetch_add_explicit(&progress, 1, memory_order_relaxed); }
+
+static void retire(tp_file *f)
 {
-    if (!graveyard || (!force && tp_now_ns() - graveyard_since < FREE_GRACE_NS))
+    f->next_free = retired;
+    retired = f;
+}
+
+static void reclaim(void)
+{
+    if (!retired || !tp_fdtable_readers_quiet())
         return;
-    while (graveyard) {
-        tp_file *next = graveyard->next_free;
-        tp_file_free(graveyard);
-        graveyard = next;
+    while (retired) {
+        tp_file *next = retired->next_free;
+        tp_file_free(retired);
+        retired = next;
     }
 }
 
@@ -118,7 +161,7 @@ static void process(tp_event *ev)
         break;
     case TP_EV_FILE_CLOSE:
         tp_filerec_closed(&stream, ev->file, ev->fd, ev->time_ns);
-        bury(ev->file);
+        retire(ev->file);
         break;
     case TP_EV_RENAME:
         tp_filerec_renamed(&stream, ev->text, ev->text2, ev->time_ns);
@@ -167,8 +210,48 @@ static void process(tp_event *ev)
     event_free(ev);
 }
 
+static void process_batch(tp_event *batch)
+{
+    while (batch) {
+        tp_event *next = batch->next;
+        if (stream_rc == 0)
+            process(batch);
+        else
+            event_free(batch);
+        made_progress();
+        batch = next;
+    }
+}
+
+static void open_stream(void)
+{
+    if (stream_opened)
+        return;
+    stream_opened = 1;
+    stream_rc = tp_stream_open(&stream, start_args.cfg, start_args.key, start_args.id,
+                               start_args.parent, start_args.origin);
+    if (stream_rc != 0)
+        fprintf(stderr, "trainprov: cannot create journal %s/%016llx.tpj: %s; this process "
+                "is not recorded\n", start_args.cfg->journal_dir,
+                (unsigned long long)start_args.id, strerror(-stream_rc));
+}
+
+/* A file still open at the seal, recorded as if it were closed now. */
+static void close_out(tp_file *f, void *unused)
+{
+    (void)unused;
+    if (stream_rc == 0)
+        tp_filerec_closed(&stream, f, fcntl(f->fd, F_DUPFD_CLOEXEC, 0), tp_now_ns());
+    retire(f);
+    made_progress();
+}
+
 static void seal(void)
 {
+    tp_fdtable_drain(close_out, NULL);
+    process_batch(take_inbox());
+    if (stream_rc != 0)
+        return;
     Trainprov__V1__StreamEnd end = TRAINPROV__V1__STREAM_END__INIT;
     Trainprov__V1__Record rec = TRAINPROV__V1__RECORD__INIT;
     end.reason = (char *)end_reason;
@@ -185,144 +268,180 @@ static void seal(void)
     tp_stream_sign_head(&stream, 1);
     final_ok = stream.path[0] && stream.signed_size == stream.tree.size;
     final_size = stream.tree.size;
+    tp_cryptogate_enter();
     tp_merkle_root(&stream.tree, final_root);
+    tp_cryptogate_leave();
     tp_stream_close(&stream);
+    reclaim();
+}
+
+/* How long to sleep: until a periodic head is due, or until closed files
+ * can be freed; NULL to sleep until woken. */
+static const struct timespec *sleep_for(struct timespec *ts)
+{
+    int64_t ns = -1;
+    if (stream_rc == 0 && stream.tree.size > stream.signed_size) {
+        ns = stream.last_head_ns + (int64_t)stream.cfg->head_seconds * 1000000000 - tp_now_ns();
+        if (ns < 1000000)
+            ns = 1000000;
+    }
+    if (retired && (ns < 0 || ns > RECLAIM_RETRY_NS))
+        ns = RECLAIM_RETRY_NS;
+    if (ns < 0)
+        return NULL;
+    ts->tv_sec = (time_t)(ns / 1000000000);
+    ts->tv_nsec = (long)(ns % 1000000000);
+    return ts;
 }
 
 static void *worker_main(void *unused)
 {
+    (void)unused;
     tp_guard_enter(); /* everything this thread does is trainprov's own I/O */
-    int rc = tp_stream_open(&stream, start_args.cfg, start_args.key, start_args.id,
-                            start_args.parent, start_args.origin);
-    if (rc != 0)
-        fprintf(stderr, "trainprov: cannot create journal %s/%016llx.tpj: %s; this process "
-                "is not recorded\n", start_args.cfg->journal_dir,
-                (unsigned long long)start_args.id, strerror(-rc));
-    pthread_mutex_lock(&lock);
+    if (!start_args.lazy)
+        open_stream();
     for (;;) {
-        while (!queue_head && !end_requested) {
-            if (stream.tree.size > stream.signed_size) {
-                struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_sec += (time_t)stream.cfg->head_seconds;
-                if (pthread_cond_timedwait(&wake, &lock, &until) == ETIMEDOUT)
-                    break;
-            } else {
-                pthread_cond_wait(&wake, &lock);
-            }
-        }
-        tp_event *batch = queue_head;
-        queue_head = queue_tail = NULL;
-        int ending = end_requested && !batch;
-        pthread_mutex_unlock(&lock);
-
-        while (batch) {
-            tp_event *next = batch->next;
-            if (rc == 0)
-                process(batch);
-            else
-                event_free(batch);
-            batch = next;
-        }
-        if (rc == 0 && !ending && tp_stream_head_due(&stream, tp_now_ns()))
-            tp_stream_sign_head(&stream, 0);
-        free_graveyard(0);
-
-        pthread_mutex_lock(&lock);
-        if (ending) {
-            if (rc == 0)
-                seal();
-            end_done = 1;
-            pthread_cond_broadcast(&ended);
+        unsigned seen = atomic_load_explicit(&wake, memory_order_acquire);
+        int ending = atomic_load_explicit(&end_requested, memory_order_acquire);
+        tp_event *batch = take_inbox();
+        if (batch || ending)
+            open_stream();
+        process_batch(batch);
+        if (ending)
             break;
+        if (stream_rc == 0 && tp_stream_head_due(&stream, tp_now_ns())) {
+            tp_stream_sign_head(&stream, 0);
+            made_progress();
         }
+        reclaim();
+        struct timespec ts;
+        futex(&wake, FUTEX_WAIT, seen, sleep_for(&ts));
     }
-    pthread_mutex_unlock(&lock);
+    seal();
+    atomic_store(&running, 0);
+    /* the last thing this thread touches: the process may end right after */
+    atomic_store_explicit(&sealed, 1, memory_order_release);
+    futex(&sealed, FUTEX_WAKE, INT_MAX, NULL);
     return NULL;
 }
 
 int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id, uint64_t parent,
-                    const char *origin)
+                    const char *origin, int lazy)
 {
+    static const tp_hash_hooks hooks = {tp_cryptogate_enter, tp_cryptogate_leave, made_progress};
+    if (atomic_load(&running))
+        return -EBUSY; /* a previous worker has not finished its seal */
+    tp_sha256_set_hooks(&hooks);
     start_args.cfg = cfg;
     start_args.key = key;
     start_args.id = stream_id;
     start_args.parent = parent;
+    start_args.lazy = lazy;
     snprintf(start_args.origin, sizeof start_args.origin, "%s", origin);
-    end_requested = end_done = 0;
+    memset(&stream, 0, sizeof stream);
+    stream.fd = -1;
+    stream_rc = -1;
+    stream_opened = 0;
     final_ok = 0;
+    atomic_store(&inbox, NULL);
+    atomic_store(&end_requested, 0);
+    atomic_store(&sealed, 0);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 << 10);
+    /* nobody joins it: the seal is waited for on `sealed` */
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* the worker must not take signals meant for the job */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    atomic_store(&running, 1);
+    pthread_t thread;
     int rc = pthread_create(&thread, &attr, worker_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
-    running = rc == 0;
-    return rc == 0 ? 0 : -rc;
+    if (rc != 0)
+        atomic_store(&running, 0);
+    return -rc;
 }
 
-int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uint64_t timeout_s)
+static int64_t monotonic_ns(void)
 {
-    if (!running)
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* "trainprov: stream <hex> not sealed ..." without stdio (signal-safe). */
+static void warn_not_sealed(void)
+{
+    char msg[160] = "trainprov: stream ", *p = msg + strlen(msg);
+    for (int shift = 60; shift >= 0; shift -= 4)
+        *p++ = "0123456789abcdef"[(start_args.id >> shift) & 15];
+    const char *tail = " not sealed in time (still hashing?); its log will be incomplete "
+                       "(TRAINPROV_EXIT_TIMEOUT sets the wait at exit)\n";
+    size_t n = strlen(tail);
+    memcpy(p, tail, n);
+    p += n;
+    ssize_t w = TP_REAL(write)(2, msg, (size_t)(p - msg));
+    (void)w;
+}
+
+int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uint64_t max_wait_s,
+                     uint64_t stall_s)
+{
+    if (!atomic_load(&running))
         return -1;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += (time_t)timeout_s;
-    int rc = 0;
-    pthread_mutex_lock(&lock);
     end_reason = reason;
     end_status = status;
     end_untracked = untracked_fds;
-    end_requested = 1;
-    pthread_cond_signal(&wake);
-    while (!end_done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&ended, &lock, &until);
-    int done = end_done;
-    pthread_mutex_unlock(&lock);
-    if (done) {
-        pthread_join(thread, NULL);
-        running = 0;
-        free_graveyard(1);
-        return 0;
+    atomic_store_explicit(&end_requested, 1, memory_order_release);
+    wake_worker();
+    int64_t start = monotonic_ns(), last_move = start;
+    unsigned long long last = atomic_load(&progress);
+    while (!atomic_load_explicit(&sealed, memory_order_acquire)) {
+        int64_t now = monotonic_ns();
+        unsigned long long p = atomic_load(&progress);
+        if (p != last) {
+            last = p;
+            last_move = now;
+        }
+        if (now - start >= (int64_t)max_wait_s * 1000000000 ||
+            now - last_move >= (int64_t)stall_s * 1000000000) {
+            warn_not_sealed();
+            return -1;
+        }
+        struct timespec tick = {0, 20 * 1000000};
+        futex(&sealed, FUTEX_WAIT, 0, &tick);
     }
-    fprintf(stderr, "trainprov: stream %016llx not sealed within %llus (still hashing?); its "
-            "log will be incomplete (set TRAINPROV_EXIT_TIMEOUT to wait longer)\n",
-            (unsigned long long)start_args.id, (unsigned long long)timeout_s);
-    return -1;
+    return 0;
 }
 
 int tp_worker_final_head(uint64_t *tree_size, uint8_t root[TP_HASH_LEN])
 {
-    if (running || !final_ok)
+    if (!atomic_load_explicit(&sealed, memory_order_acquire) || !final_ok)
         return -1;
     *tree_size = final_size;
     memcpy(root, final_root, TP_HASH_LEN);
     return 0;
 }
 
-void tp_worker_atfork_prepare(void) { pthread_mutex_lock(&lock); }
-
-void tp_worker_atfork_parent(void) { pthread_mutex_unlock(&lock); }
-
 void tp_worker_atfork_child(void)
 {
     /* The parent's worker thread does not exist here; its queue and journal
-     * belong to the parent. The queued events are leaked, not freed: they may
-     * reference files the parent still owns. */
+     * belong to the parent. Queued events and closed files are leaked, not
+     * freed: they may reference files the parent still owns. */
     tp_stream_close(&stream);
     memset(&stream, 0, sizeof stream);
     stream.fd = -1;
+    stream_rc = -1;
+    stream_opened = 0;
     tp_filerec_atfork_child();
-    queue_head = queue_tail = NULL;
-    graveyard = NULL;
-    running = 0;
-    end_requested = end_done = 0;
+    atomic_store(&inbox, NULL);
+    atomic_store(&wake, 0);
+    atomic_store(&end_requested, 0);
+    atomic_store(&sealed, 0);
+    atomic_store(&running, 0);
+    retired = NULL;
     final_ok = 0;
-    pthread_cond_init(&wake, NULL);
-    pthread_cond_init(&ended, NULL);
-    pthread_mutex_unlock(&lock);
 }

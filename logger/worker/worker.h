@@ -1,7 +1,8 @@
 /* worker.h: the background thread that owns a process's stream. Wrappers
  * and the API post small events; the worker hashes files (off the training
- * thread), turns events into records and signs heads. Posting takes one
- * short lock and never waits for I/O. */
+ * thread), turns events into records and signs heads. Posting and asking
+ * for the seal take no lock and never wait for I/O: the worker holds no
+ * lock a job thread needs while it writes, signs or fsyncs. */
 #ifndef TP_WORKER_H
 #define TP_WORKER_H
 #include <stdint.h>
@@ -37,23 +38,30 @@ typedef struct tp_event {
 /* Allocates an event with copies of the strings (NULL allowed). */
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2);
 
-/* Starts the worker, which opens the stream (journal + RunStart) first. */
+/* Starts the worker thread. It opens the stream (journal + RunStart) at
+ * once, or, when lazy, at its first event or at the seal (a forked child
+ * that execs at once then leaves no journal: the new image takes over its
+ * stream id). 0, or -errno. */
 int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,
-                    uint64_t parent, const char *origin);
-/* Queues an event (the worker must have been started). */
+                    uint64_t parent, const char *origin, int lazy);
+/* 1 while a worker thread owns this process's stream. */
+int tp_worker_running(void);
+/* Queues an event (the worker must have been started). Lock-free. */
 void tp_worker_post(tp_event *ev);
-/* Ends the stream: StreamEnd(reason, status), final head, fsync. Waits at
- * most timeout_s for the worker to finish pending hashes. 0 when sealed. */
-int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uint64_t timeout_s);
+/* Asks the worker to seal: close out the files still open, StreamEnd(reason,
+ * status), final head, fsync. reason must be a static string. Then waits
+ * until the stream is sealed, at most max_wait_s, and at most stall_s
+ * without the worker making progress (a worker blocked by the interrupted
+ * code of a signal handler). Async-signal-safe: no lock, no allocation,
+ * only atomics, futex waits and clock reads. 0 when sealed. */
+int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uint64_t max_wait_s,
+                     uint64_t stall_s);
 
 /* After a successful tp_worker_finish: the final head's tree size and root.
  * 0, or -1 when the stream was not sealed under a final signed head. */
 int tp_worker_final_head(uint64_t *tree_size, uint8_t root[32]);
 
-/* fork handling: prepare takes the worker's locks, parent releases them,
- * child releases them and forgets the parent's thread, queue and stream. */
-void tp_worker_atfork_prepare(void);
-void tp_worker_atfork_parent(void);
+/* fork: in the child, forget the parent's thread, queue and stream. */
 void tp_worker_atfork_child(void);
 
 #endif

@@ -1,0 +1,275 @@
+/* host_safety_job.c: programs that stress the preloaded library the way
+ * host processes do, for the e2e_*.sh host-safety tests. Run under
+ * `trainprov run`; each mode exits 0 when the job behaved, 1 otherwise.
+ *
+ *   exit-in-handler FILE   100 times: fork a child whose thread loops on
+ *                          open/read/close of FILE, malloc/free and role
+ *                          declarations, and interrupt that thread with a
+ *                          signal whose handler calls _exit(7). Every child
+ *                          must end with status 7 within EXIT_BOUND_S.
+ *   fork-storm FILE        while a thread keeps the worker hashing (opens of
+ *                          FILE) and signing (notes; run with
+ *                          TRAINPROV_HEAD_EVERY=1), 4 threads fork 25 times
+ *                          each; every child reads FILE and exits 0, within
+ *                          FORK_BOUND_S.
+ *   vfork-exec FILE        vfork, then execve /bin/cat FILE in the child.
+ *   high-fd FILE           raise RLIMIT_NOFILE after load, take fds up to
+ *                          5000 with /dev/null, then open and read FILE. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_BOUND_S 20
+#define FORK_BOUND_S 20
+#define ROUNDS 100
+#define FORK_THREADS 4
+
+static const char *file;
+static atomic_int stop;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int read_file(void)
+{
+    char buf[4096];
+    int fd = open(file, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        ;
+    close(fd);
+    return n < 0 ? -1 : 0;
+}
+
+/* Waits for pid at most bound_s seconds; its exit status, or -1 (killed
+ * when it hung). Sets *took to the wait in seconds. */
+static int wait_bounded(pid_t pid, int bound_s, double *took)
+{
+    double start = now_s();
+    int status;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (now_s() - start > bound_s) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            *took = now_s() - start;
+            return -1;
+        }
+        usleep(1000);
+    }
+    *took = now_s() - start;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- exit-in-handler ---- */
+
+static void leave_now(int sig)
+{
+    (void)sig;
+    _exit(7);
+}
+
+static void *busy_thread(void *arg)
+{
+    int (*set_role)(const char *, const char *) = arg;
+    for (unsigned i = 0;; i++) {
+        read_file();
+        void *p = malloc(64 + (i % 4096));
+        free(p);
+        if (set_role)
+            set_role(file, "data");
+    }
+    return NULL;
+}
+
+static int exit_in_handler(void)
+{
+    void *set_role = dlsym(RTLD_DEFAULT, "trainprov_file_set_role");
+    double worst = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = leave_now;
+            sigaction(SIGUSR1, &sa, NULL);
+            pthread_t t;
+            pthread_create(&t, NULL, busy_thread, set_role);
+            struct timespec d = {0, (long)(round % 10) * 300000};
+            nanosleep(&d, NULL);
+            for (;;) { /* until the handler has run on the busy thread */
+                pthread_kill(t, SIGUSR1);
+                usleep(100000);
+            }
+        }
+        if (pid < 0) {
+            perror("fork");
+            return 1;
+        }
+        double took;
+        int rc = wait_bounded(pid, EXIT_BOUND_S, &took);
+        if (took > worst)
+            worst = took;
+        if (rc != 7) {
+            fprintf(stderr, "round %d: the child %s (status %d after %.1fs)\n", round,
+                    rc < 0 ? "hung in _exit" : "ended otherwise", rc, took);
+            return 1;
+        }
+    }
+    printf("exit-in-handler: %d children left through _exit in a signal handler; slowest %.3fs\n",
+           ROUNDS, worst);
+    return 0;
+}
+
+/* ---- fork-storm ---- */
+
+static void *keep_worker_busy(void *arg)
+{
+    int (*note)(const char *, const char *) = arg;
+    while (!atomic_load(&stop)) {
+        read_file();
+        if (note)
+            note("fork-storm", "busy");
+    }
+    return NULL;
+}
+
+static atomic_int failures;
+static _Atomic double slowest;
+
+static void *forker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ROUNDS / FORK_THREADS; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            exit(read_file() == 0 ? 0 : 3);
+        if (pid < 0) {
+            atomic_fetch_add(&failures, 1);
+            continue;
+        }
+        double took;
+        int rc = wait_bounded(pid, FORK_BOUND_S, &took);
+        double s = atomic_load(&slowest);
+        while (took > s && !atomic_compare_exchange_weak(&slowest, &s, took))
+            ;
+        if (rc != 0) {
+            fprintf(stderr, "fork child %d: %s (status %d after %.1fs)\n", (int)pid,
+                    rc < 0 ? "hung" : "failed", rc, took);
+            atomic_fetch_add(&failures, 1);
+        }
+    }
+    return NULL;
+}
+
+static int fork_storm(void)
+{
+    pthread_t busy, forkers[FORK_THREADS];
+    pthread_create(&busy, NULL, keep_worker_busy, dlsym(RTLD_DEFAULT, "trainprov_note_record"));
+    for (int i = 0; i < FORK_THREADS; i++)
+        pthread_create(&forkers[i], NULL, forker, NULL);
+    for (int i = 0; i < FORK_THREADS; i++)
+        pthread_join(forkers[i], NULL);
+    atomic_store(&stop, 1);
+    pthread_join(busy, NULL);
+    printf("fork-storm: %d forks from %d threads, %d failed; slowest child %.3fs\n", ROUNDS,
+           FORK_THREADS, atomic_load(&failures), atomic_load(&slowest));
+    return atomic_load(&failures) ? 1 : 0;
+}
+
+/* ---- vfork-exec ---- */
+
+static int vfork_exec(void)
+{
+    pid_t pid = vfork();
+    if (pid == 0) {
+        char *argv[] = {"cat", (char *)file, NULL};
+        char *envp[] = {NULL};
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execve("/bin/cat", argv, envp);
+        _exit(127);
+    }
+    double took;
+    int rc = wait_bounded(pid, FORK_BOUND_S, &took);
+    printf("vfork-exec: /bin/cat exited %d\n", rc);
+    return rc == 0 ? 0 : 1;
+}
+
+/* ---- high-fd ---- */
+
+static int high_fd(void)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 8192) {
+        fprintf(stderr, "high-fd: the hard limit %llu is too low\n",
+                (unsigned long long)rl.rlim_max);
+        return 77;
+    }
+    rl.rlim_cur = 8192;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        perror("setrlimit");
+        return 1;
+    }
+    int fd;
+    while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd < 5000)
+        ;
+    if (fd < 0) {
+        perror("open /dev/null");
+        return 1;
+    }
+    int data = open(file, O_RDONLY);
+    if (data < 5000) {
+        fprintf(stderr, "high-fd: %s got fd %d\n", file, data);
+        return 1;
+    }
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(data, buf, sizeof buf)) > 0)
+        ;
+    close(data);
+    printf("high-fd: read %s through fd %d\n", file, data);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd "
+                        "FILE\n");
+        return 2;
+    }
+    file = argv[2];
+    if (strcmp(argv[1], "exit-in-handler") == 0)
+        return exit_in_handler();
+    if (strcmp(argv[1], "fork-storm") == 0)
+        return fork_storm();
+    if (strcmp(argv[1], "vfork-exec") == 0)
+        return vfork_exec();
+    if (strcmp(argv[1], "high-fd") == 0)
+        return high_fd();
+    fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
+    return 2;
+}
