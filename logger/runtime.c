@@ -67,6 +67,8 @@ uint64_t tp_random_u64(void)
 
 uint64_t tp_runtime_stream_id(void) { return tp_runtime_recording() ? proc.stream_id : 0; }
 
+int tp_runtime_in_vfork_child(void);
+
 static void start_failed(void)
 {
     fprintf(stderr, "trainprov: cannot start the logging thread in pid %d; this process "
@@ -134,7 +136,8 @@ static int seal(const char *reason, int status, uint64_t max_wait_s, uint64_t st
 
 void tp_runtime_shutdown(const char *reason, int status)
 {
-    if (!tp_runtime_recording() || atomic_exchange(&proc.shutdown_once, 1))
+    if (!tp_runtime_recording() || tp_runtime_in_vfork_child() ||
+        atomic_exchange(&proc.shutdown_once, 1))
         return;
     tp_guard_enter();
     if (atomic_load(&tp_state) == TP_STATE_PENDING)
@@ -145,7 +148,9 @@ void tp_runtime_shutdown(const char *reason, int status)
 
 void tp_runtime_shutdown_signal_safe(int status)
 {
-    if (!tp_runtime_recording() || atomic_exchange(&proc.shutdown_once, 1))
+    /* a vfork child leaving: the stream is its parent's */
+    if (!tp_runtime_recording() || tp_runtime_in_vfork_child() ||
+        atomic_exchange(&proc.shutdown_once, 1))
         return;
     uint64_t wait_s = tp_cfg.exit_timeout_s < EXIT_SIGNAL_WAIT_S ? tp_cfg.exit_timeout_s
                                                                  : EXIT_SIGNAL_WAIT_S;
@@ -288,6 +293,69 @@ static char **build_exec_env(char *const envp[], uint64_t next_id, uint64_t next
             env[k++] = extra[i];
     env[k] = NULL;
     return env;
+}
+
+/* ---- vfork ---- */
+
+/* The vfork window of this thread: set by the parent thread before the
+ * system call, seen by the child (which runs on this thread's memory and
+ * TLS while the parent thread is suspended), read back by the parent. */
+static __thread struct {
+    uint64_t child_id; /* nonzero inside the window */
+    char **env;        /* the environment the child built for its exec */
+    int handed_off;    /* the child exec'd through our wrapper */
+} vfork_window __attribute__((tls_model("initial-exec")));
+
+void tp_runtime_vfork_prepare(void)
+{
+    tp_guard_enter(); /* the child's wrappers pass through */
+    vfork_window.env = NULL;
+    vfork_window.handed_off = 0;
+    vfork_window.child_id = tp_runtime_recording() ? tp_random_u64() : 0;
+}
+
+int tp_runtime_in_vfork_child(void) { return vfork_window.child_id != 0; }
+
+char **tp_runtime_vfork_exec_prepare(char *const envp[])
+{
+    /* the child shares the parent's heap and state: it only reads them and
+     * allocates the new environment, which the parent frees */
+    char **env = build_exec_env(envp, vfork_window.child_id, proc.stream_id, "fork");
+    vfork_window.env = env;
+    vfork_window.handed_off = env != NULL;
+    return env;
+}
+
+void tp_runtime_vfork_exec_failed(void) { vfork_window.handed_off = 0; }
+
+pid_t tp_runtime_vfork_done(long rv)
+{
+    int saved_errno = errno;
+    uint64_t child_id = vfork_window.child_id;
+    int handed_off = vfork_window.handed_off;
+    free(vfork_window.env);
+    vfork_window.child_id = 0;
+    vfork_window.env = NULL;
+    tp_guard_leave();
+    if (rv < 0) {
+        errno = (int)-rv;
+        return -1;
+    }
+    /* announced only when the child's image took over the stream id: a
+     * child that left without exec'ing (or whose exec failed) recorded
+     * nothing and has no stream */
+    if (handed_off && child_id) {
+        tp_guard_enter();
+        tp_event *ev = tp_event_new(TP_EV_CHILD, "fork", NULL);
+        if (ev) {
+            ev->u64 = child_id;
+            ev->i32 = (int32_t)rv;
+            tp_runtime_post(ev);
+        }
+        tp_guard_leave();
+    }
+    errno = saved_errno;
+    return (pid_t)rv;
 }
 
 char **tp_runtime_exec_prepare(const char *path, char *const envp[])

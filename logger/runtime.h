@@ -42,6 +42,20 @@ void tp_runtime_count_untracked(void);
 uint64_t tp_runtime_fork_prepare(void);
 void tp_runtime_fork_done(pid_t pid, uint64_t child_id);
 
+/* vfork (see hook_process.c): prepare runs in the parent before the
+ * vfork system call, done in the parent after it (rv: the call's result,
+ * a pid or -errno; returns the pid, or -1 with errno). Between them the
+ * child shares this thread's memory: every wrapper passes through, and an
+ * exec hands the new image a stream of its own, which done announces. */
+void tp_runtime_vfork_prepare(void);
+pid_t tp_runtime_vfork_done(long rv);
+/* 1 in a vfork child before its exec. */
+int tp_runtime_in_vfork_child(void);
+/* exec from a vfork child: the environment for the new image (NULL when
+ * not recording); tp_runtime_vfork_exec_failed after a failed exec. */
+char **tp_runtime_vfork_exec_prepare(char *const envp[]);
+void tp_runtime_vfork_exec_failed(void);
+
 /* exec: seals the stream and returns a malloc'ed environment for the new
  * image that keeps it traced (NULL when not recording). If the exec fails,
  * tp_runtime_exec_failed resumes recording under the announced stream id. */

@@ -12,7 +12,9 @@
  *                          TRAINPROV_HEAD_EVERY=1), 4 threads fork 25 times
  *                          each; every child reads FILE and exits 0, within
  *                          FORK_BOUND_S.
- *   vfork-exec FILE        vfork, then execve /bin/cat FILE in the child.
+ *   vfork-exec FILE        vfork, then execve /bin/cat FILE in the child; the
+ *                          child's store before its exec must be seen by
+ *                          the parent (vfork semantics: shared memory).
  *   high-fd FILE           raise RLIMIT_NOFILE after load, take fds up to
  *                          5000 with /dev/null, then open and read FILE. */
 #define _GNU_SOURCE
@@ -200,10 +202,13 @@ static int fork_storm(void)
 
 /* ---- vfork-exec ---- */
 
+static volatile int set_by_child;
+
 static int vfork_exec(void)
 {
     pid_t pid = vfork();
     if (pid == 0) {
+        set_by_child = 1;
         char *argv[] = {"cat", (char *)file, NULL};
         char *envp[] = {NULL};
         int null = open("/dev/null", O_WRONLY);
@@ -213,8 +218,9 @@ static int vfork_exec(void)
     }
     double took;
     int rc = wait_bounded(pid, FORK_BOUND_S, &took);
-    printf("vfork-exec: /bin/cat exited %d\n", rc);
-    return rc == 0 ? 0 : 1;
+    printf("vfork-exec: /bin/cat exited %d; memory shared with the child: %s\n", rc,
+           set_by_child ? "yes" : "no");
+    return rc == 0 && set_by_child ? 0 : 1;
 }
 
 /* ---- high-fd ---- */
