@@ -35,9 +35,10 @@ TP_EXPORT pid_t fork(void)
 
 /* vfork keeps its semantics: the child borrows the parent's memory until it
  * execs or leaves, and the parent thread waits. Serving it as a fork would
- * copy the page tables of the whole job each time (bench/bench_vfork: with
- * 4 GiB touched, about 0.7 s per fork against 0.04 ms per vfork on a 2-core
- * VM), and Python's subprocess uses vfork. A vfork wrapper cannot be a C
+ * copy the page tables of the whole job each time (bench/bench_vfork, 2-core
+ * VM: 4 GiB touched, 0.27-0.7 s per fork against under 4 ms per vfork; 8 GiB,
+ * 0.4 s), and Python's subprocess uses vfork (subprocess.run(["true"]) from
+ * a 4 GiB Python: 255 ms per call when served as a fork, 8.5 ms now). A vfork wrapper cannot be a C
  * function: the child returns through it and reuses its stack frame before
  * the parent resumes in it. So on x86-64 it is the C library's own
  * sequence (keep the return address in a register across the system call)

@@ -1,5 +1,6 @@
 /* roles.h: file roles the job declared through the API (trainprov_file_set_role),
- * looked up when a file is opened. Small, locked briefly, never across I/O. */
+ * looked up by the worker when a file is closed. Declaring locks briefly,
+ * never across I/O; looking up takes no lock. */
 #ifndef TP_ROLES_H
 #define TP_ROLES_H
 #include "logger/classify.h"
