@@ -24,7 +24,7 @@
 #define STREAM_HEX_LEN 16
 #define JOURNAL_NAME_LEN (STREAM_HEX_LEN + sizeof TP_JOURNAL_SUFFIX - 1)
 #define JOURNAL_MAX_BYTES (64ull << 30) /* refuse journals above 64 GiB */
-#define DIGEST_DIR_PREFIX "digests-"   /* logger/nodecache.h TP_NODECACHE_DIR_PREFIX */
+#define DIGEST_DIR_PREFIX "digests-"   /* logger/worker/nodecache.h TP_NODECACHE_DIR_PREFIX */
 
 int tp_journal_dir_for(const char *log_path, char *out, size_t cap)
 {
@@ -243,7 +243,7 @@ int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errle
 }
 
 /* Removes one "digests-<host>" directory of the logger's per-node digest
- * cache (logger/nodecache.c) and its entries, locks and temporary files;
+ * cache (logger/worker/nodecache.c) and its entries, locks and temporary files;
  * 0 or an errno. */
 static int remove_digest_dir(int parent, const char *name)
 {

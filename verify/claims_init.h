@@ -1,6 +1,6 @@
 /* claims_init.h: the claim init.random (docs/CLAIMS.md) at strength exact:
  * every InitTensor of the log is regenerated from its committed seed and the
- * challenge nonce with the v1 initialiser (logger/initrng.h) and its digest
+ * challenge nonce with the v1 initialiser (core/initrng.h) and its digest
  * compared; the challenge is checked against the evaluator's key; with a
  * step-0 checkpoint, the tensors the run started from must be those bytes.
  * A log with no InitTensor is tested at strength statistical from its step-0

@@ -1,8 +1,8 @@
-/* mpi_iface.h: the small private interface between libtrainprov.so and
+/* trainprov_mpi.h: the small private interface between libtrainprov.so and
  * libtrainprov-mpi.so (mpi_hooks/). The MPI library owns no stream: it asks
  * this library for the run id, posts MPI events (turned into MpiEvent records
  * by the worker thread) and seals the stream at MPI_Finalize / MPI_Abort,
- * getting the final signed head back to gather on rank 0. These tp_mpi_*
+ * getting the final signed head back to gather on rank 0. These trainprov_mpi_*
  * symbols are exported (libtrainprov.map) but are not public API: they may
  * change with any release, and nothing but libtrainprov-mpi.so calls them. */
 #ifndef TP_MPI_IFACE_H

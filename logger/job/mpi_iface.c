@@ -1,5 +1,5 @@
-/* mpi_iface.c: the private interface of mpi_iface.h. Posting builds the
- * MpiEvent message and everything it points to in one malloc block (the
+/* mpi_iface.c: the private interface of include/trainprov_mpi.h. Posting
+ * builds the MpiEvent message and everything it points to in one malloc block (the
  * worker frees events' bodies with one free), so the record is serialized
  * once, by the worker, like every other record. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* test_sign.c: Ed25519 key files, key ids and DSSE-PAE signatures
- * (logger/sign.c). Keys are generated into a fresh temporary directory.
+ * (core/sign.c). Keys are generated into a fresh temporary directory.
  * Where possible the expected values are computed independently of sign.c:
  * the PAE bytes are spelled out literally, the key id is SHA-256 of the DER
  * decoded straight from the PEM's base64, and signatures are checked with
