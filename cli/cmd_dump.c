@@ -12,6 +12,7 @@
 #include "runlog/h5log.h"
 #include "core/merkle.h"
 #include "runlog/records.h"
+#include "core/hex.h"
 
 static const char usage[] =
     "usage: trainprov dump RUN.h5 [--json]\n"
@@ -139,7 +140,7 @@ static void dump_text(const tp_runlog *log, const tp_decoded_stream *dec)
             tp_time_iso(h->time_ns, iso);
             snprintf(root, sizeof root, "-");
             if (h->root.len == TP_HASH_LEN)
-                tp_hex(h->root.data, TP_HASH_LEN, root);
+                tp_hex_encode(h->root.data, TP_HASH_LEN, root);
             printf("%s head %zu %s tree_size=%" PRIu64 " root=%s%s\n", hex, j, iso,
                    h->tree_size, root, h->final ? " final" : "");
             trainprov__v1__tree_head__free_unpacked(h, NULL);

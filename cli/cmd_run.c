@@ -35,6 +35,7 @@
 #include "runlog/journal_load.h"
 #include "runlog/manifest.h"
 #include "cli/run_mpi.h"
+#include "core/hex.h"
 
 #define RUN_ID_LEN 16
 #define DRAIN_DEFAULT_SECONDS 30
@@ -257,8 +258,8 @@ static int load_challenge(const run_args *a, run_setup *s)
         return 0;
     if (tp_challenge_load(a->challenge_arg, doc, &len, &ch, err, sizeof err) != 0)
         return fail_usage("%s", err);
-    tp_hex(ch.nonce, sizeof ch.nonce, s->nonce_hex);
-    tp_hex(doc, len, s->challenge_hex);
+    tp_hex_encode(ch.nonce, sizeof ch.nonce, s->nonce_hex);
+    tp_hex_encode(doc, len, s->challenge_hex);
     return 0;
 }
 
@@ -544,14 +545,14 @@ static int prepare(const run_args *a, run_setup *s)
     uint8_t id[RUN_ID_LEN];
     if (s->mpi.on) {
         tp_run_mpi_run_id(&s->mpi, s->log, id);
-        tp_hex(id, sizeof id, s->run_id);
+        tp_hex_encode(id, sizeof id, s->run_id);
         return tp_run_mpi_journal_dir(s->journal_dir, id, err, sizeof err) == 0
                    ? 0
                    : fail_usage("%s", err);
     }
     if (RAND_bytes(id, sizeof id) != 1)
         return fail_usage("cannot draw a random run id (OpenSSL RAND_bytes failed)");
-    tp_hex(id, sizeof id, s->run_id);
+    tp_hex_encode(id, sizeof id, s->run_id);
     if (mkdir(s->journal_dir, 0700) != 0)
         return fail_usage("cannot create the journal directory %s: %s", s->journal_dir,
                           strerror(errno));

@@ -23,6 +23,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/cursor.h"
 #include "core/journal.h"
 #include "runlog/journal_load.h"
 #include "runlog/records.h"
@@ -101,7 +102,9 @@ static int journal_run_id(int dirfd, const char *name, uint8_t out[16])
     ssize_t n = pread(fd, hdr, sizeof hdr, 0);
     int rc = 0;
     if (n == (ssize_t)sizeof hdr) {
-        uint32_t len = hdr[12] | hdr[13] << 8 | hdr[14] << 16 | (uint32_t)hdr[15] << 24;
+        tp_cursor c = tp_cursor_make(hdr + TP_JOURNAL_MAGIC_LEN + 4, 4);
+        uint32_t len = 0;
+        tp_cursor_u32le(&c, &len);
         uint8_t *buf = len <= FIRST_FRAME_MAX ? malloc(sizeof hdr + len) : NULL;
         if (buf) {
             memcpy(buf, hdr, sizeof hdr);

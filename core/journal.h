@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cursor.h"
+
 #define TP_JOURNAL_MAGIC "TPJRNL01"
 #define TP_JOURNAL_MAGIC_LEN 8
 #define TP_FRAME_HEADER_LEN 8
@@ -24,9 +26,7 @@ void tp_journal_frame_header(uint8_t out[TP_FRAME_HEADER_LEN], enum tp_frame_kin
                              uint32_t len);
 
 typedef struct {
-    const uint8_t *data;
-    size_t len;
-    size_t pos;
+    tp_cursor in;
 } tp_journal_reader;
 
 enum tp_journal_status {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hex.h"
+
 const char *const tp_config_env_names[] = {
     "TRAINPROV_KEY", "TRAINPROV_LOG", "TRAINPROV_RUN_ID", "TRAINPROV_DATA",
     "TRAINPROV_CHECKPOINTS", "TRAINPROV_EXCLUDE", "TRAINPROV_INCLUDE", "TRAINPROV_HEAD_EVERY",
@@ -71,19 +73,6 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
     return (errno || *end || x == 0) ? dflt : (uint64_t)x;
 }
 
-static int parse_hex(const char *hex, uint8_t *out, size_t n)
-{
-    if (!hex || strlen(hex) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 /* An optional hex-encoded variable of at most cap bytes: its length, or -1. */
 static long env_hex(const char *name, uint8_t *out, size_t cap)
 {
@@ -91,7 +80,7 @@ static long env_hex(const char *name, uint8_t *out, size_t cap)
     size_t len = v ? strnlen(v, 2 * cap + 1) : 0;
     if (len == 0)
         return 0;
-    return len % 2 == 0 && len <= 2 * cap && parse_hex(v, out, len / 2) == 0 ? (long)(len / 2)
+    return len % 2 == 0 && len <= 2 * cap && tp_hex_decode(v, out, len / 2) == 0 ? (long)(len / 2)
                                                                                 : -1;
 }
 
@@ -111,7 +100,7 @@ static uint64_t env_stream_id(const char *name)
 {
     uint8_t b[8];
     uint64_t v = 0;
-    if (parse_hex(getenv(name), b, 8) != 0)
+    if (tp_hex_decode(getenv(name), b, 8) != 0)
         return 0;
     for (int i = 0; i < 8; i++)
         v = v << 8 | b[i];
@@ -170,7 +159,7 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
                  "`trainprov run` (nothing will be recorded)", (!key || !*key) ? "KEY" : "RUN_ID");
         return -1;
     }
-    if (parse_hex(run, cfg->run_id, sizeof cfg->run_id) != 0) {
+    if (tp_hex_decode(run, cfg->run_id, sizeof cfg->run_id) != 0) {
         snprintf(msg, msglen, "TRAINPROV_RUN_ID must be 32 hex digits (nothing will be recorded)");
         return -1;
     }

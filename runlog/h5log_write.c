@@ -24,6 +24,7 @@
 #include <hdf5.h>
 
 #include "proto/trainprov.pb-c.h"
+#include "core/hex.h"
 
 #define FORMAT_NAME "trainprov-log"
 #define FORMAT_VERSION 1u
@@ -248,7 +249,7 @@ static int file_table_push(file_table *t, Trainprov__V1__Record *rec, uint64_t s
     r->bytes_written = f->bytes_written;
     r->seq = rec->seq;
     if (f->sha256.len == 32)
-        tp_hex(f->sha256.data, 32, r->sha256_hex);
+        tp_hex_encode(f->sha256.data, 32, r->sha256_hex);
     snprintf(r->stream_hex, sizeof r->stream_hex, "%016llx", (unsigned long long)stream_id);
     t->recs[t->n++] = rec;
     return 0;

@@ -20,6 +20,7 @@
 
 #include "core/journal.h"
 #include "proto/trainprov.pb-c.h"
+#include "core/hex.h"
 
 #define STREAM_HEX_LEN 16
 #define JOURNAL_NAME_LEN (STREAM_HEX_LEN + sizeof TP_JOURNAL_SUFFIX - 1)
@@ -137,9 +138,9 @@ static void root_attributes(tp_runlog *log, const tp_stream_data *s)
     if (rec->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START) {
         const Trainprov__V1__RunStart *rs = rec->run_start;
         if (rec->run_id.len == 16)
-            tp_hex(rec->run_id.data, 16, log->run_id_hex);
+            tp_hex_encode(rec->run_id.data, 16, log->run_id_hex);
         if (rs->key_id.len == TP_KEY_ID_LEN)
-            tp_hex(rs->key_id.data, TP_KEY_ID_LEN, log->key_id_hex);
+            tp_hex_encode(rs->key_id.data, TP_KEY_ID_LEN, log->key_id_hex);
         snprintf(log->library_version, sizeof log->library_version, "%s",
                  rs->library_version ? rs->library_version : "");
     }

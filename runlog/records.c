@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/sign.h"
+#include "core/hex.h"
 
 /* Unpacks b as message d; NULL with err naming the message when it does not decode. */
 static void *decode(const ProtobufCMessageDescriptor *d, const tp_bytes *b, char *err,
@@ -99,16 +100,6 @@ void tp_time_iso(int64_t ns, char out[40])
         return;
     }
     snprintf(out, 40, "%s.%09" PRId64 "Z", day, frac);
-}
-
-char *tp_hex_dup(const uint8_t *in, size_t n)
-{
-    if (n > (SIZE_MAX - 1) / 2)
-        return NULL;
-    char *s = malloc(2 * n + 1);
-    if (s)
-        tp_hex(in, n, s);
-    return s;
 }
 
 static struct json_object *json_hex(const uint8_t *in, size_t n)
@@ -236,10 +227,9 @@ struct json_object *tp_head_json(const Trainprov__V1__TreeHead *h, const uint8_t
 /* Prints n bytes as hex, or "-" when there are none. */
 static void print_hex(FILE *out, const ProtobufCBinaryData *b)
 {
-    if (b->len == 0)
-        fputc('-', out);
-    for (size_t i = 0; i < b->len; i++)
-        fprintf(out, "%02x", b->data[i]);
+    char *hex = b->len ? tp_hex_dup(b->data, b->len) : NULL;
+    fputs(hex ? hex : "-", out);
+    free(hex);
 }
 
 static void print_body(FILE *out, const Trainprov__V1__Record *r)

@@ -37,8 +37,6 @@ const char *tp_record_type(const Trainprov__V1__Record *r);
 void tp_stream_hex(uint64_t id, char out[17]);
 /* ISO-8601 UTC with nanoseconds, e.g. 2025-01-31T12:00:00.000000001Z. */
 void tp_time_iso(int64_t ns, char out[40]);
-/* Lowercase hex of n bytes in a fresh string (NULL when out of memory). */
-char *tp_hex_dup(const uint8_t *in, size_t n);
 
 /* Every field of the record; bytes as lowercase hex, fixed64 stream ids as
  * 16 hex digits, each *_ns time also as an ISO-8601 string without "_ns". */

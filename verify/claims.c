@@ -19,6 +19,7 @@
 
 #include "core/hashfile.h"
 #include "core/merkle.h"
+#include "core/hex.h"
 
 #define TP_UNDECLARED_MIN 65536 /* undeclared inputs smaller than this are ignored */
 #define TP_MANIFEST_LINE_MAX 8192
@@ -111,19 +112,6 @@ typedef struct {
     size_t n_file_events;
 } ctx;
 
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < 2 * n; i++) {
-        int c = s[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0)
-            return -1;
-        out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | v : v);
-    }
-    return 0;
-}
-
 static int bytes_eq(const ProtobufCBinaryData *b, const uint8_t *want, size_t n)
 {
     return b->len == n && (n == 0 || memcmp(b->data, want, n) == 0);
@@ -174,8 +162,8 @@ static int ctx_init(ctx *c, const tp_runlog *log, const tp_key *key, const tp_cl
     c->key = key;
     c->opt = opt;
     c->dec = dec;
-    c->ids_ok = unhex(log->run_id_hex, c->run_id, TP_RUN_ID_LEN) == 0 &&
-                unhex(log->key_id_hex, c->key_id, TP_KEY_ID_LEN) == 0;
+    c->ids_ok = tp_hex_decode(log->run_id_hex, c->run_id, TP_RUN_ID_LEN) == 0 &&
+                tp_hex_decode(log->key_id_hex, c->key_id, TP_KEY_ID_LEN) == 0;
     c->roots = calloc(n, sizeof *c->roots);
     c->by_id = calloc(n, sizeof *c->by_id);
     c->names = calloc(n, sizeof *c->names);
@@ -616,7 +604,7 @@ static void claim_foreign(ctx *c, tp_claim *cl)
                 continue;
             char hex[2 * TP_HASH_LEN + 1] = "";
             if (f->sha256.len == TP_HASH_LEN)
-                tp_hex(f->sha256.data, TP_HASH_LEN, hex);
+                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
             if (hex[0])
                 tp_problems_add(&p, "read weights %s (sha256 %s) that this run did not write",
                             f->path, hex);
@@ -702,7 +690,7 @@ static int load_data_manifest(const char *path, digest_set *set, char *err, size
             }
             set->digests = g;
         }
-        if (unhex(hex, set->digests[set->n], TP_HASH_LEN) != 0) {
+        if (tp_hex_decode(hex, set->digests[set->n], TP_HASH_LEN) != 0) {
             rc = -1;
             break;
         }
@@ -769,7 +757,7 @@ static int claim_data(ctx *c, tp_claim *cl, char *err, size_t errlen)
             }
             if (mpath && !bsearch(f->sha256.data, set.digests, set.n, TP_HASH_LEN, cmp_digest)) {
                 char hex[2 * TP_HASH_LEN + 1];
-                tp_hex(f->sha256.data, TP_HASH_LEN, hex);
+                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
                 tp_problems_add(&p, "data file %s (sha256 %s) is not in %s", f->path, hex, mpath);
             }
         }
@@ -804,7 +792,7 @@ static int claim_lineage(ctx *c, tp_claim *cl, char *err, size_t errlen)
         return -1;
     }
     char hex[2 * TP_HASH_LEN + 1];
-    tp_hex(digest, TP_HASH_LEN, hex);
+    tp_hex_encode(digest, TP_HASH_LEN, hex);
     json_object_object_add(evidence(cl), "model", json_object_new_string(model));
     json_object_object_add(evidence(cl), "model_sha256", json_object_new_string(hex));
     for (size_t s = 0; s < c->log->n_streams; s++)
@@ -909,7 +897,7 @@ int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const t
         v->claims[k].status = TP_CLAIM_UNKNOWN;
     }
     tp_key_id(key, pub_id);
-    tp_hex(pub_id, TP_KEY_ID_LEN, v->pubkey_id_hex);
+    tp_hex_encode(pub_id, TP_KEY_ID_LEN, v->pubkey_id_hex);
     v->key_matches = strcmp(v->pubkey_id_hex, log->key_id_hex) == 0;
     v->n_streams = log->n_streams;
     v->streams = calloc(log->n_streams ? log->n_streams : 1, sizeof *v->streams);

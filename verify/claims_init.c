@@ -30,6 +30,7 @@
 #include "core/initrng.h"
 #include "verify/safetensors.h"
 #include "verify/similarity.h"
+#include "core/hex.h"
 
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
 
@@ -60,7 +61,7 @@ static void ev_hex(tp_claim *cl, const char *key, const uint8_t *b, size_t n)
     char *h = malloc(2 * n + 1);
     if (!h)
         return;
-    tp_hex(b, n, h);
+    tp_hex_encode(b, n, h);
     json_object_object_add(evidence(cl), key, json_object_new_string(h));
     free(h);
 }
@@ -141,8 +142,8 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
     *elems_out = n;
     if (memcmp(digest, t->sha256.data, 32) != 0) {
         char got[65], want[65];
-        tp_hex(digest, 32, got);
-        tp_hex(t->sha256.data, 32, want);
+        tp_hex_encode(digest, 32, got);
+        tp_hex_encode(t->sha256.data, 32, want);
         tp_problems_add(p, "tensor %s: regenerated from seed %" PRIu64 " and the nonce its sha256 is "
                    "%.16s..., the log records %.16s...",
                 t->name, t->seed, got, want);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/merkle.h"
+#include "core/hex.h"
 
 #define RUN_ID_LEN 16
 
@@ -352,9 +353,9 @@ static void check_broadcasts(mpi_view *v, tp_claim *cl)
         for (size_t i = 0; b && r && n == n_ref && i < n; i++) {
             char got[65] = "", want[65] = "";
             if (b[i]->sha256.len == TP_HASH_LEN)
-                tp_hex(b[i]->sha256.data, TP_HASH_LEN, got);
+                tp_hex_encode(b[i]->sha256.data, TP_HASH_LEN, got);
             if (ref[i]->sha256.len == TP_HASH_LEN)
-                tp_hex(ref[i]->sha256.data, TP_HASH_LEN, want);
+                tp_hex_encode(ref[i]->sha256.data, TP_HASH_LEN, want);
             if (b[i]->root != ref[i]->root || b[i]->bytes != ref[i]->bytes || !got[0] ||
                 strcmp(got, want) != 0) {
                 tp_problems_add(&p, "rank %d: broadcast %zu (root %d, %" PRIu64 " bytes, sha256 %.16s...) "
