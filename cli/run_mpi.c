@@ -25,6 +25,7 @@
 
 #include "core/cursor.h"
 #include "core/journal.h"
+#include "core/vocab.h"
 #include "runlog/journal_load.h"
 #include "runlog/records.h"
 #include "proto/trainprov.pb-c.h"
@@ -170,7 +171,7 @@ int tp_run_mpi_journal_dir(const char *dir, const uint8_t run_id[16], char *err,
  * all its records. */
 static int stream_final(const tp_stream_data *s)
 {
-    if (s->n_heads == 0 || s->dropped_unsigned || strcmp(s->journal_status, "complete") != 0)
+    if (s->n_heads == 0 || s->dropped_unsigned || tp_jstatus_parse(s->journal_status) != TP_JSTATUS_COMPLETE)
         return 0;
     Trainprov__V1__TreeHead *h = tp_head_decode(&s->head_bodies[s->n_heads - 1], NULL, 0);
     int fin = h && h->final && h->tree_size == s->n_records;

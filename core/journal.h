@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 #include "core/cursor.h"
+#include "core/format.h" /* journal naming */
 
 #define TP_JOURNAL_MAGIC "TPJRNL01"
 #define TP_JOURNAL_MAGIC_LEN 8
 #define TP_FRAME_HEADER_LEN 8
 #define TP_FRAME_MAX (16u << 20) /* no record or head is larger than 16 MiB */
-#define TP_JOURNAL_SUFFIX ".tpj"
 
 enum tp_frame_kind { TP_FRAME_RECORD = 1, TP_FRAME_HEAD = 2 };
 

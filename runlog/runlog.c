@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vocab.h"
+
 /* Makes room for one more element in *arr holding n elements of size elem.
  * Reallocates only when n is 0 or a power of two. 0, or -1 when out of memory. */
 static int grow(void **arr, size_t n, size_t elem)
@@ -65,7 +67,7 @@ tp_stream_data *tp_runlog_add_stream(tp_runlog *log, uint64_t stream_id)
     tp_stream_data *s = &log->streams[log->n_streams++];
     memset(s, 0, sizeof *s);
     s->stream_id = stream_id;
-    strcpy(s->journal_status, "complete");
+    strcpy(s->journal_status, tp_jstatus_name(TP_JSTATUS_COMPLETE));
     return s;
 }
 

@@ -83,9 +83,9 @@ int tp_challenge_parse(const uint8_t *doc, size_t len, tp_challenge *out, char *
     static const char *const fields[] = {"type", "nonce", "time_ns", "time", "evaluator_key_id",
                                          "signature"};
     memset(out, 0, sizeof *out);
-    if (len == 0 || len > TP_CHALLENGE_DOC_MAX || memchr(doc, '\0', len)) {
+    if (len == 0 || len > TP_CHALLENGE_MAX || memchr(doc, '\0', len)) {
         snprintf(err, errlen, "not a trainprov challenge (empty, over %d bytes, or binary)",
-                 TP_CHALLENGE_DOC_MAX);
+                 TP_CHALLENGE_MAX);
         return -1;
     }
     struct json_tokener *tok = json_tokener_new_ex(8);
@@ -149,7 +149,7 @@ int tp_challenge_verify(const tp_challenge *c, const tp_key *evaluator, char *er
     return 0;
 }
 
-int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_DOC_MAX], size_t *len,
+int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_MAX], size_t *len,
                       tp_challenge *out, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -160,8 +160,8 @@ int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_DOC_MAX], size_
     size_t n = 0;
     uint8_t extra;
     ssize_t r;
-    while (n < TP_CHALLENGE_DOC_MAX &&
-           (r = read(fd, doc + n, TP_CHALLENGE_DOC_MAX - n)) != 0) {
+    while (n < TP_CHALLENGE_MAX &&
+           (r = read(fd, doc + n, TP_CHALLENGE_MAX - n)) != 0) {
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -171,10 +171,10 @@ int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_DOC_MAX], size_
         }
         n += (size_t)r;
     }
-    int too_long = n == TP_CHALLENGE_DOC_MAX && read(fd, &extra, 1) > 0;
+    int too_long = n == TP_CHALLENGE_MAX && read(fd, &extra, 1) > 0;
     close(fd);
     if (too_long) {
-        snprintf(err, errlen, "challenge %s is over %d bytes", path, TP_CHALLENGE_DOC_MAX);
+        snprintf(err, errlen, "challenge %s is over %d bytes", path, TP_CHALLENGE_MAX);
         return -1;
     }
     char why[256];

@@ -19,6 +19,7 @@
 
 #include "core/hashfile.h"
 #include "core/merkle.h"
+#include "core/vocab.h"
 #include "core/hex.h"
 
 #define TP_UNDECLARED_MIN 65536 /* undeclared inputs smaller than this are ignored */
@@ -144,13 +145,15 @@ static const Trainprov__V1__FileEvent *file_event(const Trainprov__V1__Record *r
 
 static int wrote(const Trainprov__V1__FileEvent *f)
 {
-    return f->bytes_written > 0 || !strcmp(f->access, "write") ||
-           !strcmp(f->access, "readwrite") || !strcmp(f->access, "rename");
+    enum tp_access a = tp_access_parse(f->access);
+    return f->bytes_written > 0 || a == TP_ACCESS_WRITE || a == TP_ACCESS_READWRITE ||
+           a == TP_ACCESS_RENAME;
 }
 
 static int was_read(const Trainprov__V1__FileEvent *f)
 {
-    return f->bytes_read > 0 || !strcmp(f->access, "read") || !strcmp(f->access, "readwrite");
+    enum tp_access a = tp_access_parse(f->access);
+    return f->bytes_read > 0 || a == TP_ACCESS_READ || a == TP_ACCESS_READWRITE;
 }
 
 static int ctx_init(ctx *c, const tp_runlog *log, const tp_key *key, const tp_claim_options *opt,
@@ -436,7 +439,7 @@ static void claim_complete(ctx *c, tp_claim *cl)
         if (!stream_ended(c, s))
             tp_problems_add(&p, "%s did not end with a StreamEnd under a final signed head "
                         "(truncated?)", c->names[s]);
-        if (strcmp(st->journal_status, "complete") != 0)
+        if (tp_jstatus_parse(st->journal_status) != TP_JSTATUS_COMPLETE)
             tp_problems_add(&p, "%s: its journal was %s", c->names[s], st->journal_status);
         if (st->dropped_unsigned)
             tp_problems_add(&p, "%s: %" PRIu64 " unsigned records after its last head were lost",
@@ -527,7 +530,8 @@ static written_ckpt *written_checkpoints(const ctx *c, size_t *n)
     for (size_t s = 0; w && s < c->log->n_streams; s++)
         for (size_t i = 0; w && i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = file_event(c->dec[s].records[i]);
-            if (!f || strcmp(f->role, "checkpoint") || !wrote(f) || f->sha256.len != TP_HASH_LEN)
+            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !wrote(f) ||
+                f->sha256.len != TP_HASH_LEN)
                 continue;
             if (*n == cap) {
                 written_ckpt *g = realloc(w, 2 * cap * sizeof *w);
@@ -547,8 +551,8 @@ static written_ckpt *written_checkpoints(const ctx *c, size_t *n)
 /* A weights read: role weights, or a checkpoint-role file only read. */
 static int weights_read(const Trainprov__V1__FileEvent *f)
 {
-    return !strcmp(f->role, "weights") ||
-           (!strcmp(f->role, "checkpoint") && !wrote(f) && was_read(f));
+    enum tp_role role = tp_role_parse(f->role);
+    return role == TP_ROLE_WEIGHTS || (role == TP_ROLE_CHECKPOINT && !wrote(f) && was_read(f));
 }
 
 static int declared_data(const ctx *c)
@@ -587,7 +591,7 @@ static void claim_foreign(ctx *c, tp_claim *cl)
             const Trainprov__V1__FileEvent *f = file_event(r);
             if (!f)
                 continue;
-            if (declared && !strcmp(f->role, "other") && was_read(f) &&
+            if (declared && tp_role_parse(f->role) == TP_ROLE_OTHER && was_read(f) &&
                 f->size > TP_UNDECLARED_MIN) {
                 n_undeclared++;
                 tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
@@ -746,7 +750,7 @@ static int claim_data(ctx *c, tp_claim *cl, char *err, size_t errlen)
     for (size_t s = 0; s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = file_event(c->dec[s].records[i]);
-            if (!f || strcmp(f->role, "data"))
+            if (!f || tp_role_parse(f->role) != TP_ROLE_DATA)
                 continue;
             paths[n_events++] = f->path;
             bytes += f->bytes_read;
@@ -798,7 +802,7 @@ static int claim_lineage(ctx *c, tp_claim *cl, char *err, size_t errlen)
     for (size_t s = 0; s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = file_event(c->dec[s].records[i]);
-            if (!f || strcmp(f->role, "checkpoint") || !wrote(f) ||
+            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !wrote(f) ||
                 !bytes_eq(&f->sha256, digest, TP_HASH_LEN))
                 continue;
             cl->status = TP_CLAIM_PASS;

@@ -221,7 +221,7 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
     tp_key *eval = NULL;
     tp_challenge logged;
     char why[512];
-    uint8_t doc[TP_CHALLENGE_DOC_MAX];
+    uint8_t doc[TP_CHALLENGE_MAX];
     size_t len;
     int have_logged = rs->challenge.len > 0, have_expected = opt->challenge_path != NULL;
     *nonce = rs->nonce.data;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/merkle.h"
+#include "core/vocab.h"
 #include "core/hex.h"
 
 #define RUN_ID_LEN 16
@@ -84,10 +85,11 @@ typedef struct {
     int run_id_ok;
 } mpi_view;
 
-static const Trainprov__V1__MpiEvent *mpi_event(const Trainprov__V1__Record *r, const char *kind)
+static const Trainprov__V1__MpiEvent *mpi_event(const Trainprov__V1__Record *r,
+                                                enum tp_mpi_kind kind)
 {
     return r && r->body_case == TRAINPROV__V1__RECORD__BODY_MPI_EVENT &&
-                   !strcmp(r->mpi_event->kind, kind)
+                   tp_mpi_kind_parse(r->mpi_event->kind) == kind
                ? r->mpi_event
                : NULL;
 }
@@ -101,7 +103,7 @@ static const Trainprov__V1__RunStart *run_start(const mpi_view *v, size_t s)
 static const Trainprov__V1__MpiEvent *init_of(const mpi_view *v, size_t s)
 {
     for (size_t i = 0; i < v->dec[s].n; i++) {
-        const Trainprov__V1__MpiEvent *e = mpi_event(v->dec[s].records[i], "init");
+        const Trainprov__V1__MpiEvent *e = mpi_event(v->dec[s].records[i], TP_MPI_INIT);
         if (e)
             return e;
     }
@@ -171,12 +173,12 @@ static void collect(mpi_view *v, tp_problems *binding)
         ri->records += v->dec[s].n;
         for (size_t i = 0; i < v->dec[s].n; i++) {
             const Trainprov__V1__Record *r = v->dec[s].records[i];
-            const Trainprov__V1__MpiEvent *c = mpi_event(r, "counters");
+            const Trainprov__V1__MpiEvent *c = mpi_event(r, TP_MPI_COUNTERS);
             if (r && r->body_case == TRAINPROV__V1__RECORD__BODY_FILE) {
                 ri->files++;
                 ri->bytes_read += r->file->bytes_read;
             }
-            if (c && !strcmp(c->op, "allreduce") && c->calls > ri->allreduce_calls)
+            if (c && tp_mpi_op_parse(c->op) == TP_MPI_OP_ALLREDUCE && c->calls > ri->allreduce_calls)
                 ri->allreduce_calls = c->calls; /* counters are cumulative */
         }
     }
@@ -253,7 +255,7 @@ static void check_complete(mpi_view *v, tp_problems *p)
         tp_stream_hex(v->log->streams[ri->stream].stream_id, hex);
         if (!end)
             tp_problems_add(p, "rank %d (stream %s) did not end: killed or lost before MPI_Finalize", r, hex);
-        else if (strcmp(end->reason, "mpi_finalize") != 0)
+        else if (tp_end_parse(end->reason) != TP_END_MPI_FINALIZE)
             tp_problems_add(p, "rank %d (stream %s) ended with %s (status %d), not MPI_Finalize", r, hex,
                 end->reason, end->status);
     }
@@ -262,7 +264,7 @@ static void check_complete(mpi_view *v, tp_problems *p)
     const tp_decoded_stream *d0 = &v->dec[v->ranks[0].stream];
     const Trainprov__V1__MpiEvent *fin = NULL;
     for (size_t i = 0; i < d0->n && !fin; i++)
-        fin = mpi_event(d0->records[i], "finalize");
+        fin = mpi_event(d0->records[i], TP_MPI_FINALIZE);
     if (!fin) {
         tp_problems_add(p, "rank 0 recorded no MPI_Finalize: the final heads of the ranks were never "
             "gathered");
@@ -312,7 +314,7 @@ static const Trainprov__V1__MpiEvent **broadcasts(const mpi_view *v, int r, size
     const Trainprov__V1__MpiEvent **b = calloc(d->n ? d->n : 1, sizeof *b);
     *n = 0;
     for (size_t i = 0; b && i < d->n; i++) {
-        const Trainprov__V1__MpiEvent *e = mpi_event(d->records[i], "bcast");
+        const Trainprov__V1__MpiEvent *e = mpi_event(d->records[i], TP_MPI_BCAST);
         if (e)
             b[(*n)++] = e;
     }
