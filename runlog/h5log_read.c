@@ -551,16 +551,19 @@ static int read_root(reader *rd, hid_t f, tp_runlog *log)
     if (version != TP_FORMAT_VERSION)
         return failf(rd, "format_version %" PRIu64 " is not supported (this trainprov reads %d)",
                      version, TP_FORMAT_VERSION);
-    if (attr_string(rd, f, "/", "run_id", log->run_id_hex, sizeof log->run_id_hex) != 0 ||
-        attr_string(rd, f, "/", "key_id", log->key_id_hex, sizeof log->key_id_hex) != 0 ||
+    char run_id[2 * TP_RUN_ID_LEN + 1], key_id[2 * TP_KEY_ID_LEN + 1];
+    if (attr_string(rd, f, "/", "run_id", run_id, sizeof run_id) != 0 ||
+        attr_string(rd, f, "/", "key_id", key_id, sizeof key_id) != 0 ||
         attr_string(rd, f, "/", "library_version", log->library_version,
                     sizeof log->library_version) != 0 ||
         attr_string(rd, f, "/", "assembled_by", log->assembled_by, sizeof log->assembled_by) != 0)
         return -1;
-    if (!is_hex(log->run_id_hex, 32))
-        return failf(rd, "run_id \"%s\" is not 32 lowercase hex digits", log->run_id_hex);
-    if (!is_hex(log->key_id_hex, 64))
-        return failf(rd, "key_id \"%s\" is not 64 lowercase hex digits", log->key_id_hex);
+    if (!is_hex(run_id, 2 * TP_RUN_ID_LEN))
+        return failf(rd, "run_id \"%s\" is not %d lowercase hex digits", run_id, 2 * TP_RUN_ID_LEN);
+    if (!is_hex(key_id, 2 * TP_KEY_ID_LEN))
+        return failf(rd, "key_id \"%s\" is not %d lowercase hex digits", key_id, 2 * TP_KEY_ID_LEN);
+    log->has_run_id = tp_hex_decode(run_id, log->run_id, TP_RUN_ID_LEN) == 0;
+    log->has_key_id = tp_hex_decode(key_id, log->key_id, TP_KEY_ID_LEN) == 0;
     return 0;
 }
 

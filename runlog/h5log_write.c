@@ -314,10 +314,11 @@ static int write_manifest(h5w *w, hid_t file, const tp_runlog *log)
 static int write_contents(h5w *w, hid_t file, const tp_runlog *log)
 {
     unsigned version = FORMAT_VERSION;
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
     if (attr_string(w, file, "trainprov_format", FORMAT_NAME) != 0 ||
         write_attr(w, file, "format_version", H5T_STD_U32LE, H5T_NATIVE_UINT, &version) != 0 ||
-        attr_string(w, file, "run_id", log->run_id_hex) != 0 ||
-        attr_string(w, file, "key_id", log->key_id_hex) != 0 ||
+        attr_string(w, file, "run_id", ids.run_id) != 0 ||
+        attr_string(w, file, "key_id", ids.key_id) != 0 ||
         attr_string(w, file, "library_version", log->library_version) != 0 ||
         attr_string(w, file, "assembled_by", log->assembled_by) != 0)
         return -1;

@@ -21,7 +21,6 @@
 #include "core/journal.h"
 #include "core/vocab.h"
 #include "proto/trainprov.pb-c.h"
-#include "core/hex.h"
 
 #define JOURNAL_MAX_BYTES (64ull << 30) /* refuse journals above 64 GiB */
 #define DIGEST_DIR_PREFIX "digests-"   /* logger/nodecache.h TP_NODECACHE_DIR_PREFIX */
@@ -113,10 +112,10 @@ static void root_attributes(tp_runlog *log, const tp_stream_data *s)
         return;
     if (rec->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START) {
         const Trainprov__V1__RunStart *rs = rec->run_start;
-        if (rec->run_id.len == 16)
-            tp_hex_encode(rec->run_id.data, 16, log->run_id_hex);
-        if (rs->key_id.len == TP_KEY_ID_LEN)
-            tp_hex_encode(rs->key_id.data, TP_KEY_ID_LEN, log->key_id_hex);
+        if ((log->has_run_id = rec->run_id.len == TP_RUN_ID_LEN))
+            memcpy(log->run_id, rec->run_id.data, TP_RUN_ID_LEN);
+        if ((log->has_key_id = rs->key_id.len == TP_KEY_ID_LEN))
+            memcpy(log->key_id, rs->key_id.data, TP_KEY_ID_LEN);
         snprintf(log->library_version, sizeof log->library_version, "%s",
                  rs->library_version ? rs->library_version : "");
     }
@@ -151,7 +150,7 @@ static int walk_frames(const char *path, const uint8_t *data, size_t len, tp_run
     strcpy(s->journal_status, tp_jstatus_name(st == TP_JOURNAL_END    ? TP_JSTATUS_COMPLETE
                                                      : st == TP_JOURNAL_TORN ? TP_JSTATUS_TORN
                                                                              : TP_JSTATUS_BAD));
-    if (!log->run_id_hex[0])
+    if (!log->has_run_id)
         root_attributes(log, s);
     drop_unsigned(s, signed_size);
     return 0;

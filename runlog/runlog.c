@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/vocab.h"
 
 /* Makes room for one more element in *arr holding n elements of size elem.
@@ -58,6 +59,16 @@ void tp_runlog_free(tp_runlog *log)
     free(log->streams);
     free(log->manifest_body.data);
     memset(log, 0, sizeof *log);
+}
+
+tp_runlog_ids_hex tp_runlog_ids(const tp_runlog *log)
+{
+    tp_runlog_ids_hex h = {"", ""};
+    if (log->has_run_id)
+        tp_hex_encode(log->run_id, TP_RUN_ID_LEN, h.run_id);
+    if (log->has_key_id)
+        tp_hex_encode(log->key_id, TP_KEY_ID_LEN, h.key_id);
+    return h;
 }
 
 tp_stream_data *tp_runlog_add_stream(tp_runlog *log, uint64_t stream_id)

@@ -24,7 +24,6 @@
 
 #define TP_UNDECLARED_MIN 65536 /* undeclared inputs smaller than this are ignored */
 #define TP_MANIFEST_LINE_MAX 8192
-#define TP_RUN_ID_LEN 16
 
 enum { C_INTEGRITY, C_COMPLETE, C_BINDING, C_FOREIGN, C_DATA, C_LINEAGE, C_MPI, C_INIT };
 
@@ -165,8 +164,9 @@ static int ctx_init(ctx *c, const tp_runlog *log, const tp_key *key, const tp_cl
     c->key = key;
     c->opt = opt;
     c->dec = dec;
-    c->ids_ok = tp_hex_decode(log->run_id_hex, c->run_id, TP_RUN_ID_LEN) == 0 &&
-                tp_hex_decode(log->key_id_hex, c->key_id, TP_KEY_ID_LEN) == 0;
+    c->ids_ok = log->has_run_id && log->has_key_id;
+    memcpy(c->run_id, log->run_id, TP_RUN_ID_LEN);
+    memcpy(c->key_id, log->key_id, TP_KEY_ID_LEN);
     c->roots = calloc(n, sizeof *c->roots);
     c->by_id = calloc(n, sizeof *c->by_id);
     c->names = calloc(n, sizeof *c->names);
@@ -313,9 +313,11 @@ static void claim_integrity(ctx *c, const tp_file_table *index, const tp_verdict
                             tp_claim *cl)
 {
     tp_problems p = {0};
+    char pubkey_hex[2 * TP_KEY_ID_LEN + 1];
+    tp_hex_encode(v->pubkey_id, TP_KEY_ID_LEN, pubkey_hex);
     if (!v->key_matches)
-        tp_problems_add(&p, "log was signed by key %s, --pubkey is %s", c->log->key_id_hex,
-                    v->pubkey_id_hex);
+        tp_problems_add(&p, "log was signed by key %s, --pubkey is %s",
+                        tp_runlog_ids(c->log).key_id, pubkey_hex);
     if (!c->ids_ok)
         tp_problems_add(&p, "the log's run_id / key_id attributes are not hex");
     if (c->log->n_streams == 0)
@@ -487,7 +489,7 @@ static void claim_binding(ctx *c, tp_claim *cl)
         }
         if (foreign)
             tp_problems_add(&p, "%s: %zu records carry another run id than the log's %s",
-                        c->names[s], foreign, log->run_id_hex);
+                        c->names[s], foreign, tp_runlog_ids(log).run_id);
         for (size_t j = 0; j < log->streams[s].n_heads; j++) {
             Trainprov__V1__TreeHead *h = tp_head_decode(&log->streams[s].head_bodies[j], NULL, 0);
             if (h && !bytes_eq(&h->run_id, c->run_id, TP_RUN_ID_LEN))
@@ -508,7 +510,7 @@ static void claim_binding(ctx *c, tp_claim *cl)
         tp_problems_add(&p, "the log's run_id attribute is not 32 hex digits");
     char pass[160];
     snprintf(pass, sizeof pass, "every record, head and the manifest carry run id %s; every "
-             "stream starts with a RunStart of this run", log->run_id_hex);
+             "stream starts with a RunStart of this run", tp_runlog_ids(log).run_id);
     conclude(cl, &p, pass);
 }
 
@@ -886,7 +888,6 @@ static void decide(const ctx *c, tp_verdict *v)
 int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const tp_key *key,
                        const tp_claim_options *opt, tp_verdict *v, char *err, size_t errlen)
 {
-    uint8_t pub_id[TP_KEY_ID_LEN];
     ctx c = {0};
     memset(v, 0, sizeof *v);
     for (size_t k = 0; k < opt->n_require; k++)
@@ -900,9 +901,8 @@ int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const t
         v->claims[k].does_not_prove = claim_info[k].does_not_prove;
         v->claims[k].status = TP_CLAIM_UNKNOWN;
     }
-    tp_key_id(key, pub_id);
-    tp_hex_encode(pub_id, TP_KEY_ID_LEN, v->pubkey_id_hex);
-    v->key_matches = strcmp(v->pubkey_id_hex, log->key_id_hex) == 0;
+    tp_key_id(key, v->pubkey_id);
+    v->key_matches = log->has_key_id && memcmp(v->pubkey_id, log->key_id, TP_KEY_ID_LEN) == 0;
     v->n_streams = log->n_streams;
     v->streams = calloc(log->n_streams ? log->n_streams : 1, sizeof *v->streams);
     if (!v->streams || tp_records_decode_all(log, &v->decoded) != 0 ||

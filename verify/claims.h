@@ -57,7 +57,7 @@ typedef struct {
 typedef struct {
     tp_claim claims[TP_CLAIM_COUNT];
     int pass;                   /* the verdict */
-    char pubkey_id_hex[65];     /* id of the --pubkey key */
+    uint8_t pubkey_id[TP_KEY_ID_LEN]; /* id of the --pubkey key */
     int key_matches;            /* it equals the log's key_id */
     size_t n_records;
     tp_file_table files;        /* from the records, not from /files */

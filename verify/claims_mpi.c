@@ -22,7 +22,6 @@
 #include "core/vocab.h"
 #include "core/hex.h"
 
-#define RUN_ID_LEN 16
 
 
 static struct json_object *evidence(tp_claim *c)
@@ -81,7 +80,7 @@ typedef struct {
     const tp_decoded_stream *dec;
     int world;                   /* world size, 0 when not an MPI run */
     rank_info *ranks;
-    uint8_t run_id[RUN_ID_LEN];
+    uint8_t run_id[TP_RUN_ID_LEN];
     int run_id_ok;
 } mpi_view;
 
@@ -108,19 +107,6 @@ static const Trainprov__V1__MpiEvent *init_of(const mpi_view *v, size_t s)
             return e;
     }
     return NULL;
-}
-
-static int hex_id(const char *hex, uint8_t *out)
-{
-    if (strlen(hex) != 2 * RUN_ID_LEN)
-        return -1;
-    for (int i = 0; i < RUN_ID_LEN; i++) {
-        unsigned x;
-        if (sscanf(hex + 2 * i, "%2x", &x) != 1)
-            return -1;
-        out[i] = (uint8_t)x;
-    }
-    return 0;
 }
 
 static int bytes_eq(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b)
@@ -201,8 +187,8 @@ static void check_binding(mpi_view *v, tp_problems *p)
         if (ri->init->world_size != v->world)
             tp_problems_add(p, "rank %d (stream %s) says the job has %d ranks, not %d", r, hex,
                 ri->init->world_size, v->world);
-        if (!v->run_id_ok || ri->init->agreed_run_id.len != RUN_ID_LEN ||
-            memcmp(ri->init->agreed_run_id.data, v->run_id, RUN_ID_LEN) != 0)
+        if (!v->run_id_ok || ri->init->agreed_run_id.len != TP_RUN_ID_LEN ||
+            memcmp(ri->init->agreed_run_id.data, v->run_id, TP_RUN_ID_LEN) != 0)
             tp_problems_add(p, "rank %d (stream %s): the run id rank 0 broadcast at MPI_Init is not the "
                 "log's", r, hex);
         int zero = 1;
@@ -416,7 +402,8 @@ void tp_claims_mpi(const tp_runlog *log, const tp_decoded_stream *dec, tp_claim 
                    tp_claim *complete, tp_claim *binding)
 {
     mpi_view v = {.log = log, .dec = dec};
-    v.run_id_ok = hex_id(log->run_id_hex, v.run_id) == 0;
+    v.run_id_ok = log->has_run_id;
+    memcpy(v.run_id, log->run_id, TP_RUN_ID_LEN);
     v.world = world_size(&v);
     if (v.world == 0) {
         cl->status = TP_CLAIM_UNKNOWN;

@@ -206,11 +206,10 @@ static void sign_manifest(tp_runlog *log, const uint8_t run_id[16], const tp_key
 static void build_run(tp_runlog *log, const uint8_t run_id[16], const tp_key *key,
                       int declare_data)
 {
-    uint8_t key_id[32];
     memset(log, 0, sizeof *log);
-    tp_hex_encode(run_id, 16, log->run_id_hex);
-    tp_key_id(key, key_id);
-    tp_hex_encode(key_id, 32, log->key_id_hex);
+    memcpy(log->run_id, run_id, TP_RUN_ID_LEN);
+    tp_key_id(key, log->key_id);
+    log->has_run_id = log->has_key_id = 1;
     strcpy(log->library_version, "test");
     strcpy(log->assembled_by, "run");
     tp_stream_data *root = tp_runlog_add_stream(log, ROOT_ID);
@@ -413,7 +412,7 @@ static void test_other_key(void **state)
     /* the attribute claims key A, the signatures are key B's */
     uint8_t id[32];
     tp_key_id(pub_a, id);
-    tp_hex_encode(id, 32, log.key_id_hex);
+    memcpy(log.key_id, id, sizeof id);
     expect(&log, pub_a, NULL, "log.integrity", TP_CLAIM_FAIL, "does not verify");
     tp_runlog_free(&log);
 }
@@ -422,7 +421,7 @@ static void test_edited_run_id(void **state)
 {
     tp_runlog log;
     build_run(&log, run_a, key_a, 0);
-    log.run_id_hex[0] = log.run_id_hex[0] == 'f' ? 'e' : 'f';
+    log.run_id[0] ^= 0xf0; /* the attribute's first hex digit edited */
     expect(&log, pub_a, NULL, "run.binding", TP_CLAIM_FAIL, "another run id");
     expect(&log, pub_a, NULL, "log.integrity", TP_CLAIM_FAIL, "names another run");
     tp_runlog_free(&log);
@@ -455,11 +454,10 @@ static void test_reported_gaps(void **state)
     static const char *const said[] = {"could not write 3 records", "2 files were opened"};
     for (size_t g = 0; g < 2; g++) {
         tp_runlog log;
-        uint8_t key_id[32];
         memset(&log, 0, sizeof log);
-        tp_hex_encode(run_a, 16, log.run_id_hex);
-        tp_key_id(key_a, key_id);
-        tp_hex_encode(key_id, 32, log.key_id_hex);
+        memcpy(log.run_id, run_a, TP_RUN_ID_LEN);
+        tp_key_id(key_a, log.key_id);
+        log.has_run_id = log.has_key_id = 1;
         strcpy(log.assembled_by, "run");
         tp_stream_data *root = tp_runlog_add_stream(&log, ROOT_ID);
         assert_non_null(root);

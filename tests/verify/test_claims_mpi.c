@@ -124,8 +124,8 @@ static void rank_records(tp_stream_data *s, int rank, const variant *v, uint8_t 
 static void build(tp_runlog *log, const variant *v)
 {
     memset(log, 0, sizeof *log);
-    for (int i = 0; i < 32; i++)
-        log->run_id_hex[i] = "0123456789abcdef"[(run_id[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+    memcpy(log->run_id, run_id, TP_RUN_ID_LEN);
+    log->has_run_id = 1;
     tp_stream_data *s[WORLD] = {0};
     Trainprov__V1__MpiRankHead heads[WORLD], *ptrs[WORLD];
     uint8_t roots[WORLD][32];
