@@ -26,6 +26,8 @@
 #include "core/sign.h"
 #include "logger/worker/stream.h"
 #include "logger/job/track.h"
+#include "core/settings.h"
+#include "core/vocab.h"
 
 __thread int tp_guard_depth __attribute__((tls_model("initial-exec")));
 
@@ -124,7 +126,7 @@ void tp_runtime_shutdown(const char *reason, int status)
 }
 
 /* on_exit, unlike atexit, is told the status even when main() returns. */
-static void at_exit(int status, void *unused) { tp_runtime_shutdown("exit", status); }
+static void at_exit(int status, void *unused) { tp_runtime_shutdown(tp_end_name(TP_END_EXIT), status); }
 
 /* ---- fork ---- */
 
@@ -155,7 +157,7 @@ static void atfork_child(void)
     if (tp_runtime_recording()) {
         parent_stream = stream_id;
         stream_id = tp_random_u64();
-        snprintf(origin, sizeof origin, "fork");
+        snprintf(origin, sizeof origin, "%s", tp_origin_name(TP_ORIGIN_FORK));
         atomic_store(&tp_state, TP_STATE_PENDING);
         atomic_store(&shutdown_once, 0);
         atomic_store(&untracked_fds, 0);
@@ -174,7 +176,7 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id)
     }
     if (pid < 0)
         return;
-    tp_event *ev = tp_event_new(TP_EV_CHILD, "fork", NULL);
+    tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_FORK), NULL);
     if (!ev)
         return;
     ev->u64 = child_id;
@@ -186,8 +188,8 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id)
 
 static int is_handoff_var(const char *entry)
 {
-    static const char *const names[] = {"TRAINPROV_STREAM_ID=", "TRAINPROV_PARENT_STREAM=",
-                                        "TRAINPROV_ORIGIN=", "LD_PRELOAD=", NULL};
+    static const char *const names[] = {TP_ENV_STREAM_ID "=", TP_ENV_PARENT_STREAM "=",
+                                        TP_ENV_ORIGIN "=", "LD_PRELOAD=", NULL};
     for (const char *const *n = names; *n; n++)
         if (strncmp(entry, *n, strlen(*n)) == 0)
             return 1;
@@ -237,9 +239,9 @@ static char **build_exec_env(char *const envp[], uint64_t next_id, uint64_t next
     else
         asprintf(&preload, "LD_PRELOAD=%s", tp_cfg.lib_path);
     char *origin_var = NULL;
-    asprintf(&origin_var, "TRAINPROV_ORIGIN=%s", next_origin);
-    char *extra[4] = {format_env("TRAINPROV_STREAM_ID", next_id),
-                      format_env("TRAINPROV_PARENT_STREAM", next_parent), origin_var, preload};
+    asprintf(&origin_var, TP_ENV_ORIGIN "=%s", next_origin);
+    char *extra[4] = {format_env(TP_ENV_STREAM_ID, next_id),
+                      format_env(TP_ENV_PARENT_STREAM, next_parent), origin_var, preload};
     for (int i = 0; i < 4; i++)
         if (extra[i])
             env[k++] = extra[i];
@@ -266,14 +268,14 @@ char **tp_runtime_exec_prepare(const char *path, char *const envp[])
     } else {
         next_id = tp_random_u64();
         next_parent = stream_id;
-        snprintf(next_origin, sizeof next_origin, "exec");
-        tp_event *ev = tp_event_new(TP_EV_CHILD, "exec", path);
+        snprintf(next_origin, sizeof next_origin, "%s", tp_origin_name(TP_ORIGIN_EXEC));
+        tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_EXEC), path);
         if (ev) {
             ev->u64 = next_id;
             ev->i32 = (int32_t)getpid();
             tp_runtime_post(ev);
         }
-        seal("exec", -1);
+        seal(tp_end_name(TP_END_EXEC), -1);
     }
     char **env = build_exec_env(envp, next_id, next_parent, next_origin);
     if (env) {
@@ -292,7 +294,7 @@ char **tp_runtime_spawn_prepare(char *const envp[], uint64_t *child_id)
         return NULL;
     tp_guard_enter();
     *child_id = tp_random_u64();
-    char **env = build_exec_env(envp, *child_id, stream_id, "spawn");
+    char **env = build_exec_env(envp, *child_id, stream_id, tp_origin_name(TP_ORIGIN_SPAWN));
     tp_guard_leave();
     return env;
 }
@@ -305,7 +307,7 @@ void tp_runtime_spawn_done(char **env, int rc, pid_t pid, uint64_t child_id, con
     if (rc != 0)
         return;
     tp_guard_enter();
-    tp_event *ev = tp_event_new(TP_EV_CHILD, "spawn", path);
+    tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_SPAWN), path);
     if (ev) {
         ev->u64 = child_id;
         ev->i32 = (int32_t)pid;
@@ -387,11 +389,11 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     stream_id = tp_cfg.inherited_stream ? tp_cfg.inherited_stream : tp_random_u64();
     parent_stream = tp_cfg.inherited_parent;
     snprintf(origin, sizeof origin, "%s",
-             tp_cfg.inherited_origin[0] ? tp_cfg.inherited_origin : "root");
+             tp_cfg.inherited_origin[0] ? tp_cfg.inherited_origin : tp_origin_name(TP_ORIGIN_ROOT));
     /* the hand-off is for this image only: a spawned child must draw its own id */
-    unsetenv("TRAINPROV_STREAM_ID");
-    unsetenv("TRAINPROV_PARENT_STREAM");
-    unsetenv("TRAINPROV_ORIGIN");
+    unsetenv(TP_ENV_STREAM_ID);
+    unsetenv(TP_ENV_PARENT_STREAM);
+    unsetenv(TP_ENV_ORIGIN);
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     on_exit(at_exit, NULL);
     atomic_store(&tp_state, TP_STATE_PENDING);

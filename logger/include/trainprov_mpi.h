@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRAINPROV_MPI_RUN_ID_LEN 16
+#include "core/format.h"
+
+#define TRAINPROV_MPI_RUN_ID_LEN TP_RUN_ID_LEN
 #define TRAINPROV_MPI_DIGEST_LEN 32
 #define TRAINPROV_MPI_AGREEMENT_LEN 32
 #define TRAINPROV_MPI_TEXT_MAX 256        /* kind, op, job, note: longer is refused */

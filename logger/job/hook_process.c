@@ -15,6 +15,7 @@
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
 #include "logger/runtime.h"
+#include "core/vocab.h"
 
 #define TP_EXPORT __attribute__((visibility("default")))
 #define MAX_EXECL_ARGS 4096
@@ -135,13 +136,13 @@ TP_EXPORT int execle(const char *path, const char *arg, ...)
 
 TP_EXPORT void _exit(int status)
 {
-    tp_runtime_shutdown("_exit", status);
+    tp_runtime_shutdown(tp_end_name(TP_END__EXIT), status);
     TP_REAL(_exit)(status);
 }
 
 TP_EXPORT void _Exit(int status)
 {
-    tp_runtime_shutdown("_exit", status);
+    tp_runtime_shutdown(tp_end_name(TP_END__EXIT), status);
     TP_REAL(_Exit)(status);
 }
 

@@ -20,6 +20,7 @@
 #include <openssl/sha.h>
 
 #include "core/sign.h"
+#include "core/hex.h"
 
 struct fixture {
     char dir[64];
@@ -241,7 +242,7 @@ static void test_key_id(void **state)
     assert_memory_not_equal(id_other, expect, 32);
 
     char hex[65];
-    tp_hex(expect, 32, hex);
+    tp_hex_encode(expect, 32, hex);
     assert_int_equal(strlen(hex), 64);
     for (int i = 0; i < 64; i++)
         assert_true((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f'));
