@@ -367,14 +367,20 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     char msg[512];
     tp_real_resolve();
     tp_guard_enter();
+    /* Our libcrypto is a private, static copy (logger/Makefile.am). The job's
+     * OPENSSL_CONF is meant for the job's own libcrypto: it may name providers
+     * or engines built for another version, or forbid the algorithms we sign
+     * with, so this copy never reads a configuration file (the built-in
+     * default provider has SHA-256, ChaCha20 and Ed25519). It must still work
+     * when our exit handler signs the final head, so no atexit cleanup. Done
+     * before anything can use OpenSSL: the first call fixes these options. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
     int rc = tp_config_load(&tp_cfg, msg, sizeof msg);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "trainprov: %s\n", msg);
         goto out;
     }
-    /* OpenSSL must still work when our exit handler signs the final head. */
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     if (tp_key_load_private(tp_cfg.key_path, &signing_key, msg, sizeof msg) != 0) {
         fprintf(stderr, "trainprov: %s; this process (pid %d) is not recorded\n", msg,
                 (int)getpid());

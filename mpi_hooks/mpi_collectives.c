@@ -18,8 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "mpi_hooks/mpi_hooks.h"
 #include "trainprov_mpi.h"
 #include "core/settings.h"
@@ -84,7 +82,6 @@ static void record_bcast(const void *buf, int count, MPI_Datatype dt, int root, 
         return;
     }
     uint8_t digest[TRAINPROV_MPI_DIGEST_LEN];
-    unsigned int dlen = 0;
     int contiguous = lb == 0 && extent == size;
     trainprov_mpi_event e = {.kind = tp_mpi_kind_name(TP_MPI_BCAST),
                       .rank = tp_mpih_rank,
@@ -95,8 +92,7 @@ static void record_bcast(const void *buf, int count, MPI_Datatype dt, int root, 
                       .index = atomic_fetch_add(&bcast_index, 1)};
     if (!contiguous)
         e.note = "noncontiguous datatype: not hashed";
-    else if (EVP_Digest(buf, (size_t)bytes, digest, &dlen, EVP_sha256(), NULL) == 1 &&
-             dlen == sizeof digest)
+    else if (trainprov_mpi_sha256(buf, (size_t)bytes, digest) == 0)
         e.sha256 = digest;
     else
         e.note = "hashing failed";

@@ -47,6 +47,10 @@ void trainprov_mpi_run_id(uint8_t out[TRAINPROV_MPI_RUN_ID_LEN]);
 /* Queues an MpiEvent record; never blocks on I/O. 0, or -1 (not recording,
  * a text too long, too many ranks, out of memory). */
 int trainprov_mpi_post(const trainprov_mpi_event *e);
+/* SHA-256 of len bytes at data into out (TRAINPROV_MPI_DIGEST_LEN bytes),
+ * with this library's own libcrypto: libtrainprov-mpi.so then loads no
+ * libcrypto of its own. 0, or -1. */
+int trainprov_mpi_sha256(const void *data, size_t len, uint8_t out[TRAINPROV_MPI_DIGEST_LEN]);
 /* Seals the stream now (StreamEnd with reason and status, final head) and
  * fills out with its final head. Waits at most TRAINPROV_EXIT_TIMEOUT for
  * pending hashes. 0, or -1 when the stream was not sealed (out->has_root 0). */
