@@ -13,6 +13,7 @@
 
 #include "verify/challenge.h"
 #include "cli/commands.h"
+#include "core/hex.h"
 
 static const char usage[] =
     "usage: trainprov challenge --key EVAL.pem -o CHALLENGE.json [--force]\n"
@@ -75,7 +76,7 @@ int tp_cmd_challenge(int argc, char **argv)
         goto done;
     }
     char kid[2 * TP_KEY_ID_LEN + 1];
-    tp_hex(ch.key_id, sizeof ch.key_id, kid);
+    tp_hex_encode(ch.key_id, sizeof ch.key_id, kid);
     printf("challenge %s\nevaluator key id %s\n", out, kid);
     rc = 0;
 done:

@@ -12,6 +12,7 @@
 #include "runlog/h5log.h"
 #include "core/merkle.h"
 #include "runlog/records.h"
+#include "core/hex.h"
 
 static const char usage[] =
     "usage: trainprov dump RUN.h5 [--json]\n"
@@ -92,8 +93,9 @@ static int dump_json(const tp_runlog *log, const tp_decoded_stream *dec)
 {
     tp_file_table files;
     struct json_object *o = json_object_new_object(), *streams = json_object_new_array();
-    json_object_object_add(o, "run_id", json_object_new_string(log->run_id_hex));
-    json_object_object_add(o, "key_id", json_object_new_string(log->key_id_hex));
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
+    json_object_object_add(o, "run_id", json_object_new_string(ids.run_id));
+    json_object_object_add(o, "key_id", json_object_new_string(ids.key_id));
     json_object_object_add(o, "library_version", json_object_new_string(log->library_version));
     json_object_object_add(o, "assembled_by", json_object_new_string(log->assembled_by));
     for (size_t s = 0; s < log->n_streams; s++)
@@ -111,7 +113,8 @@ static int dump_json(const tp_runlog *log, const tp_decoded_stream *dec)
 
 static void dump_text(const tp_runlog *log, const tp_decoded_stream *dec)
 {
-    printf("run %s key %s assembled by ", log->run_id_hex, log->key_id_hex);
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
+    printf("run %s key %s assembled by ", ids.run_id, ids.key_id);
     tp_print_safe(stdout, log->assembled_by);
     fputs(" (trainprov ", stdout);
     tp_print_safe(stdout, log->library_version);
@@ -139,7 +142,7 @@ static void dump_text(const tp_runlog *log, const tp_decoded_stream *dec)
             tp_time_iso(h->time_ns, iso);
             snprintf(root, sizeof root, "-");
             if (h->root.len == TP_HASH_LEN)
-                tp_hex(h->root.data, TP_HASH_LEN, root);
+                tp_hex_encode(h->root.data, TP_HASH_LEN, root);
             printf("%s head %zu %s tree_size=%" PRIu64 " root=%s%s\n", hex, j, iso,
                    h->tree_size, root, h->final ? " final" : "");
             trainprov__v1__tree_head__free_unpacked(h, NULL);

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "core/sign.h"
+#include "core/hex.h"
 
 static const char usage[] =
     "usage: trainprov keygen -o KEY.pem [--force]\n"
@@ -83,7 +84,7 @@ int tp_cmd_keygen(int argc, char **argv)
     char hex[2 * TP_KEY_ID_LEN + 1];
     tp_key_id(key, id);
     tp_key_free(key);
-    tp_hex(id, sizeof id, hex);
+    tp_hex_encode(id, sizeof id, hex);
     printf("key id:      %s\nprivate key: %s (keep it secret)\npublic key:  %s (give it to "
            "the evaluator)\n",
            hex, priv, pub);

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "runlog/h5log.h"
 #include "runlog/journal_load.h"
+#include "core/vocab.h"
 
 static const char usage[] =
     "usage: trainprov recover [--force] RUN.h5\n"
@@ -73,7 +74,8 @@ int tp_cmd_recover(int argc, char **argv)
         fprintf(stderr, "trainprov recover: %s\n", err);
         return 2;
     }
-    snprintf(log.assembled_by, sizeof log.assembled_by, "recover");
+    snprintf(log.assembled_by, sizeof log.assembled_by, "%s",
+             tp_assembled_name(TP_ASSEMBLED_RECOVER));
     int rc = 0;
     if (tp_h5log_write(path, &log, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov recover: %s; the journals in %s are kept\n", err, dir);

@@ -35,8 +35,10 @@
 #include "runlog/journal_load.h"
 #include "runlog/manifest.h"
 #include "cli/run_mpi.h"
+#include "core/hex.h"
+#include "core/settings.h"
+#include "core/vocab.h"
 
-#define RUN_ID_LEN 16
 #define DRAIN_DEFAULT_SECONDS 30
 #define DRAIN_MAX_SECONDS 86400
 #define MPI_WAIT_DEFAULT_SECONDS 60
@@ -47,28 +49,28 @@ static const char usage[] =
     "                     [--challenge FILE] -- CMD [ARGS]\n"
     "  Runs CMD with the trainprov logger preloaded, then writes the signed run log\n"
     "  RUN.h5 and exits with CMD's exit status.\n"
-    "  --key KEY.pem        Ed25519 private key, mode 0600 (env TRAINPROV_KEY)\n"
-    "  --log RUN.h5         the log to write (env TRAINPROV_LOG)\n"
-    "  --data GLOB          files that are training data (env TRAINPROV_DATA)\n"
-    "  --checkpoint GLOB    files that are checkpoints (env TRAINPROV_CHECKPOINTS)\n"
-    "  --exclude PREFIX     paths not to record (env TRAINPROV_EXCLUDE)\n"
-    "  --include PREFIX     paths to record even under a system prefix (env TRAINPROV_INCLUDE)\n"
+    "  --key KEY.pem        Ed25519 private key, mode 0600 (env " TP_ENV_KEY ")\n"
+    "  --log RUN.h5         the log to write (env " TP_ENV_LOG ")\n"
+    "  --data GLOB          files that are training data (env " TP_ENV_DATA ")\n"
+    "  --checkpoint GLOB    files that are checkpoints (env " TP_ENV_CHECKPOINTS ")\n"
+    "  --exclude PREFIX     paths not to record (env " TP_ENV_EXCLUDE ")\n"
+    "  --include PREFIX     paths to record even under a system prefix (env " TP_ENV_INCLUDE ")\n"
     "  --force              replace an existing RUN.h5\n"
     "  --challenge FILE     the evaluator's signed challenge (trainprov challenge): its\n"
     "                       nonce keys the initialiser and is recorded in RunStart\n"
     "  Repeatable options may be given several times; the environment variables\n"
     "  take ':'-separated lists. Relative globs and prefixes are relative to the\n"
-    "  current directory. TRAINPROV_DRAIN_SECONDS (default 30) bounds the wait for\n"
+    "  current directory. " TP_ENV_DRAIN_SECONDS " (default 30) bounds the wait for\n"
     "  descendants still running after CMD exits.\n"
     "  Under mpirun (`mpirun -np N trainprov run ... -- CMD`), every rank's wrapper\n"
     "  uses the same --log; rank 0's writes it once every rank's journals are final,\n"
-    "  waiting at most TRAINPROV_MPI_WAIT_SECONDS (default 60). TRAINPROV_MPI_LIB\n"
+    "  waiting at most " TP_ENV_MPI_WAIT_SECONDS " (default 60). " TP_ENV_MPI_LIB "\n"
     "  names libtrainprov-mpi.so (\"linked\": CMD links it itself).\n";
 
 enum list_id { L_DATA, L_CHECKPOINTS, L_EXCLUDE, L_INCLUDE, L_COUNT };
 #define OPT_LIST 0x100 /* getopt value of the list options: OPT_LIST + list_id */
-static const char *const list_env[L_COUNT] = {"TRAINPROV_DATA", "TRAINPROV_CHECKPOINTS",
-                                              "TRAINPROV_EXCLUDE", "TRAINPROV_INCLUDE"};
+static const char *const list_env[L_COUNT] = {TP_ENV_DATA, TP_ENV_CHECKPOINTS,
+                                              TP_ENV_EXCLUDE, TP_ENV_INCLUDE};
 static const char *const list_flag[L_COUNT] = {"--data", "--checkpoint", "--exclude",
                                                "--include"};
 
@@ -84,10 +86,10 @@ typedef struct {
 typedef struct {
     char key[PATH_MAX], log[PATH_MAX], journal_dir[PATH_MAX], lib[PATH_MAX];
     char *lists[L_COUNT]; /* ':'-joined absolute globs / prefixes */
-    char run_id[2 * RUN_ID_LEN + 1];
+    char run_id[2 * TP_RUN_ID_LEN + 1];
     tp_key *signing_key;
     char nonce_hex[2 * TP_CHALLENGE_NONCE_LEN + 1];  /* "" without --challenge */
-    char challenge_hex[2 * TP_CHALLENGE_DOC_MAX + 1]; /* the document's bytes */
+    char challenge_hex[2 * TP_CHALLENGE_MAX + 1]; /* the document's bytes */
     tp_run_mpi mpi;
     char mpi_lib[PATH_MAX]; /* "" when not preloaded */
 } run_setup;
@@ -195,10 +197,10 @@ static int build_lists(const run_args *a, run_setup *s, const char *cwd)
 
 static int check_key(const run_args *a, run_setup *s)
 {
-    const char *key = a->key_arg ? a->key_arg : getenv("TRAINPROV_KEY");
+    const char *key = a->key_arg ? a->key_arg : getenv(TP_ENV_KEY);
     char err[512];
     if (!key || !*key)
-        return fail_usage("no signing key: pass --key KEY.pem or set TRAINPROV_KEY "
+        return fail_usage("no signing key: pass --key KEY.pem or set " TP_ENV_KEY " "
                           "(make one with: trainprov keygen -o KEY.pem)");
     if (tp_key_load_private(key, &s->signing_key, err, sizeof err) != 0)
         return fail_usage("%s", err);
@@ -211,9 +213,9 @@ static int check_key(const run_args *a, run_setup *s)
  * log nor its journal directory is left from a previous run. */
 static int check_log(const run_args *a, run_setup *s)
 {
-    const char *log = a->log_arg ? a->log_arg : getenv("TRAINPROV_LOG");
+    const char *log = a->log_arg ? a->log_arg : getenv(TP_ENV_LOG);
     if (!log || !*log)
-        return fail_usage("no log path: pass --log RUN.h5 or set TRAINPROV_LOG");
+        return fail_usage("no log path: pass --log RUN.h5 or set " TP_ENV_LOG);
     char dcopy[PATH_MAX], bcopy[PATH_MAX], dir[PATH_MAX];
     if (strlen(log) >= sizeof dcopy || log[strlen(log) - 1] == '/')
         return fail_usage("log path %s must name a file", log);
@@ -249,7 +251,7 @@ static int check_log(const run_args *a, run_setup *s)
  * verifier's business: the trainer need not hold the evaluator's key). */
 static int load_challenge(const run_args *a, run_setup *s)
 {
-    uint8_t doc[TP_CHALLENGE_DOC_MAX];
+    uint8_t doc[TP_CHALLENGE_MAX];
     size_t len;
     tp_challenge ch;
     char err[512];
@@ -257,30 +259,30 @@ static int load_challenge(const run_args *a, run_setup *s)
         return 0;
     if (tp_challenge_load(a->challenge_arg, doc, &len, &ch, err, sizeof err) != 0)
         return fail_usage("%s", err);
-    tp_hex(ch.nonce, sizeof ch.nonce, s->nonce_hex);
-    tp_hex(doc, len, s->challenge_hex);
+    tp_hex_encode(ch.nonce, sizeof ch.nonce, s->nonce_hex);
+    tp_hex_encode(doc, len, s->challenge_hex);
     return 0;
 }
 
 static int check_library(run_setup *s)
 {
-    const char *env = getenv("TRAINPROV_LIB");
+    const char *env = getenv(TP_ENV_LIB);
     const char *lib = env && *env ? env : TP_LIBDIR "/libtrainprov.so";
     if (!realpath(lib, s->lib) || access(s->lib, R_OK) != 0)
         return fail_usage("the logger library %s was not found (%s); install trainprov or set "
-                          "TRAINPROV_LIB to libtrainprov.so",
+                          TP_ENV_LIB " to libtrainprov.so",
                           lib, strerror(errno));
     if (strpbrk(s->lib, ": "))
         return fail_usage("the logger library path %s contains ':' or a space, which "
                           "LD_PRELOAD cannot carry",
                           s->lib);
-    const char *mpi = getenv("TRAINPROV_MPI_LIB");
+    const char *mpi = getenv(TP_ENV_MPI_LIB);
     if (!s->mpi.on || (mpi && !strcmp(mpi, "linked")))
         return 0;
     mpi = mpi && *mpi ? mpi : TP_LIBDIR "/libtrainprov-mpi.so";
     if (!realpath(mpi, s->mpi_lib) || access(s->mpi_lib, R_OK) != 0)
         return fail_usage("running under mpirun, but the MPI logger library %s was not found "
-                          "(%s); install trainprov built with Open MPI or set TRAINPROV_MPI_LIB",
+                          "(%s); install trainprov built with Open MPI or set " TP_ENV_MPI_LIB,
                           mpi, strerror(errno));
     if (strpbrk(s->mpi_lib, ": "))
         return fail_usage("the MPI logger library path %s contains ':' or a space, which "
@@ -306,17 +308,17 @@ static int env_prepend(const char *name, const char *prefix)
 /* In the forked child: the environment of docs/FORMAT.md section 7, then exec. */
 static void child_exec(const run_setup *s, char **cmd, int report_fd)
 {
-    const char *pydir = getenv("TRAINPROV_PYTHONDIR");
+    const char *pydir = getenv(TP_ENV_PYTHONDIR);
     int err = 0;
-    if (setenv("TRAINPROV_KEY", s->key, 1) || setenv("TRAINPROV_LOG", s->log, 1) ||
-        setenv("TRAINPROV_RUN_ID", s->run_id, 1) || unsetenv("TRAINPROV_STREAM_ID") ||
-        unsetenv("TRAINPROV_PARENT_STREAM") ||
+    if (setenv(TP_ENV_KEY, s->key, 1) || setenv(TP_ENV_LOG, s->log, 1) ||
+        setenv(TP_ENV_RUN_ID, s->run_id, 1) || unsetenv(TP_ENV_STREAM_ID) ||
+        unsetenv(TP_ENV_PARENT_STREAM) ||
         (s->mpi_lib[0] && env_prepend("LD_PRELOAD", s->mpi_lib)) ||
         env_prepend("LD_PRELOAD", s->lib) ||
         env_prepend("PYTHONPATH", pydir && *pydir ? pydir : TP_PYTHONDIR) ||
-        (s->nonce_hex[0] ? setenv("TRAINPROV_NONCE", s->nonce_hex, 1) ||
-                               setenv("TRAINPROV_CHALLENGE", s->challenge_hex, 1)
-                         : unsetenv("TRAINPROV_NONCE") || unsetenv("TRAINPROV_CHALLENGE")))
+        (s->nonce_hex[0] ? setenv(TP_ENV_NONCE, s->nonce_hex, 1) ||
+                               setenv(TP_ENV_CHALLENGE, s->challenge_hex, 1)
+                         : unsetenv(TP_ENV_NONCE) || unsetenv(TP_ENV_CHALLENGE)))
         err = errno;
     for (int l = 0; !err && l < L_COUNT; l++)
         if ((s->lists[l] ? setenv(list_env[l], s->lists[l], 1) : unsetenv(list_env[l])) != 0)
@@ -372,11 +374,11 @@ static void signals_forward(void)
 
 static int drain_seconds(void)
 {
-    const char *v = getenv("TRAINPROV_DRAIN_SECONDS");
+    const char *v = getenv(TP_ENV_DRAIN_SECONDS);
     char *end;
     long n = v && *v ? strtol(v, &end, 10) : DRAIN_DEFAULT_SECONDS;
     if (v && *v && (*end || n < 0 || n > DRAIN_MAX_SECONDS)) {
-        fprintf(stderr, "trainprov: TRAINPROV_DRAIN_SECONDS=%s is not 0..%d, using %d\n", v,
+        fprintf(stderr, "trainprov: " TP_ENV_DRAIN_SECONDS "=%s is not 0..%d, using %d\n", v,
                 DRAIN_MAX_SECONDS, DRAIN_DEFAULT_SECONDS);
         n = DRAIN_DEFAULT_SECONDS;
     }
@@ -473,7 +475,8 @@ static void assemble_log(const run_setup *s)
     tp_runlog log;
     char err[1024];
     int rc = tp_journal_load_dir(s->journal_dir, &log, err, sizeof err);
-    if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, s->mpi.on ? "mpi" : "run", err,
+    enum tp_assembled by = s->mpi.on ? TP_ASSEMBLED_MPI : TP_ASSEMBLED_RUN;
+    if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, tp_assembled_name(by), err,
                                           sizeof err)) == 0)
         rc = tp_h5log_write(s->log, &log, err, sizeof err);
     if (rc != 0 && rmdir(s->journal_dir) == 0) {
@@ -498,11 +501,11 @@ static void assemble_log(const run_setup *s)
  * -1 (journals kept, message printed) after TRAINPROV_MPI_WAIT_SECONDS. */
 static int mpi_journals_final(const run_setup *s)
 {
-    const char *v = getenv("TRAINPROV_MPI_WAIT_SECONDS");
+    const char *v = getenv(TP_ENV_MPI_WAIT_SECONDS);
     char *end, err[1024];
     long wait = v && *v ? strtol(v, &end, 10) : MPI_WAIT_DEFAULT_SECONDS;
     if (v && *v && (*end || wait < 0 || wait > DRAIN_MAX_SECONDS)) {
-        fprintf(stderr, "trainprov: TRAINPROV_MPI_WAIT_SECONDS=%s is not 0..%d, using %d\n", v,
+        fprintf(stderr, "trainprov: " TP_ENV_MPI_WAIT_SECONDS "=%s is not 0..%d, using %d\n", v,
                 DRAIN_MAX_SECONDS, MPI_WAIT_DEFAULT_SECONDS);
         wait = MPI_WAIT_DEFAULT_SECONDS;
     }
@@ -541,17 +544,17 @@ static int prepare(const run_args *a, run_setup *s)
         rc = build_lists(a, s, cwd);
     if (rc != 0)
         return rc;
-    uint8_t id[RUN_ID_LEN];
+    uint8_t id[TP_RUN_ID_LEN];
     if (s->mpi.on) {
         tp_run_mpi_run_id(&s->mpi, s->log, id);
-        tp_hex(id, sizeof id, s->run_id);
+        tp_hex_encode(id, sizeof id, s->run_id);
         return tp_run_mpi_journal_dir(s->journal_dir, id, err, sizeof err) == 0
                    ? 0
                    : fail_usage("%s", err);
     }
     if (RAND_bytes(id, sizeof id) != 1)
         return fail_usage("cannot draw a random run id (OpenSSL RAND_bytes failed)");
-    tp_hex(id, sizeof id, s->run_id);
+    tp_hex_encode(id, sizeof id, s->run_id);
     if (mkdir(s->journal_dir, 0700) != 0)
         return fail_usage("cannot create the journal directory %s: %s", s->journal_dir,
                           strerror(errno));

@@ -23,7 +23,9 @@
 
 #include <openssl/evp.h>
 
+#include "core/cursor.h"
 #include "core/journal.h"
+#include "core/vocab.h"
 #include "runlog/journal_load.h"
 #include "runlog/records.h"
 #include "proto/trainprov.pb-c.h"
@@ -101,7 +103,9 @@ static int journal_run_id(int dirfd, const char *name, uint8_t out[16])
     ssize_t n = pread(fd, hdr, sizeof hdr, 0);
     int rc = 0;
     if (n == (ssize_t)sizeof hdr) {
-        uint32_t len = hdr[12] | hdr[13] << 8 | hdr[14] << 16 | (uint32_t)hdr[15] << 24;
+        tp_cursor c = tp_cursor_make(hdr + TP_JOURNAL_MAGIC_LEN + 4, 4);
+        uint32_t len = 0;
+        tp_cursor_u32le(&c, &len);
         uint8_t *buf = len <= FIRST_FRAME_MAX ? malloc(sizeof hdr + len) : NULL;
         if (buf) {
             memcpy(buf, hdr, sizeof hdr);
@@ -167,7 +171,7 @@ int tp_run_mpi_journal_dir(const char *dir, const uint8_t run_id[16], char *err,
  * all its records. */
 static int stream_final(const tp_stream_data *s)
 {
-    if (s->n_heads == 0 || s->dropped_unsigned || strcmp(s->journal_status, "complete") != 0)
+    if (s->n_heads == 0 || s->dropped_unsigned || tp_jstatus_parse(s->journal_status) != TP_JSTATUS_COMPLETE)
         return 0;
     Trainprov__V1__TreeHead *h = tp_head_decode(&s->head_bodies[s->n_heads - 1], NULL, 0);
     int fin = h && h->final && h->tree_size == s->n_records;

@@ -27,6 +27,8 @@
 
 #include <openssl/evp.h>
 
+#include "core/error.h"
+
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
 #error "trainprov/init/v1 needs FLT_EVAL_METHOD == 0 (SSE2 on x86, not x87)"
 #endif
@@ -62,18 +64,18 @@ int tp_initrng_spec(const char *dist, const double *params, size_t n_params, con
     if (d < 0 || t < 0) {
         snprintf(err, errlen, "unknown %s '%s'", d < 0 ? "distribution" : "dtype",
                  d < 0 ? (dist ? dist : "(null)") : (dtype ? dtype : "(null)"));
-        return -1;
+        return TP_EMALFORMED;
     }
     if (n_params != dist_params[d] || (n_params && !params)) {
         snprintf(err, errlen, "%s takes %zu parameters, not %zu", dist_names[d], dist_params[d],
                  n_params);
-        return -1;
+        return TP_EMALFORMED;
     }
     for (size_t i = 0; i < n_params; i++) {
         if (!isfinite(params[i]) || fabs(params[i]) > 1e30) {
             snprintf(err, errlen, "%s parameter %zu is not a finite number of magnitude <= 1e30",
                      dist_names[d], i);
-            return -1;
+            return TP_EMALFORMED;
         }
         out->p[i] = params[i];
     }
@@ -87,7 +89,7 @@ int tp_initrng_spec(const char *dist, const double *params, size_t n_params, con
                  d == TP_DIST_UNIFORM ? "needs a <= b"
                  : !(p[1] >= 0)       ? "needs std >= 0"
                                       : "needs a < b");
-        return -1;
+        return TP_EMALFORMED;
     }
     return 0;
 }
@@ -98,7 +100,7 @@ int tp_initrng_key(const uint8_t *nonce, size_t nonce_len, uint64_t seed, const 
     size_t name_len = name ? strnlen(name, TP_INIT_NAME_MAX + 1) : 0;
     if (nonce_len > TP_INIT_NONCE_MAX || (nonce_len && !nonce) || name_len == 0 ||
         name_len > TP_INIT_NAME_MAX)
-        return -1;
+        return TP_ETOOBIG;
     uint8_t buf[sizeof TP_INIT_SPEC + 8 + TP_INIT_NONCE_MAX + 8 + 8 + TP_INIT_NAME_MAX];
     size_t n = 0;
     memcpy(buf, TP_INIT_SPEC, sizeof TP_INIT_SPEC); /* with its NUL: the 0x00 */
@@ -117,7 +119,7 @@ int tp_initrng_key(const uint8_t *nonce, size_t nonce_len, uint64_t seed, const 
     n += name_len;
     unsigned len = 0;
     if (EVP_Digest(buf, n, key, &len, EVP_sha256(), NULL) != 1 || len != TP_INIT_KEY_LEN)
-        return -1;
+        return TP_ECRYPTO;
     return 0;
 }
 
@@ -399,7 +401,7 @@ int tp_initrng_fill(const uint8_t key[TP_INIT_KEY_LEN], const tp_init_spec *spec
                     uint64_t count, void *out, unsigned threads)
 {
     if (first > TP_INIT_MAX_ELEMS || count > TP_INIT_MAX_ELEMS - first || (count && !out))
-        return -1;
+        return TP_ETOOBIG;
     if (count == 0)
         return 0;
     if (threads == 0) {
@@ -419,5 +421,5 @@ int tp_initrng_fill(const uint8_t key[TP_INIT_KEY_LEN], const tp_init_spec *spec
     fill_worker(&j);
     for (unsigned t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
-    return j.failed || j.next != count ? -1 : 0;
+    return j.failed || j.next != count ? TP_ECRYPTO : 0;
 }

@@ -30,20 +30,21 @@ typedef struct {
 
 /* Parses names ("uniform", ...; "float32", ...) and checks the parameters
  * (finite, the right count, a <= b, std >= 0, a < b for trunc_normal, value
- * in range of the dtype). 0, or -1 with err saying what is wrong. */
+ * in range of the dtype). 0, or TP_EMALFORMED (core/error.h) with err saying what is wrong. */
 int tp_initrng_spec(const char *dist, const double *params, size_t n_params, const char *dtype,
                     tp_init_spec *out, char *err, size_t errlen);
 /* Bytes per element of the dtype (4 or 2). */
 size_t tp_initrng_elem_size(tp_init_dtype dtype);
 /* The stream key SHA-256("trainprov/init/v1" 0x00 ‖ u64le(len nonce) ‖ nonce ‖
- * u64le(seed) ‖ u64le(len name) ‖ name). 0, or -1 on a bad length. */
+ * u64le(seed) ‖ u64le(len name) ‖ name). 0, TP_ETOOBIG on a bad length
+ * or TP_ECRYPTO. */
 int tp_initrng_key(const uint8_t *nonce, size_t nonce_len, uint64_t seed, const char *name,
                    uint8_t key[TP_INIT_KEY_LEN]);
 /* Writes elements [first, first + count) of the tensor into out (count
  * elements, little-endian), with `threads` threads (0: one per online CPU,
  * used only for large ranges). The bytes do not depend on threads or on how
- * a tensor is split into ranges. 0, or -1 (bad range, out of memory, a
- * trunc_normal interval that rejects too many draws, OpenSSL failure). */
+ * a tensor is split into ranges. 0, TP_ETOOBIG (bad range), or TP_ECRYPTO (out
+ * of memory, a trunc_normal interval that rejects too many draws, OpenSSL). */
 int tp_initrng_fill(const uint8_t key[TP_INIT_KEY_LEN], const tp_init_spec *spec, uint64_t first,
                     uint64_t count, void *out, unsigned threads);
 

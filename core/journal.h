@@ -12,11 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cursor.h"
+#include "core/format.h" /* journal naming */
+
 #define TP_JOURNAL_MAGIC "TPJRNL01"
 #define TP_JOURNAL_MAGIC_LEN 8
 #define TP_FRAME_HEADER_LEN 8
 #define TP_FRAME_MAX (16u << 20) /* no record or head is larger than 16 MiB */
-#define TP_JOURNAL_SUFFIX ".tpj"
 
 enum tp_frame_kind { TP_FRAME_RECORD = 1, TP_FRAME_HEAD = 2 };
 
@@ -24,9 +26,7 @@ void tp_journal_frame_header(uint8_t out[TP_FRAME_HEADER_LEN], enum tp_frame_kin
                              uint32_t len);
 
 typedef struct {
-    const uint8_t *data;
-    size_t len;
-    size_t pos;
+    tp_cursor in;
 } tp_journal_reader;
 
 enum tp_journal_status {

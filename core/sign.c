@@ -15,26 +15,20 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/error.h"
+
 struct tp_key {
     EVP_PKEY *pkey;
     int has_private;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+/* Fills err (it names the file) and returns code. */
+static int fail(int code, char *err, size_t errlen, const char *fmt, const char *a,
+                const char *b)
 {
     if (err && errlen)
         snprintf(err, errlen, fmt, a, b ? b : "");
-    return -1;
-}
-
-void tp_hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
+    return code;
 }
 
 static int write_pem_file(const char *path, EVP_PKEY *pkey, int private_key, char *err,
@@ -42,17 +36,19 @@ static int write_pem_file(const char *path, EVP_PKEY *pkey, int private_key, cha
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, private_key ? 0600 : 0644);
     if (fd < 0)
-        return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return fail(-errno, err, errlen, "cannot create %s: %s", path, strerror(errno));
     FILE *f = fdopen(fd, "w");
     if (!f) {
+        int e = errno;
         close(fd);
-        return fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        errno = e;
+        return fail(-errno, err, errlen, "cannot write %s: %s", path, strerror(errno));
     }
     int ok = private_key ? PEM_write_PKCS8PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL)
                          : PEM_write_PUBKEY(f, pkey);
     if (fclose(f) != 0 || !ok) {
         unlink(path);
-        return fail(err, errlen, "cannot write %s%s", path, ": write failed");
+        return fail(TP_ECRYPTO, err, errlen, "cannot write %s%s", path, ": write failed");
     }
     return 0;
 }
@@ -61,7 +57,7 @@ int tp_key_generate(const char *private_path, const char *public_path, char *err
 {
     EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     if (!pkey)
-        return fail(err, errlen, "%s%s", "Ed25519 key generation failed in OpenSSL", NULL);
+        return fail(TP_ECRYPTO, err, errlen, "%s%s", "Ed25519 key generation failed in OpenSSL", NULL);
     int rc = write_pem_file(private_path, pkey, 1, err, errlen);
     if (rc == 0 && (rc = write_pem_file(public_path, pkey, 0, err, errlen)) != 0)
         unlink(private_path);
@@ -74,35 +70,35 @@ static int load_key(const char *path, int want_private, tp_key **out, char *err,
     struct stat st;
     *out = NULL;
     if (stat(path, &st) != 0)
-        return fail(err, errlen, "cannot read key %s: %s", path, strerror(errno));
+        return fail(-errno, err, errlen, "cannot read key %s: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return fail(err, errlen, "key %s is not a regular file%s", path, NULL);
+        return fail(TP_EMALFORMED, err, errlen, "key %s is not a regular file%s", path, NULL);
     if (want_private && (st.st_mode & 077)) {
         char mode[16];
         snprintf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
-        return fail(err, errlen,
+        return fail(-EACCES, err, errlen,
                     "private key %s is readable by others (mode %s); run: chmod 600 on it", path,
                     mode);
     }
     BIO *bio = BIO_new_file(path, "r");
     if (!bio)
-        return fail(err, errlen, "cannot open key %s: %s", path, strerror(errno));
+        return fail(-errno, err, errlen, "cannot open key %s: %s", path, strerror(errno));
     EVP_PKEY *pkey = want_private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
                                   : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
     BIO_free(bio);
     if (!pkey)
-        return fail(err, errlen,
+        return fail(TP_EMALFORMED, err, errlen,
                     want_private ? "%s is not a PEM private key%s (make one with trainprov keygen)"
                                  : "%s is not a PEM public key%s (expected the .pub.pem from trainprov keygen)",
                     path, NULL);
     if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(pkey);
-        return fail(err, errlen, "key %s is not an Ed25519 key%s", path, NULL);
+        return fail(TP_EMALFORMED, err, errlen, "key %s is not an Ed25519 key%s", path, NULL);
     }
     tp_key *k = calloc(1, sizeof *k);
     if (!k) {
         EVP_PKEY_free(pkey);
-        return fail(err, errlen, "out of memory loading %s%s", path, NULL);
+        return fail(-ENOMEM, err, errlen, "out of memory loading %s%s", path, NULL);
     }
     k->pkey = pkey;
     k->has_private = want_private;
@@ -164,10 +160,10 @@ static int with_pae(const char *type, const uint8_t *body, size_t len,
     uint8_t small[1024];
     size_t total = tp_pae(type, body, len, NULL, 0);
     if (total == 0)
-        return -1;
+        return TP_ETOOBIG;
     uint8_t *buf = total <= sizeof small ? small : malloc(total);
     if (!buf)
-        return -1;
+        return -ENOMEM;
     tp_pae(type, body, len, buf, total);
     int rc = fn(k, buf, total, arg);
     if (buf != small)
@@ -182,7 +178,7 @@ static int sign_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *sig
     int ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
              EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == TP_SIG_LEN;
     EVP_MD_CTX_free(ctx);
-    return ok ? 0 : -1;
+    return ok ? 0 : TP_ECRYPTO;
 }
 
 struct sig_ref {
@@ -197,14 +193,14 @@ static int verify_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *a
     int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
              EVP_DigestVerify(ctx, s->sig, s->len, msg, len) == 1;
     EVP_MD_CTX_free(ctx);
-    return ok ? 0 : -1;
+    return ok ? 0 : TP_EVERIFY;
 }
 
 int tp_key_sign(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
                 uint8_t sig[TP_SIG_LEN])
 {
     if (!k || !k->has_private)
-        return -1;
+        return -EINVAL;
     return with_pae(payload_type, body, len, sign_bytes, k, sig);
 }
 
@@ -212,7 +208,7 @@ int tp_key_verify(const tp_key *k, const char *payload_type, const uint8_t *body
                   const uint8_t *sig, size_t siglen)
 {
     if (!k || siglen != TP_SIG_LEN)
-        return -1;
+        return TP_EVERIFY;
     struct sig_ref s = {sig, siglen};
     return with_pae(payload_type, body, len, verify_bytes, k, &s);
 }

@@ -14,6 +14,9 @@
 
 typedef struct tp_key tp_key;
 
+/* Every int function returns 0 or a negative code of core/error.h; err, when
+ * given, names the file and what is wrong with it. */
+
 /* Writes a new key pair: private key PKCS#8 PEM with mode 0600 (refuses to
  * overwrite an existing file), public key SPKI PEM. */
 int tp_key_generate(const char *private_path, const char *public_path, char *err, size_t errlen);
@@ -32,8 +35,5 @@ int tp_key_sign(const tp_key *k, const char *payload_type, const uint8_t *body, 
                 uint8_t sig[TP_SIG_LEN]);
 int tp_key_verify(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
                   const uint8_t *sig, size_t siglen);
-
-/* Lowercase hex of n bytes into out (needs 2n+1 bytes). */
-void tp_hex(const uint8_t *in, size_t n, char *out);
 
 #endif

@@ -6,26 +6,6 @@
 #include <fnmatch.h>
 #include <string.h>
 
-static const char *const role_names[] = {
-    [TP_ROLE_NONE] = "none",    [TP_ROLE_DATA] = "data", [TP_ROLE_WEIGHTS] = "weights",
-    [TP_ROLE_CHECKPOINT] = "checkpoint", [TP_ROLE_CODE] = "code", [TP_ROLE_OTHER] = "other",
-};
-
-const char *tp_role_name(enum tp_role role)
-{
-    return (role >= TP_ROLE_NONE && role <= TP_ROLE_OTHER) ? role_names[role] : "none";
-}
-
-enum tp_role tp_role_parse(const char *name)
-{
-    if (!name)
-        return TP_ROLE_NONE;
-    for (int r = TP_ROLE_DATA; r <= TP_ROLE_OTHER; r++)
-        if (strcmp(name, role_names[r]) == 0)
-            return (enum tp_role)r;
-    return TP_ROLE_NONE;
-}
-
 static int has_prefix(const tp_pattern_list *l, const char *path)
 {
     for (size_t i = 0; i < l->n; i++) {

@@ -6,17 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/vocab.h"
 #include "logger/config.h"
 
 /* Bytes of a file's head that tp_classify_weights_format looks at. */
 #define TP_MAGIC_BYTES 128
 
-enum tp_role { TP_ROLE_NONE = 0, TP_ROLE_DATA, TP_ROLE_WEIGHTS, TP_ROLE_CHECKPOINT, TP_ROLE_CODE,
-               TP_ROLE_OTHER };
-
-const char *tp_role_name(enum tp_role role);
-/* "data" -> TP_ROLE_DATA ...; TP_ROLE_NONE for an unknown name. */
-enum tp_role tp_role_parse(const char *name);
+/* enum tp_role, tp_role_name and tp_role_parse: core/vocab.h */
 
 /* 1 when the absolute path is outside every exclusion (or inside an
  * explicit inclusion), i.e. accesses to it are recorded. */

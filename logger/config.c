@@ -12,10 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hex.h"
+#include "core/settings.h"
+
 const char *const tp_config_env_names[] = {
-    "TRAINPROV_KEY", "TRAINPROV_LOG", "TRAINPROV_RUN_ID", "TRAINPROV_DATA",
-    "TRAINPROV_CHECKPOINTS", "TRAINPROV_EXCLUDE", "TRAINPROV_INCLUDE", "TRAINPROV_HEAD_EVERY",
-    "TRAINPROV_HEAD_SECONDS", "TRAINPROV_EXIT_TIMEOUT", "TRAINPROV_NONCE", "TRAINPROV_CHALLENGE",
+    TP_ENV_KEY,         TP_ENV_LOG,          TP_ENV_RUN_ID,       TP_ENV_DATA,
+    TP_ENV_CHECKPOINTS, TP_ENV_EXCLUDE,      TP_ENV_INCLUDE,      TP_ENV_HEAD_EVERY,
+    TP_ENV_HEAD_SECONDS, TP_ENV_EXIT_TIMEOUT, TP_ENV_NONCE,       TP_ENV_CHALLENGE,
     NULL,
 };
 
@@ -71,19 +74,6 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
     return (errno || *end || x == 0) ? dflt : (uint64_t)x;
 }
 
-static int parse_hex(const char *hex, uint8_t *out, size_t n)
-{
-    if (!hex || strlen(hex) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 /* An optional hex-encoded variable of at most cap bytes: its length, or -1. */
 static long env_hex(const char *name, uint8_t *out, size_t cap)
 {
@@ -91,7 +81,7 @@ static long env_hex(const char *name, uint8_t *out, size_t cap)
     size_t len = v ? strnlen(v, 2 * cap + 1) : 0;
     if (len == 0)
         return 0;
-    return len % 2 == 0 && len <= 2 * cap && parse_hex(v, out, len / 2) == 0 ? (long)(len / 2)
+    return len % 2 == 0 && len <= 2 * cap && tp_hex_decode(v, out, len / 2) == 0 ? (long)(len / 2)
                                                                                 : -1;
 }
 
@@ -111,7 +101,7 @@ static uint64_t env_stream_id(const char *name)
 {
     uint8_t b[8];
     uint64_t v = 0;
-    if (parse_hex(getenv(name), b, 8) != 0)
+    if (tp_hex_decode(getenv(name), b, 8) != 0)
         return 0;
     for (int i = 0; i < 8; i++)
         v = v << 8 | b[i];
@@ -160,25 +150,25 @@ static int exclude_launcher_dirs(tp_config *cfg)
 int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
 {
     memset(cfg, 0, sizeof *cfg);
-    const char *log = getenv("TRAINPROV_LOG");
-    const char *key = getenv("TRAINPROV_KEY");
-    const char *run = getenv("TRAINPROV_RUN_ID");
+    const char *log = getenv(TP_ENV_LOG);
+    const char *key = getenv(TP_ENV_KEY);
+    const char *run = getenv(TP_ENV_RUN_ID);
     if (!log || !*log)
         return 1;
     if (!key || !*key || !run) {
-        snprintf(msg, msglen, "TRAINPROV_LOG is set but TRAINPROV_%s is not; start the job with "
-                 "`trainprov run` (nothing will be recorded)", (!key || !*key) ? "KEY" : "RUN_ID");
+        snprintf(msg, msglen, TP_ENV_LOG " is set but %s is not; start the job with `trainprov "
+                 "run` (nothing will be recorded)", (!key || !*key) ? TP_ENV_KEY : TP_ENV_RUN_ID);
         return -1;
     }
-    if (parse_hex(run, cfg->run_id, sizeof cfg->run_id) != 0) {
-        snprintf(msg, msglen, "TRAINPROV_RUN_ID must be 32 hex digits (nothing will be recorded)");
+    if (tp_hex_decode(run, cfg->run_id, sizeof cfg->run_id) != 0) {
+        snprintf(msg, msglen, TP_ENV_RUN_ID " must be %d hex digits (nothing will be recorded)",
+                 2 * TP_RUN_ID_LEN);
         return -1;
     }
     if (snprintf(cfg->log_path, sizeof cfg->log_path, "%s", log) >= (int)sizeof cfg->log_path ||
-        snprintf(cfg->journal_dir, sizeof cfg->journal_dir, "%s.journal", log) >=
-            (int)sizeof cfg->journal_dir ||
+        tp_journal_dir_for(log, cfg->journal_dir, sizeof cfg->journal_dir) != 0 ||
         snprintf(cfg->key_path, sizeof cfg->key_path, "%s", key) >= (int)sizeof cfg->key_path) {
-        snprintf(msg, msglen, "TRAINPROV_LOG or TRAINPROV_KEY path is too long");
+        snprintf(msg, msglen, TP_ENV_LOG " or " TP_ENV_KEY " path is too long");
         return -1;
     }
     Dl_info info;
@@ -188,10 +178,10 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
     char cwd[PATH_MAX] = "";
     if (!getcwd(cwd, sizeof cwd))
         cwd[0] = '\0';
-    int bad = add_list(&cfg->data_globs, getenv("TRAINPROV_DATA"), cwd) |
-              add_list(&cfg->checkpoint_globs, getenv("TRAINPROV_CHECKPOINTS"), cwd) |
-              add_list(&cfg->include_prefixes, getenv("TRAINPROV_INCLUDE"), cwd) |
-              add_list(&cfg->exclude_prefixes, getenv("TRAINPROV_EXCLUDE"), cwd);
+    int bad = add_list(&cfg->data_globs, getenv(TP_ENV_DATA), cwd) |
+              add_list(&cfg->checkpoint_globs, getenv(TP_ENV_CHECKPOINTS), cwd) |
+              add_list(&cfg->include_prefixes, getenv(TP_ENV_INCLUDE), cwd) |
+              add_list(&cfg->exclude_prefixes, getenv(TP_ENV_EXCLUDE), cwd);
     for (const char *const *p = system_prefixes; *p; p++)
         bad |= add_pattern(&cfg->exclude_prefixes, *p, strlen(*p));
     char own[4200];
@@ -206,10 +196,10 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
                  "entries (at most %d each)", TP_MAX_PATTERNS);
         return -1;
     }
-    long nonce = env_hex("TRAINPROV_NONCE", cfg->nonce, sizeof cfg->nonce);
-    long challenge = env_hex("TRAINPROV_CHALLENGE", cfg->challenge, sizeof cfg->challenge);
+    long nonce = env_hex(TP_ENV_NONCE, cfg->nonce, sizeof cfg->nonce);
+    long challenge = env_hex(TP_ENV_CHALLENGE, cfg->challenge, sizeof cfg->challenge);
     if (nonce < 0 || challenge < 0) {
-        snprintf(msg, msglen, "TRAINPROV_NONCE (at most %d bytes) or TRAINPROV_CHALLENGE (at most "
+        snprintf(msg, msglen, TP_ENV_NONCE " (at most %d bytes) or " TP_ENV_CHALLENGE " (at most "
                  "%d bytes) is not hex; start the job with `trainprov run --challenge`",
                  TP_NONCE_MAX, TP_CHALLENGE_MAX);
         return -1;
@@ -222,12 +212,12 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
         cfg->mpi_rank = -1;
         cfg->mpi_world_size = 0;
     }
-    cfg->head_every = env_u64("TRAINPROV_HEAD_EVERY", 1000);
-    cfg->head_seconds = env_u64("TRAINPROV_HEAD_SECONDS", 10);
-    cfg->exit_timeout_s = env_u64("TRAINPROV_EXIT_TIMEOUT", 120);
-    cfg->inherited_stream = env_stream_id("TRAINPROV_STREAM_ID");
-    cfg->inherited_parent = env_stream_id("TRAINPROV_PARENT_STREAM");
-    const char *origin = getenv("TRAINPROV_ORIGIN");
+    cfg->head_every = env_u64(TP_ENV_HEAD_EVERY, 1000);
+    cfg->head_seconds = env_u64(TP_ENV_HEAD_SECONDS, 10);
+    cfg->exit_timeout_s = env_u64(TP_ENV_EXIT_TIMEOUT, 120);
+    cfg->inherited_stream = env_stream_id(TP_ENV_STREAM_ID);
+    cfg->inherited_parent = env_stream_id(TP_ENV_PARENT_STREAM);
+    const char *origin = getenv(TP_ENV_ORIGIN);
     snprintf(cfg->inherited_origin, sizeof cfg->inherited_origin, "%s",
              origin && cfg->inherited_stream ? origin : "");
     return 0;

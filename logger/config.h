@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/format.h"
+
 #define TP_MAX_PATTERNS 64
-#define TP_NONCE_MAX 64        /* challenge nonce bytes (TRAINPROV_NONCE, hex) */
-#define TP_CHALLENGE_MAX 4096  /* signed challenge document (TRAINPROV_CHALLENGE, hex) */
 
 typedef struct {
     char *items[TP_MAX_PATTERNS];
@@ -19,7 +19,7 @@ typedef struct {
     char journal_dir[4096];
     char key_path[4096];
     char lib_path[4096];        /* this library, re-injected into exec'd children */
-    uint8_t run_id[16];
+    uint8_t run_id[TP_RUN_ID_LEN];
     tp_pattern_list data_globs;
     tp_pattern_list checkpoint_globs;
     tp_pattern_list exclude_prefixes; /* system prefixes + TRAINPROV_EXCLUDE + own files */

@@ -27,6 +27,8 @@
 #include "logger/worker/stream.h"
 #include "logger/job/track.h"
 #include "logger/worker/cryptogate.h"
+#include "core/settings.h"
+#include "core/vocab.h"
 
 __thread int tp_guard_depth __attribute__((tls_model("initial-exec")));
 
@@ -155,12 +157,12 @@ void tp_runtime_shutdown_signal_safe(int status)
     uint64_t wait_s = tp_cfg.exit_timeout_s < EXIT_SIGNAL_WAIT_S ? tp_cfg.exit_timeout_s
                                                                  : EXIT_SIGNAL_WAIT_S;
     tp_guard_enter();
-    seal("_exit", status, wait_s, EXIT_STALL_S);
+    seal(tp_end_name(TP_END__EXIT), status, wait_s, EXIT_STALL_S);
     tp_guard_leave();
 }
 
 /* on_exit, unlike atexit, is told the status even when main() returns. */
-static void at_exit(int status, void *unused) { tp_runtime_shutdown("exit", status); }
+static void at_exit(int status, void *unused) { tp_runtime_shutdown(tp_end_name(TP_END_EXIT), status); }
 
 /* ---- fork ---- */
 
@@ -197,7 +199,7 @@ static void reset_after_fork(void)
     if (tp_runtime_recording()) {
         proc.parent_stream = proc.stream_id;
         proc.stream_id = tp_random_u64();
-        snprintf(proc.origin, sizeof proc.origin, "fork");
+        snprintf(proc.origin, sizeof proc.origin, "%s", tp_origin_name(TP_ORIGIN_FORK));
         atomic_store(&tp_state, TP_STATE_PENDING);
         atomic_store(&proc.shutdown_once, 0);
         atomic_store(&proc.untracked_fds, 0);
@@ -222,7 +224,7 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id)
     }
     if (pid < 0)
         return;
-    tp_event *ev = tp_event_new(TP_EV_CHILD, "fork", NULL);
+    tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_FORK), NULL);
     if (!ev)
         return;
     ev->u64 = child_id;
@@ -234,8 +236,8 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id)
 
 static int is_handoff_var(const char *entry)
 {
-    static const char *const names[] = {"TRAINPROV_STREAM_ID=", "TRAINPROV_PARENT_STREAM=",
-                                        "TRAINPROV_ORIGIN=", "LD_PRELOAD=", NULL};
+    static const char *const names[] = {TP_ENV_STREAM_ID "=", TP_ENV_PARENT_STREAM "=",
+                                        TP_ENV_ORIGIN "=", "LD_PRELOAD=", NULL};
     for (const char *const *n = names; *n; n++)
         if (strncmp(entry, *n, strlen(*n)) == 0)
             return 1;
@@ -285,9 +287,9 @@ static char **build_exec_env(char *const envp[], uint64_t next_id, uint64_t next
     else
         asprintf(&preload, "LD_PRELOAD=%s", tp_cfg.lib_path);
     char *origin_var = NULL;
-    asprintf(&origin_var, "TRAINPROV_ORIGIN=%s", next_origin);
-    char *extra[4] = {format_env("TRAINPROV_STREAM_ID", next_id),
-                      format_env("TRAINPROV_PARENT_STREAM", next_parent), origin_var, preload};
+    asprintf(&origin_var, TP_ENV_ORIGIN "=%s", next_origin);
+    char *extra[4] = {format_env(TP_ENV_STREAM_ID, next_id),
+                      format_env(TP_ENV_PARENT_STREAM, next_parent), origin_var, preload};
     for (int i = 0; i < 4; i++)
         if (extra[i])
             env[k++] = extra[i];
@@ -320,7 +322,8 @@ char **tp_runtime_vfork_exec_prepare(char *const envp[])
 {
     /* the child shares the parent's heap and state: it only reads them and
      * allocates the new environment, which the parent frees */
-    char **env = build_exec_env(envp, vfork_window.child_id, proc.stream_id, "fork");
+    char **env = build_exec_env(envp, vfork_window.child_id, proc.stream_id,
+                                tp_origin_name(TP_ORIGIN_FORK));
     vfork_window.env = env;
     vfork_window.handed_off = env != NULL;
     return env;
@@ -346,7 +349,7 @@ pid_t tp_runtime_vfork_done(long rv)
      * nothing and has no stream */
     if (handed_off && child_id) {
         tp_guard_enter();
-        tp_event *ev = tp_event_new(TP_EV_CHILD, "fork", NULL);
+        tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_FORK), NULL);
         if (ev) {
             ev->u64 = child_id;
             ev->i32 = (int32_t)rv;
@@ -374,15 +377,15 @@ char **tp_runtime_exec_prepare(const char *path, char *const envp[])
     } else {
         next_id = tp_random_u64();
         next_parent = proc.stream_id;
-        snprintf(next_origin, sizeof next_origin, "exec");
-        tp_event *ev = tp_event_new(TP_EV_CHILD, "exec", path);
+        snprintf(next_origin, sizeof next_origin, "%s", tp_origin_name(TP_ORIGIN_EXEC));
+        tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_EXEC), path);
         if (ev) {
             ev->u64 = next_id;
             ev->i32 = (int32_t)getpid();
             tp_runtime_post(ev);
         }
         if (!atomic_exchange(&proc.shutdown_once, 1))
-            seal("exec", -1, tp_cfg.exit_timeout_s, tp_cfg.exit_timeout_s);
+            seal(tp_end_name(TP_END_EXEC), -1, tp_cfg.exit_timeout_s, tp_cfg.exit_timeout_s);
     }
     char **env = build_exec_env(envp, next_id, next_parent, next_origin);
     if (env) {
@@ -401,7 +404,7 @@ char **tp_runtime_spawn_prepare(char *const envp[], uint64_t *child_id)
         return NULL;
     tp_guard_enter();
     *child_id = tp_random_u64();
-    char **env = build_exec_env(envp, *child_id, proc.stream_id, "spawn");
+    char **env = build_exec_env(envp, *child_id, proc.stream_id, tp_origin_name(TP_ORIGIN_SPAWN));
     tp_guard_leave();
     return env;
 }
@@ -414,7 +417,7 @@ void tp_runtime_spawn_done(char **env, int rc, pid_t pid, uint64_t child_id, con
     if (rc != 0)
         return;
     tp_guard_enter();
-    tp_event *ev = tp_event_new(TP_EV_CHILD, "spawn", path);
+    tp_event *ev = tp_event_new(TP_EV_CHILD, tp_origin_name(TP_ORIGIN_SPAWN), path);
     if (ev) {
         ev->u64 = child_id;
         ev->i32 = (int32_t)pid;
@@ -475,14 +478,20 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     char msg[512];
     tp_real_resolve();
     tp_guard_enter();
+    /* Our libcrypto is a private, static copy (logger/Makefile.am). The job's
+     * OPENSSL_CONF is meant for the job's own libcrypto: it may name providers
+     * or engines built for another version, or forbid the algorithms we sign
+     * with, so this copy never reads a configuration file (the built-in
+     * default provider has SHA-256, ChaCha20 and Ed25519). It must still work
+     * when our exit handler signs the final head, so no atexit cleanup. Done
+     * before anything can use OpenSSL: the first call fixes these options. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
     int rc = tp_config_load(&tp_cfg, msg, sizeof msg);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "trainprov: %s\n", msg);
         goto out;
     }
-    /* OpenSSL must still work when our exit handler signs the final head. */
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     if (tp_key_load_private(tp_cfg.key_path, &proc.key, msg, sizeof msg) != 0) {
         fprintf(stderr, "trainprov: %s; this process (pid %d) is not recorded\n", msg,
                 (int)getpid());
@@ -492,11 +501,11 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     proc.stream_id = tp_cfg.inherited_stream ? tp_cfg.inherited_stream : tp_random_u64();
     proc.parent_stream = tp_cfg.inherited_parent;
     snprintf(proc.origin, sizeof proc.origin, "%s",
-             tp_cfg.inherited_origin[0] ? tp_cfg.inherited_origin : "root");
+             tp_cfg.inherited_origin[0] ? tp_cfg.inherited_origin : tp_origin_name(TP_ORIGIN_ROOT));
     /* the hand-off is for this image only: a spawned child must draw its own id */
-    unsetenv("TRAINPROV_STREAM_ID");
-    unsetenv("TRAINPROV_PARENT_STREAM");
-    unsetenv("TRAINPROV_ORIGIN");
+    unsetenv(TP_ENV_STREAM_ID);
+    unsetenv(TP_ENV_PARENT_STREAM);
+    unsetenv(TP_ENV_ORIGIN);
     pthread_atfork(atfork_prepare, atfork_parent, reset_after_fork);
     on_exit(at_exit, NULL);
     atomic_store(&tp_state, TP_STATE_PENDING);

@@ -18,18 +18,16 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "mpi_hooks/mpi_hooks.h"
 #include "trainprov_mpi.h"
+#include "core/settings.h"
+#include "core/vocab.h"
 
 #define BUDGET_DEFAULT (16ull << 30)
 #define SUMMARY_EVERY_CALLS 16384u
 #define SUMMARY_SECONDS 60
 
-enum { OP_ALLREDUCE, OP_REDUCE, OP_ALLGATHER, OP_COUNT };
-static const char *const op_name[OP_COUNT] = {"allreduce", "reduce", "allgather"};
-static atomic_ullong op_calls[OP_COUNT], op_bytes[OP_COUNT];
+static atomic_ullong op_calls[TP_mpi_op_count], op_bytes[TP_mpi_op_count]; /* by enum tp_mpi_op */
 static atomic_llong last_summary_s;
 
 static atomic_int initial_over;
@@ -42,7 +40,7 @@ void tp_mpih_end_initial_phase(void) { atomic_store(&initial_over, 1); }
 static unsigned long long bcast_budget(void)
 {
     if (!atomic_load(&budget_read)) {
-        const char *v = getenv("TRAINPROV_MPI_BCAST_BUDGET");
+        const char *v = getenv(TP_ENV_MPI_BCAST_BUDGET);
         char *end;
         unsigned long long b = v && *v ? strtoull(v, &end, 10) : 0;
         budget = v && *v && !*end && b ? b : BUDGET_DEFAULT;
@@ -84,9 +82,8 @@ static void record_bcast(const void *buf, int count, MPI_Datatype dt, int root, 
         return;
     }
     uint8_t digest[TRAINPROV_MPI_DIGEST_LEN];
-    unsigned int dlen = 0;
     int contiguous = lb == 0 && extent == size;
-    trainprov_mpi_event e = {.kind = "bcast",
+    trainprov_mpi_event e = {.kind = tp_mpi_kind_name(TP_MPI_BCAST),
                       .rank = tp_mpih_rank,
                       .world_size = tp_mpih_world_size,
                       .root = world_root(comm, root),
@@ -95,8 +92,7 @@ static void record_bcast(const void *buf, int count, MPI_Datatype dt, int root, 
                       .index = atomic_fetch_add(&bcast_index, 1)};
     if (!contiguous)
         e.note = "noncontiguous datatype: not hashed";
-    else if (EVP_Digest(buf, (size_t)bytes, digest, &dlen, EVP_sha256(), NULL) == 1 &&
-             dlen == sizeof digest)
+    else if (trainprov_mpi_sha256(buf, (size_t)bytes, digest) == 0)
         e.sha256 = digest;
     else
         e.note = "hashing failed";
@@ -114,12 +110,12 @@ int MPI_Bcast(void *buf, int count, MPI_Datatype dt, int root, MPI_Comm comm)
 
 void tp_mpih_post_counters(void)
 {
-    for (int op = 0; op < OP_COUNT; op++) {
+    for (int op = TP_MPI_OP_UNKNOWN + 1; op < TP_mpi_op_count; op++) {
         unsigned long long calls = atomic_load(&op_calls[op]);
         if (!calls)
             continue;
-        trainprov_mpi_event e = {.kind = "counters",
-                          .op = op_name[op],
+        trainprov_mpi_event e = {.kind = tp_mpi_kind_name(TP_MPI_COUNTERS),
+                          .op = tp_mpi_op_name((enum tp_mpi_op)op),
                           .rank = tp_mpih_rank,
                           .world_size = tp_mpih_world_size,
                           .calls = calls,
@@ -151,14 +147,14 @@ int MPI_Allreduce(const void *sendbuf, void *recvbuf, int n, MPI_Datatype dt, MP
 {
     if (!atomic_load_explicit(&initial_over, memory_order_relaxed))
         tp_mpih_end_initial_phase();
-    count(OP_ALLREDUCE, n, dt);
+    count(TP_MPI_OP_ALLREDUCE, n, dt);
     return PMPI_Allreduce(sendbuf, recvbuf, n, dt, op, comm);
 }
 
 int MPI_Reduce(const void *sendbuf, void *recvbuf, int n, MPI_Datatype dt, MPI_Op op, int root,
                MPI_Comm comm)
 {
-    count(OP_REDUCE, n, dt);
+    count(TP_MPI_OP_REDUCE, n, dt);
     return PMPI_Reduce(sendbuf, recvbuf, n, dt, op, root, comm);
 }
 
@@ -166,8 +162,8 @@ int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, voi
                   int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
 {
     if (sendbuf == MPI_IN_PLACE)
-        count(OP_ALLGATHER, recvcount, recvtype);
+        count(TP_MPI_OP_ALLGATHER, recvcount, recvtype);
     else
-        count(OP_ALLGATHER, sendcount, sendtype);
+        count(TP_MPI_OP_ALLGATHER, sendcount, sendtype);
     return PMPI_Allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm);
 }

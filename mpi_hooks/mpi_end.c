@@ -16,6 +16,7 @@
 
 #include "mpi_hooks/mpi_hooks.h"
 #include "trainprov_mpi.h"
+#include "core/vocab.h"
 
 int MPI_Finalize(void)
 {
@@ -32,7 +33,7 @@ int MPI_Finalize(void)
     if (trainprov_mpi_active())
         tp_mpih_post_counters();
     if (tp_mpih_rank != 0)
-        trainprov_mpi_seal("mpi_finalize", 0, &mine);
+        trainprov_mpi_seal(tp_end_name(TP_END_MPI_FINALIZE), 0, &mine);
     mine.rank = tp_mpih_rank;
     trainprov_mpi_head *all = NULL;
     int have = 1;
@@ -45,14 +46,14 @@ int MPI_Finalize(void)
                          MPI_COMM_WORLD) == MPI_SUCCESS;
     if (tp_mpih_rank == 0) {
         if (ok && trainprov_mpi_active()) {
-            trainprov_mpi_event e = {.kind = "finalize",
+            trainprov_mpi_event e = {.kind = tp_mpi_kind_name(TP_MPI_FINALIZE),
                               .rank = 0,
                               .world_size = tp_mpih_world_size,
                               .ranks = all + 1,
                               .n_ranks = (size_t)tp_mpih_world_size - 1};
             trainprov_mpi_post(&e);
         }
-        trainprov_mpi_seal("mpi_finalize", 0, &mine);
+        trainprov_mpi_seal(tp_end_name(TP_END_MPI_FINALIZE), 0, &mine);
         free(all);
     }
     return PMPI_Finalize();
@@ -63,10 +64,10 @@ int MPI_Abort(MPI_Comm comm, int errorcode)
     trainprov_mpi_head mine;
     if (trainprov_mpi_active()) {
         tp_mpih_post_counters();
-        trainprov_mpi_event e = {.kind = "abort", .rank = tp_mpih_rank,
+        trainprov_mpi_event e = {.kind = tp_mpi_kind_name(TP_MPI_ABORT), .rank = tp_mpih_rank,
                           .world_size = tp_mpih_world_size};
         trainprov_mpi_post(&e);
     }
-    trainprov_mpi_seal("mpi_abort", errorcode, &mine);
+    trainprov_mpi_seal(tp_end_name(TP_END_MPI_ABORT), errorcode, &mine);
     return PMPI_Abort(comm, errorcode);
 }

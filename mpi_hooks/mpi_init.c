@@ -11,6 +11,7 @@
 
 #include "mpi_hooks/mpi_hooks.h"
 #include "trainprov_mpi.h"
+#include "core/vocab.h"
 
 int tp_mpih_rank = -1, tp_mpih_world_size = 0;
 
@@ -46,7 +47,7 @@ static void agree(void)
                 "not all started by `mpirun ... trainprov run` with the same --log; the log "
                 "will fail run.binding\n", tp_mpih_rank);
     const char *job = getenv("PMIX_NAMESPACE");
-    trainprov_mpi_event e = {.kind = "init",
+    trainprov_mpi_event e = {.kind = tp_mpi_kind_name(TP_MPI_INIT),
                       .rank = tp_mpih_rank,
                       .world_size = tp_mpih_world_size,
                       .job = job && strlen(job) < TRAINPROV_MPI_TEXT_MAX ? job : "",

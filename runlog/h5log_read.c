@@ -24,6 +24,8 @@
 
 #include <hdf5.h>
 
+#include "core/format.h"
+#include "core/hex.h"
 #include "runlog/records.h"
 
 #define TP_FORMAT_NAME "trainprov-log"
@@ -275,12 +277,7 @@ static int read_concat(reader *rd, hid_t g, const char *where, const char *data_
 
 static int is_hex(const char *s, size_t len)
 {
-    if (strlen(s) != len)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
+    return strlen(s) == len && tp_hex_is_lower(s, len);
 }
 
 static int read_stream(reader *rd, hid_t streams, const char *name, tp_runlog *log)
@@ -405,19 +402,41 @@ static int read_manifest(reader *rd, hid_t f, tp_runlog *log)
     return rc;
 }
 
-/* The /files member names, in tp_file_row order: strings then integers. */
-static const char *const string_cols[] = {"path", "role", "sha256", "access", "stream"};
-static const char *const uint_cols[] = {"size", "bytes_read", "bytes_written", "seq"};
+/* The /files columns (TP_FILES_COLUMNS, core/format.h), split into the
+ * string ones and the integer ones; tp_file_row names its members alike. */
+#define STRING_COL_STR(name) #name,
+#define STRING_COL_HEX64(name) #name,
+#define STRING_COL_HEX16(name) #name,
+#define STRING_COL_U64(name)
+#define STRING_COL(name, kind) STRING_COL_##kind(name)
+#define UINT_COL_STR(name)
+#define UINT_COL_HEX64(name)
+#define UINT_COL_HEX16(name)
+#define UINT_COL_U64(name) #name,
+#define UINT_COL(name, kind) UINT_COL_##kind(name)
+static const char *const string_cols[] = {TP_FILES_COLUMNS(STRING_COL)};
+static const char *const uint_cols[] = {TP_FILES_COLUMNS(UINT_COL)};
+
+#define STRING_PTR_STR(name) &r->name,
+#define STRING_PTR_HEX64(name) &r->name,
+#define STRING_PTR_HEX16(name) &r->name,
+#define STRING_PTR_U64(name)
+#define STRING_PTR(name, kind) STRING_PTR_##kind(name)
+#define UINT_PTR_STR(name)
+#define UINT_PTR_HEX64(name)
+#define UINT_PTR_HEX16(name)
+#define UINT_PTR_U64(name) &r->name,
+#define UINT_PTR(name, kind) UINT_PTR_##kind(name)
 
 static char **row_string(tp_file_row *r, size_t col)
 {
-    char **p[] = {&r->path, &r->role, &r->sha256, &r->access, &r->stream};
+    char **p[] = {TP_FILES_COLUMNS(STRING_PTR)};
     return p[col];
 }
 
 static uint64_t *row_uint(tp_file_row *r, size_t col)
 {
-    uint64_t *p[] = {&r->size, &r->bytes_read, &r->bytes_written, &r->seq};
+    uint64_t *p[] = {TP_FILES_COLUMNS(UINT_PTR)};
     return p[col];
 }
 
@@ -532,16 +551,19 @@ static int read_root(reader *rd, hid_t f, tp_runlog *log)
     if (version != TP_FORMAT_VERSION)
         return failf(rd, "format_version %" PRIu64 " is not supported (this trainprov reads %d)",
                      version, TP_FORMAT_VERSION);
-    if (attr_string(rd, f, "/", "run_id", log->run_id_hex, sizeof log->run_id_hex) != 0 ||
-        attr_string(rd, f, "/", "key_id", log->key_id_hex, sizeof log->key_id_hex) != 0 ||
+    char run_id[2 * TP_RUN_ID_LEN + 1], key_id[2 * TP_KEY_ID_LEN + 1];
+    if (attr_string(rd, f, "/", "run_id", run_id, sizeof run_id) != 0 ||
+        attr_string(rd, f, "/", "key_id", key_id, sizeof key_id) != 0 ||
         attr_string(rd, f, "/", "library_version", log->library_version,
                     sizeof log->library_version) != 0 ||
         attr_string(rd, f, "/", "assembled_by", log->assembled_by, sizeof log->assembled_by) != 0)
         return -1;
-    if (!is_hex(log->run_id_hex, 32))
-        return failf(rd, "run_id \"%s\" is not 32 lowercase hex digits", log->run_id_hex);
-    if (!is_hex(log->key_id_hex, 64))
-        return failf(rd, "key_id \"%s\" is not 64 lowercase hex digits", log->key_id_hex);
+    if (!is_hex(run_id, 2 * TP_RUN_ID_LEN))
+        return failf(rd, "run_id \"%s\" is not %d lowercase hex digits", run_id, 2 * TP_RUN_ID_LEN);
+    if (!is_hex(key_id, 2 * TP_KEY_ID_LEN))
+        return failf(rd, "key_id \"%s\" is not %d lowercase hex digits", key_id, 2 * TP_KEY_ID_LEN);
+    log->has_run_id = tp_hex_decode(run_id, log->run_id, TP_RUN_ID_LEN) == 0;
+    log->has_key_id = tp_hex_decode(key_id, log->key_id, TP_KEY_ID_LEN) == 0;
     return 0;
 }
 

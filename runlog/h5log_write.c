@@ -24,6 +24,9 @@
 #include <hdf5.h>
 
 #include "proto/trainprov.pb-c.h"
+#include "core/format.h"
+#include "core/hex.h"
+#include "runlog/records.h"
 
 #define FORMAT_NAME "trainprov-log"
 #define FORMAT_VERSION 1u
@@ -165,8 +168,8 @@ static int write_concat(h5w *w, hid_t g, const char *data_name, const char *off_
 
 static int write_stream(h5w *w, hid_t streams, const tp_stream_data *s)
 {
-    char name[17];
-    snprintf(name, sizeof name, "%016llx", (unsigned long long)s->stream_id);
+    char name[TP_STREAM_HEX_LEN + 1];
+    tp_stream_hex(s->stream_id, name);
     hid_t g = H5Gcreate2(streams, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return h5fail(w, "a stream group");
@@ -187,92 +190,37 @@ static int write_stream(h5w *w, hid_t streams, const tp_stream_data *s)
     return rc;
 }
 
-/* One /files row. The variable-length members point into decoded records;
- * the hex members are stored as fixed-width strings (their NUL is not). */
-typedef struct { /* members in the documented column order */
-    const char *path, *role;
-    char sha256_hex[2 * 32 + 1];
-    uint64_t size, bytes_read, bytes_written;
-    const char *access;
-    char stream_hex[17];
-    uint64_t seq;
+/* One /files row as stored, its members the columns of TP_FILES_COLUMNS
+ * (core/format.h): strings point into the tp_file_table the rows are made
+ * from; the hex columns are fixed-width strings (their NUL is not stored). */
+#define ROW_MEMBER_STR(name) const char *name;
+#define ROW_MEMBER_HEX64(name) char name[2 * 32 + 1];
+#define ROW_MEMBER_HEX16(name) char name[TP_STREAM_HEX_LEN + 1];
+#define ROW_MEMBER_U64(name) uint64_t name;
+#define ROW_MEMBER(name, kind) ROW_MEMBER_##kind(name)
+typedef struct {
+    TP_FILES_COLUMNS(ROW_MEMBER)
 } file_row;
+
+#define ROW_SET_STR(r, f, name) r->name = f->name;
+#define ROW_SET_HEX64(r, f, name) snprintf(r->name, sizeof r->name, "%s", f->name);
+#define ROW_SET_HEX16(r, f, name) snprintf(r->name, sizeof r->name, "%s", f->name);
+#define ROW_SET_U64(r, f, name) r->name = f->name;
+#define ROW_SET(name, kind) ROW_SET_##kind(r, f, name)
 
 #define FILES_CHUNK_ROWS 4096
 
-typedef struct {
-    file_row *rows;
-    Trainprov__V1__Record **recs; /* decoded FileEvent records the rows point into */
-    size_t n, cap;
-} file_table;
-
-static void file_table_free(file_table *t)
+/* The rows of the file table the records say (runlog/records.h, the one
+ * derivation of /files). NULL when out of memory. */
+static file_row *file_rows(const tp_file_table *t)
 {
-    for (size_t i = 0; i < t->n; i++)
-        trainprov__v1__record__free_unpacked(t->recs[i], NULL);
-    free(t->rows);
-    free(t->recs);
-}
-
-static const char *str_or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
-/* Appends the row of a decoded FileEvent record, which t then owns.
- * 0, or -1 when out of memory (rec is freed). */
-static int file_table_push(file_table *t, Trainprov__V1__Record *rec, uint64_t stream_id)
-{
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        file_row *rows =
-            cap > SIZE_MAX / sizeof *rows ? NULL : realloc(t->rows, cap * sizeof *rows);
-        if (rows)
-            t->rows = rows;
-        Trainprov__V1__Record **recs = rows ? realloc(t->recs, cap * sizeof *recs) : NULL;
-        if (!recs) {
-            trainprov__v1__record__free_unpacked(rec, NULL);
-            return -1;
-        }
-        t->recs = recs;
-        t->cap = cap;
+    file_row *rows = calloc(t->n ? t->n : 1, sizeof *rows);
+    for (size_t i = 0; rows && i < t->n; i++) {
+        file_row *r = &rows[i];
+        const tp_file_row *f = &t->rows[i];
+        TP_FILES_COLUMNS(ROW_SET)
     }
-    const Trainprov__V1__FileEvent *f = rec->file;
-    file_row *r = &t->rows[t->n];
-    memset(r, 0, sizeof *r);
-    r->path = str_or_empty(f->path);
-    r->role = str_or_empty(f->role);
-    r->access = str_or_empty(f->access);
-    r->size = f->size;
-    r->bytes_read = f->bytes_read;
-    r->bytes_written = f->bytes_written;
-    r->seq = rec->seq;
-    if (f->sha256.len == 32)
-        tp_hex(f->sha256.data, 32, r->sha256_hex);
-    snprintf(r->stream_hex, sizeof r->stream_hex, "%016llx", (unsigned long long)stream_id);
-    t->recs[t->n++] = rec;
-    return 0;
-}
-
-/* Decodes every record and keeps a row for each FileEvent; records that do
- * not decode are left to the verifier. 0 or -1 (out of memory). */
-static int file_table_build(const tp_runlog *log, file_table *t)
-{
-    memset(t, 0, sizeof *t);
-    for (size_t si = 0; si < log->n_streams; si++) {
-        const tp_stream_data *s = &log->streams[si];
-        for (size_t ri = 0; ri < s->n_records; ri++) {
-            Trainprov__V1__Record *rec =
-                trainprov__v1__record__unpack(NULL, s->records[ri].len, s->records[ri].data);
-            if (rec && rec->body_case != TRAINPROV__V1__RECORD__BODY_FILE) {
-                trainprov__v1__record__free_unpacked(rec, NULL);
-                rec = NULL;
-            }
-            if (rec && file_table_push(t, rec, s->stream_id) != 0)
-                return -1;
-        }
-    }
-    return 0;
+    return rows;
 }
 
 static hid_t fixed_string_type(size_t len)
@@ -286,17 +234,18 @@ static hid_t fixed_string_type(size_t len)
 }
 
 /* /files rows, chunked and compressed (an empty table is a plain empty dataset). */
-static int write_files_dataset(h5w *w, hid_t file, hid_t ftype, hid_t mtype, const file_table *t)
+static int write_files_dataset(h5w *w, hid_t file, hid_t ftype, hid_t mtype,
+                               const file_row *rows, size_t n_rows)
 {
-    hsize_t n = t->n, chunk = t->n < FILES_CHUNK_ROWS ? t->n : FILES_CHUNK_ROWS;
+    hsize_t n = n_rows, chunk = n_rows < FILES_CHUNK_ROWS ? n_rows : FILES_CHUNK_ROWS;
     if (n == 0)
-        return write_dataset(w, file, "files", ftype, mtype, 1, &n, t->rows);
+        return write_dataset(w, file, "files", ftype, mtype, 1, &n, rows);
     hid_t space = H5Screate_simple(1, &n, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     int ok = space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
              H5Pset_deflate(dcpl, 6) >= 0;
     hid_t d = ok ? H5Dcreate2(file, "files", ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
-    ok = d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) >= 0;
+    ok = d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0;
     if (d >= 0)
         H5Dclose(d);
     if (dcpl >= 0)
@@ -306,31 +255,30 @@ static int write_files_dataset(h5w *w, hid_t file, hid_t ftype, hid_t mtype, con
     return ok ? 0 : h5fail(w, "files");
 }
 
+#define COLUMN_INSERT(name, kind) &&H5Tinsert(ct, #name, HOFFSET(file_row, name), type_##kind) >= 0
+
 static int write_files(h5w *w, hid_t file, const tp_runlog *log)
 {
-    file_table t;
-    if (file_table_build(log, &t) != 0) {
-        file_table_free(&t);
+    tp_decoded_stream *dec = NULL;
+    tp_file_table t = {0};
+    file_row *rows = NULL;
+    if (tp_records_decode_all(log, &dec) != 0 || tp_files_from_records(log, dec, &t) != 0 ||
+        !(rows = file_rows(&t))) {
+        tp_files_free(&t);
+        tp_records_free_all(dec, log->n_streams);
         snprintf(w->err, w->errlen, "cannot write %s: out of memory building /files", w->path);
         return -1;
     }
-    hid_t str = string_type(), hex64 = fixed_string_type(64), hex16 = fixed_string_type(16);
+    hid_t type_STR = string_type(), type_HEX64 = fixed_string_type(64),
+          type_HEX16 = fixed_string_type(TP_STREAM_HEX_LEN), type_U64 = H5T_NATIVE_UINT64;
     hid_t ct = H5Tcreate(H5T_COMPOUND, sizeof(file_row));
     int rc = -1;
-    if (str >= 0 && hex64 >= 0 && hex16 >= 0 && ct >= 0 &&
-        H5Tinsert(ct, "path", HOFFSET(file_row, path), str) >= 0 &&
-        H5Tinsert(ct, "role", HOFFSET(file_row, role), str) >= 0 &&
-        H5Tinsert(ct, "sha256", HOFFSET(file_row, sha256_hex), hex64) >= 0 &&
-        H5Tinsert(ct, "size", HOFFSET(file_row, size), H5T_NATIVE_UINT64) >= 0 &&
-        H5Tinsert(ct, "bytes_read", HOFFSET(file_row, bytes_read), H5T_NATIVE_UINT64) >= 0 &&
-        H5Tinsert(ct, "bytes_written", HOFFSET(file_row, bytes_written), H5T_NATIVE_UINT64) >= 0 &&
-        H5Tinsert(ct, "access", HOFFSET(file_row, access), str) >= 0 &&
-        H5Tinsert(ct, "stream", HOFFSET(file_row, stream_hex), hex16) >= 0 &&
-        H5Tinsert(ct, "seq", HOFFSET(file_row, seq), H5T_NATIVE_UINT64) >= 0) {
+    if (type_STR >= 0 && type_HEX64 >= 0 && type_HEX16 >= 0 && ct >= 0
+        TP_FILES_COLUMNS(COLUMN_INSERT)) {
         /* the file type drops the padding: only the listed members are stored */
         hid_t packed = H5Tcopy(ct);
         if (packed >= 0 && H5Tpack(packed) >= 0)
-            rc = write_files_dataset(w, file, packed, ct, &t);
+            rc = write_files_dataset(w, file, packed, ct, rows, t.n);
         else
             rc = h5fail(w, "/files type");
         if (packed >= 0)
@@ -338,15 +286,13 @@ static int write_files(h5w *w, hid_t file, const tp_runlog *log)
     } else {
         rc = h5fail(w, "/files type");
     }
-    if (ct >= 0)
-        H5Tclose(ct);
-    if (str >= 0)
-        H5Tclose(str);
-    if (hex64 >= 0)
-        H5Tclose(hex64);
-    if (hex16 >= 0)
-        H5Tclose(hex16);
-    file_table_free(&t);
+    hid_t types[] = {ct, type_STR, type_HEX64, type_HEX16};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (types[i] >= 0)
+            H5Tclose(types[i]);
+    free(rows);
+    tp_files_free(&t);
+    tp_records_free_all(dec, log->n_streams);
     return rc;
 }
 
@@ -368,10 +314,11 @@ static int write_manifest(h5w *w, hid_t file, const tp_runlog *log)
 static int write_contents(h5w *w, hid_t file, const tp_runlog *log)
 {
     unsigned version = FORMAT_VERSION;
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
     if (attr_string(w, file, "trainprov_format", FORMAT_NAME) != 0 ||
         write_attr(w, file, "format_version", H5T_STD_U32LE, H5T_NATIVE_UINT, &version) != 0 ||
-        attr_string(w, file, "run_id", log->run_id_hex) != 0 ||
-        attr_string(w, file, "key_id", log->key_id_hex) != 0 ||
+        attr_string(w, file, "run_id", ids.run_id) != 0 ||
+        attr_string(w, file, "key_id", ids.key_id) != 0 ||
         attr_string(w, file, "library_version", log->library_version) != 0 ||
         attr_string(w, file, "assembled_by", log->assembled_by) != 0)
         return -1;

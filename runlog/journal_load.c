@@ -19,35 +19,11 @@
 #include <unistd.h>
 
 #include "core/journal.h"
+#include "core/vocab.h"
 #include "proto/trainprov.pb-c.h"
 
-#define STREAM_HEX_LEN 16
-#define JOURNAL_NAME_LEN (STREAM_HEX_LEN + sizeof TP_JOURNAL_SUFFIX - 1)
 #define JOURNAL_MAX_BYTES (64ull << 30) /* refuse journals above 64 GiB */
-#define DIGEST_DIR_PREFIX "digests-"   /* logger/nodecache.h TP_NODECACHE_DIR_PREFIX */
-
-int tp_journal_dir_for(const char *log_path, char *out, size_t cap)
-{
-    int n = snprintf(out, cap, "%s.journal", log_path);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-/* Parses "<16 lowercase hex>.tpj" into *id; -1 for any other name. */
-static int journal_name_id(const char *name, uint64_t *id)
-{
-    if (strlen(name) != JOURNAL_NAME_LEN || strcmp(name + STREAM_HEX_LEN, TP_JOURNAL_SUFFIX) != 0)
-        return -1;
-    uint64_t v = 0;
-    for (int i = 0; i < STREAM_HEX_LEN; i++) {
-        char c = name[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v << 4 | (uint64_t)d;
-    }
-    *id = v;
-    return 0;
-}
+#define DIGEST_DIR_PREFIX "digests-"   /* logger/worker/nodecache.h TP_NODECACHE_DIR_PREFIX */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -69,7 +45,7 @@ static int list_journals(const char *dir, uint64_t **ids, size_t *n, char *err, 
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         uint64_t id;
-        if (journal_name_id(e->d_name, &id) != 0)
+        if (tp_journal_name_parse(e->d_name, &id) != 0)
             continue;
         if (*n == cap) {
             cap = cap ? 2 * cap : 16;
@@ -136,10 +112,10 @@ static void root_attributes(tp_runlog *log, const tp_stream_data *s)
         return;
     if (rec->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START) {
         const Trainprov__V1__RunStart *rs = rec->run_start;
-        if (rec->run_id.len == 16)
-            tp_hex(rec->run_id.data, 16, log->run_id_hex);
-        if (rs->key_id.len == TP_KEY_ID_LEN)
-            tp_hex(rs->key_id.data, TP_KEY_ID_LEN, log->key_id_hex);
+        if ((log->has_run_id = rec->run_id.len == TP_RUN_ID_LEN))
+            memcpy(log->run_id, rec->run_id.data, TP_RUN_ID_LEN);
+        if ((log->has_key_id = rs->key_id.len == TP_KEY_ID_LEN))
+            memcpy(log->key_id, rs->key_id.data, TP_KEY_ID_LEN);
         snprintf(log->library_version, sizeof log->library_version, "%s",
                  rs->library_version ? rs->library_version : "");
     }
@@ -171,10 +147,10 @@ static int walk_frames(const char *path, const uint8_t *data, size_t len, tp_run
         if (rc == -1)
             st = TP_JOURNAL_BAD;
     }
-    strcpy(s->journal_status, st == TP_JOURNAL_END    ? "complete"
-                              : st == TP_JOURNAL_TORN ? "torn"
-                                                      : "bad");
-    if (!log->run_id_hex[0])
+    strcpy(s->journal_status, tp_jstatus_name(st == TP_JOURNAL_END    ? TP_JSTATUS_COMPLETE
+                                                     : st == TP_JOURNAL_TORN ? TP_JSTATUS_TORN
+                                                                             : TP_JSTATUS_BAD));
+    if (!log->has_run_id)
         root_attributes(log, s);
     drop_unsigned(s, signed_size);
     return 0;
@@ -184,8 +160,7 @@ static int walk_frames(const char *path, const uint8_t *data, size_t len, tp_run
 static int load_journal(const char *dir, uint64_t id, tp_runlog *out, char *err, size_t errlen)
 {
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/%016llx%s", dir, (unsigned long long)id,
-                 TP_JOURNAL_SUFFIX) >= (int)sizeof path) {
+    if (tp_journal_path(path, sizeof path, dir, id) != 0) {
         snprintf(err, errlen, "journal directory path too long: %s", dir);
         return -1;
     }
@@ -243,7 +218,7 @@ int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errle
 }
 
 /* Removes one "digests-<host>" directory of the logger's per-node digest
- * cache (logger/nodecache.c) and its entries, locks and temporary files;
+ * cache (logger/worker/nodecache.c) and its entries, locks and temporary files;
  * 0 or an errno. */
 static int remove_digest_dir(int parent, const char *name)
 {
@@ -275,7 +250,7 @@ int tp_journal_remove_dir(const char *dir)
     uint64_t id;
     while ((e = readdir(d)) != NULL) {
         int err = 0;
-        if (journal_name_id(e->d_name, &id) == 0)
+        if (tp_journal_name_parse(e->d_name, &id) == 0)
             err = unlinkat(dirfd(d), e->d_name, 0) != 0 ? errno : 0;
         else if (strncmp(e->d_name, DIGEST_DIR_PREFIX, sizeof DIGEST_DIR_PREFIX - 1) == 0)
             err = remove_digest_dir(dirfd(d), e->d_name);

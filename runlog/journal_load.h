@@ -4,10 +4,9 @@
 #define TP_JOURNAL_LOAD_H
 #include <stddef.h>
 
+#include "core/format.h" /* tp_journal_dir_for */
 #include "runlog/runlog.h"
 
-/* Journal directory for a log path: "<log>.journal". */
-int tp_journal_dir_for(const char *log_path, char *out, size_t cap);
 /* 0, or -1 when the directory is missing, empty or unreadable (err says which). */
 int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errlen);
 /* Deletes the journal files, the digest caches and the directory after a

@@ -11,20 +11,6 @@
 
 #include "proto/trainprov.pb-c.h"
 
-/* Parses 32 hex digits into 16 bytes; -1 on anything else. */
-static int run_id_parse(const char *hex, uint8_t out[16])
-{
-    if (strlen(hex) != 32)
-        return -1;
-    for (int i = 0; i < 16; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 /* Fills ms from the stream's last head; the TreeHead is returned for the
  * caller to free after packing (ms->root points into it). */
 static int stream_entry(const tp_stream_data *s, Trainprov__V1__ManifestStream *ms,
@@ -47,8 +33,8 @@ static int stream_entry(const tp_stream_data *s, Trainprov__V1__ManifestStream *
 int tp_manifest_sign(tp_runlog *log, const tp_key *key, const char *assembled_by, char *err,
                      size_t errlen)
 {
-    uint8_t run_id[16], key_id[TP_KEY_ID_LEN];
-    if (run_id_parse(log->run_id_hex, run_id) != 0) {
+    uint8_t key_id[TP_KEY_ID_LEN];
+    if (!log->has_run_id) {
         snprintf(err, errlen, "no run id in the journals (no stream has a signed RunStart "
                               "record), cannot sign a manifest");
         return -1;
@@ -76,7 +62,7 @@ int tp_manifest_sign(tp_runlog *log, const tp_key *key, const char *assembled_by
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     Trainprov__V1__RunManifest m = TRAINPROV__V1__RUN_MANIFEST__INIT;
-    m.run_id = (ProtobufCBinaryData){sizeof run_id, run_id};
+    m.run_id = (ProtobufCBinaryData){TP_RUN_ID_LEN, log->run_id};
     m.key_id = (ProtobufCBinaryData){sizeof key_id, key_id};
     m.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     m.assembled_by = (char *)assembled_by;

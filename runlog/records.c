@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/sign.h"
+#include "core/hex.h"
 
 /* Unpacks b as message d; NULL with err naming the message when it does not decode. */
 static void *decode(const ProtobufCMessageDescriptor *d, const tp_bytes *b, char *err,
@@ -82,7 +83,6 @@ const char *tp_record_type(const Trainprov__V1__Record *r)
     }
 }
 
-void tp_stream_hex(uint64_t id, char out[17]) { snprintf(out, 17, "%016" PRIx64, id); }
 
 void tp_time_iso(int64_t ns, char out[40])
 {
@@ -99,16 +99,6 @@ void tp_time_iso(int64_t ns, char out[40])
         return;
     }
     snprintf(out, 40, "%s.%09" PRId64 "Z", day, frac);
-}
-
-char *tp_hex_dup(const uint8_t *in, size_t n)
-{
-    if (n > (SIZE_MAX - 1) / 2)
-        return NULL;
-    char *s = malloc(2 * n + 1);
-    if (s)
-        tp_hex(in, n, s);
-    return s;
 }
 
 static struct json_object *json_hex(const uint8_t *in, size_t n)
@@ -236,10 +226,9 @@ struct json_object *tp_head_json(const Trainprov__V1__TreeHead *h, const uint8_t
 /* Prints n bytes as hex, or "-" when there are none. */
 static void print_hex(FILE *out, const ProtobufCBinaryData *b)
 {
-    if (b->len == 0)
-        fputc('-', out);
-    for (size_t i = 0; i < b->len; i++)
-        fprintf(out, "%02x", b->data[i]);
+    char *hex = b->len ? tp_hex_dup(b->data, b->len) : NULL;
+    fputs(hex ? hex : "-", out);
+    free(hex);
 }
 
 static void print_body(FILE *out, const Trainprov__V1__Record *r)
@@ -405,21 +394,19 @@ int tp_files_from_records(const tp_runlog *log, const tp_decoded_stream *dec, tp
     return 0;
 }
 
+#define JSON_VALUE_STR json_object_new_string
+#define JSON_VALUE_HEX64 json_object_new_string
+#define JSON_VALUE_HEX16 json_object_new_string
+#define JSON_VALUE_U64 json_object_new_uint64
+#define JSON_COLUMN(name, kind) json_object_object_add(o, #name, JSON_VALUE_##kind(r->name));
+
 struct json_object *tp_files_json(const tp_file_table *t)
 {
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < t->n; i++) {
         const tp_file_row *r = &t->rows[i];
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "path", json_object_new_string(r->path));
-        json_object_object_add(o, "role", json_object_new_string(r->role));
-        json_object_object_add(o, "sha256", json_object_new_string(r->sha256));
-        json_object_object_add(o, "size", json_object_new_uint64(r->size));
-        json_object_object_add(o, "bytes_read", json_object_new_uint64(r->bytes_read));
-        json_object_object_add(o, "bytes_written", json_object_new_uint64(r->bytes_written));
-        json_object_object_add(o, "access", json_object_new_string(r->access));
-        json_object_object_add(o, "stream", json_object_new_string(r->stream));
-        json_object_object_add(o, "seq", json_object_new_uint64(r->seq));
+        TP_FILES_COLUMNS(JSON_COLUMN)
         if (r->hash_error && r->hash_error[0])
             json_object_object_add(o, "hash_error", json_object_new_string(r->hash_error));
         json_object_array_add(a, o);

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "core/format.h" /* tp_stream_hex */
 #include "runlog/runlog.h"
 #include "proto/trainprov.pb-c.h"
 
@@ -33,12 +34,8 @@ void tp_records_free_all(tp_decoded_stream *d, size_t n_streams);
 /* "run_start", "seed", "init_tensor", "file", "mpi_event", "note",
  * "stream_end", "child" or "none". */
 const char *tp_record_type(const Trainprov__V1__Record *r);
-/* 16 lowercase hex digits. */
-void tp_stream_hex(uint64_t id, char out[17]);
 /* ISO-8601 UTC with nanoseconds, e.g. 2025-01-31T12:00:00.000000001Z. */
 void tp_time_iso(int64_t ns, char out[40]);
-/* Lowercase hex of n bytes in a fresh string (NULL when out of memory). */
-char *tp_hex_dup(const uint8_t *in, size_t n);
 
 /* Every field of the record; bytes as lowercase hex, fixed64 stream ids as
  * 16 hex digits, each *_ns time also as an ISO-8601 string without "_ns". */
@@ -54,7 +51,9 @@ void tp_print_safe(FILE *out, const char *s);
  * 0, or -1 when writing fails. */
 int tp_json_write(FILE *out, struct json_object *o);
 
-/* One FileEvent. All strings are owned; sha256 is lowercase hex or "". */
+/* One FileEvent, its members named as the /files columns (TP_FILES_COLUMNS
+ * of core/format.h) plus hash_error. All strings are owned; sha256 is
+ * lowercase hex or "". */
 typedef struct {
     char *path, *role, *sha256, *access, *stream, *hash_error;
     uint64_t size, bytes_read, bytes_written, seq;

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
+#include "core/vocab.h"
+
 /* Makes room for one more element in *arr holding n elements of size elem.
  * Reallocates only when n is 0 or a power of two. 0, or -1 when out of memory. */
 static int grow(void **arr, size_t n, size_t elem)
@@ -58,6 +61,16 @@ void tp_runlog_free(tp_runlog *log)
     memset(log, 0, sizeof *log);
 }
 
+tp_runlog_ids_hex tp_runlog_ids(const tp_runlog *log)
+{
+    tp_runlog_ids_hex h = {"", ""};
+    if (log->has_run_id)
+        tp_hex_encode(log->run_id, TP_RUN_ID_LEN, h.run_id);
+    if (log->has_key_id)
+        tp_hex_encode(log->key_id, TP_KEY_ID_LEN, h.key_id);
+    return h;
+}
+
 tp_stream_data *tp_runlog_add_stream(tp_runlog *log, uint64_t stream_id)
 {
     if (grow((void **)&log->streams, log->n_streams, sizeof *log->streams) != 0)
@@ -65,7 +78,7 @@ tp_stream_data *tp_runlog_add_stream(tp_runlog *log, uint64_t stream_id)
     tp_stream_data *s = &log->streams[log->n_streams++];
     memset(s, 0, sizeof *s);
     s->stream_id = stream_id;
-    strcpy(s->journal_status, "complete");
+    strcpy(s->journal_status, tp_jstatus_name(TP_JSTATUS_COMPLETE));
     return s;
 }
 

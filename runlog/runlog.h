@@ -1,12 +1,14 @@
 /* runlog.h: a run log in memory, the one model every CLI path shares:
  * journals -> runlog (journal_load.c), runlog -> HDF5 (h5log_write.c),
  * HDF5 -> runlog (h5log_read.c), runlog -> claims (claims.c) and dumps.
- * Record and head bytes are kept exactly as written; decoding happens on use. */
+ * Record and head bytes are kept exactly as written; decoding happens on use.
+ * Ids are bytes here; hex is made only where a log is written or printed. */
 #ifndef TP_RUNLOG_H
 #define TP_RUNLOG_H
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/format.h"
 #include "core/sign.h"
 
 typedef struct {
@@ -26,8 +28,9 @@ typedef struct {
 } tp_stream_data;
 
 typedef struct {
-    char run_id_hex[33];     /* from the root attribute (checked against records) */
-    char key_id_hex[65];
+    uint8_t run_id[TP_RUN_ID_LEN]; /* the root attribute (checked against the records) */
+    uint8_t key_id[TP_KEY_ID_LEN];
+    int has_run_id, has_key_id;    /* 0 only for journals without a RunStart */
     char library_version[32];
     char assembled_by[16];   /* "run", "mpi" or "recover" */
     tp_stream_data *streams;
@@ -37,7 +40,14 @@ typedef struct {
     uint8_t manifest_sig[TP_SIG_LEN];
 } tp_runlog;
 
+/* The ids as the text edges show them: lowercase hex, "" when unknown. */
+typedef struct {
+    char run_id[2 * TP_RUN_ID_LEN + 1];
+    char key_id[2 * TP_KEY_ID_LEN + 1];
+} tp_runlog_ids_hex;
+
 void tp_runlog_free(tp_runlog *log);
+tp_runlog_ids_hex tp_runlog_ids(const tp_runlog *log);
 /* Records in all streams. */
 size_t tp_runlog_count_records(const tp_runlog *log);
 /* "s" unless n is 1, for messages like "%zu stream%s". */

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
+#include "core/hex.h"
 #include "runlog/records.h"
 
 int tp_challenge_make(const tp_key *key, tp_challenge *out)
@@ -37,8 +38,8 @@ int tp_challenge_make(const tp_key *key, tp_challenge *out)
 size_t tp_challenge_body(const tp_challenge *c, char *out, size_t cap)
 {
     char nonce[2 * TP_CHALLENGE_NONCE_LEN + 1], kid[2 * TP_KEY_ID_LEN + 1];
-    tp_hex(c->nonce, sizeof c->nonce, nonce);
-    tp_hex(c->key_id, sizeof c->key_id, kid);
+    tp_hex_encode(c->nonce, sizeof c->nonce, nonce);
+    tp_hex_encode(c->key_id, sizeof c->key_id, kid);
     int n = snprintf(out, cap, "%s\nnonce=%s\ntime_ns=%" PRId64 "\nevaluator_key_id=%s\n",
                      TP_CHALLENGE_TYPE, nonce, c->time_ns, kid);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
@@ -48,9 +49,9 @@ char *tp_challenge_json(const tp_challenge *c)
 {
     char nonce[2 * TP_CHALLENGE_NONCE_LEN + 1], kid[2 * TP_KEY_ID_LEN + 1],
         sig[2 * TP_SIG_LEN + 1], iso[40];
-    tp_hex(c->nonce, sizeof c->nonce, nonce);
-    tp_hex(c->key_id, sizeof c->key_id, kid);
-    tp_hex(c->sig, sizeof c->sig, sig);
+    tp_hex_encode(c->nonce, sizeof c->nonce, nonce);
+    tp_hex_encode(c->key_id, sizeof c->key_id, kid);
+    tp_hex_encode(c->sig, sizeof c->sig, sig);
     tp_time_iso(c->time_ns, iso);
     char *s = NULL;
     if (asprintf(&s,
@@ -62,17 +63,10 @@ char *tp_challenge_json(const tp_challenge *c)
     return s;
 }
 
+/* Exactly 2n lowercase hex digits, as the challenge document writes them. */
 static int lower_hex(const char *s, uint8_t *out, size_t n)
 {
-    if (!s || strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < 2 * n; i++) {
-        int c = s[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0)
-            return -1;
-        out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | v : v);
-    }
-    return 0;
+    return s && tp_hex_is_lower(s, strlen(s)) ? tp_hex_decode(s, out, n) : -1;
 }
 
 static const char *str_field(struct json_object *o, const char *key)
@@ -89,9 +83,9 @@ int tp_challenge_parse(const uint8_t *doc, size_t len, tp_challenge *out, char *
     static const char *const fields[] = {"type", "nonce", "time_ns", "time", "evaluator_key_id",
                                          "signature"};
     memset(out, 0, sizeof *out);
-    if (len == 0 || len > TP_CHALLENGE_DOC_MAX || memchr(doc, '\0', len)) {
+    if (len == 0 || len > TP_CHALLENGE_MAX || memchr(doc, '\0', len)) {
         snprintf(err, errlen, "not a trainprov challenge (empty, over %d bytes, or binary)",
-                 TP_CHALLENGE_DOC_MAX);
+                 TP_CHALLENGE_MAX);
         return -1;
     }
     struct json_tokener *tok = json_tokener_new_ex(8);
@@ -155,7 +149,7 @@ int tp_challenge_verify(const tp_challenge *c, const tp_key *evaluator, char *er
     return 0;
 }
 
-int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_DOC_MAX], size_t *len,
+int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_MAX], size_t *len,
                       tp_challenge *out, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -166,8 +160,8 @@ int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_DOC_MAX], size_
     size_t n = 0;
     uint8_t extra;
     ssize_t r;
-    while (n < TP_CHALLENGE_DOC_MAX &&
-           (r = read(fd, doc + n, TP_CHALLENGE_DOC_MAX - n)) != 0) {
+    while (n < TP_CHALLENGE_MAX &&
+           (r = read(fd, doc + n, TP_CHALLENGE_MAX - n)) != 0) {
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -177,10 +171,10 @@ int tp_challenge_load(const char *path, uint8_t doc[TP_CHALLENGE_DOC_MAX], size_
         }
         n += (size_t)r;
     }
-    int too_long = n == TP_CHALLENGE_DOC_MAX && read(fd, &extra, 1) > 0;
+    int too_long = n == TP_CHALLENGE_MAX && read(fd, &extra, 1) > 0;
     close(fd);
     if (too_long) {
-        snprintf(err, errlen, "challenge %s is over %d bytes", path, TP_CHALLENGE_DOC_MAX);
+        snprintf(err, errlen, "challenge %s is over %d bytes", path, TP_CHALLENGE_MAX);
         return -1;
     }
     char why[256];

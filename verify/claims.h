@@ -16,8 +16,8 @@
 typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN } tp_claim_status;
 
 /* log.integrity, log.complete, run.binding, init.no_foreign_weights,
- * data.accounted, lineage.final, mpi.init_consistent (claims_mpi.c),
- * init.random (claims_init.c), in that order. */
+ * data.accounted, lineage.final, mpi.init_consistent, init.random, in that
+ * order (the registry in claims.c; one file per claim, claim_<id>.c). */
 #define TP_CLAIM_COUNT 8
 
 typedef struct {
@@ -57,7 +57,7 @@ typedef struct {
 typedef struct {
     tp_claim claims[TP_CLAIM_COUNT];
     int pass;                   /* the verdict */
-    char pubkey_id_hex[65];     /* id of the --pubkey key */
+    uint8_t pubkey_id[TP_KEY_ID_LEN]; /* id of the --pubkey key */
     int key_matches;            /* it equals the log's key_id */
     size_t n_records;
     tp_file_table files;        /* from the records, not from /files */

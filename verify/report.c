@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "runlog/records.h"
 
 static const char *status_word(tp_claim_status s)
@@ -16,17 +17,19 @@ static const char *status_word(tp_claim_status s)
 
 void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const tp_verdict *v)
 {
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
+    char pubkey_id[2 * TP_KEY_ID_LEN + 1];
+    tp_hex_encode(v->pubkey_id, TP_KEY_ID_LEN, pubkey_id);
     fputs("trainprov verify ", out);
     tp_print_safe(out, log_path);
-    fprintf(out, "\n  run id   %s (assembled by ", log->run_id_hex);
+    fprintf(out, "\n  run id   %s (assembled by ", ids.run_id);
     tp_print_safe(out, log->assembled_by);
     fputs(", trainprov ", out);
     tp_print_safe(out, log->library_version);
     if (v->key_matches)
-        fprintf(out, ")\n  key id   %s, matches --pubkey\n", log->key_id_hex);
+        fprintf(out, ")\n  key id   %s, matches --pubkey\n", ids.key_id);
     else
-        fprintf(out, ")\n  key id   %s, DOES NOT match --pubkey (%s)\n", log->key_id_hex,
-                v->pubkey_id_hex);
+        fprintf(out, ")\n  key id   %s, DOES NOT match --pubkey (%s)\n", ids.key_id, pubkey_id);
     fprintf(out, "  streams  %zu, records %zu, files %zu\n", v->n_streams, v->n_records,
             v->files.n);
     for (size_t s = 0; s < v->n_streams; s++) {
@@ -83,9 +86,12 @@ struct json_object *tp_report_json(const char *log_path, const tp_runlog *log,
 {
     struct json_object *o = json_object_new_object(), *claims = json_object_new_array();
     json_object_object_add(o, "log", json_object_new_string(log_path));
-    json_object_object_add(o, "run_id", json_object_new_string(log->run_id_hex));
-    json_object_object_add(o, "key_id", json_object_new_string(log->key_id_hex));
-    json_object_object_add(o, "pubkey_id", json_object_new_string(v->pubkey_id_hex));
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
+    char pubkey_id[2 * TP_KEY_ID_LEN + 1];
+    tp_hex_encode(v->pubkey_id, TP_KEY_ID_LEN, pubkey_id);
+    json_object_object_add(o, "run_id", json_object_new_string(ids.run_id));
+    json_object_object_add(o, "key_id", json_object_new_string(ids.key_id));
+    json_object_object_add(o, "pubkey_id", json_object_new_string(pubkey_id));
     json_object_object_add(o, "key_matches", json_object_new_boolean(v->key_matches));
     json_object_object_add(o, "assembled_by", json_object_new_string(log->assembled_by));
     json_object_object_add(o, "library_version", json_object_new_string(log->library_version));

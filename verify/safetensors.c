@@ -15,6 +15,8 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "core/cursor.h"
+
 #define READ_CHUNK (4u << 20)
 
 static const struct {
@@ -163,8 +165,9 @@ int tp_safetensors_open(const char *path, tp_safetensors *st, char *err, size_t 
     char *json = NULL;
     if (!S_ISREG(sb.st_mode) || size < 8 || read_full(st->fd, le, 8, 0) != 0)
         why = "shorter than a safetensors header";
-    for (int k = 7; !why && k >= 0; k--)
-        hlen = hlen << 8 | le[k];
+    tp_cursor hc = tp_cursor_make(le, sizeof le);
+    if (!why)
+        tp_cursor_u64le(&hc, &hlen);
     if (!why && (hlen < 2 || hlen > TP_ST_HEADER_MAX || hlen > size - 8))
         why = "its header length is out of bounds";
     if (!why && !(json = malloc((size_t)hlen + 1)))

@@ -15,6 +15,7 @@
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
 #include "logger/runtime.h"
+#include "core/vocab.h"
 
 #define TP_EXPORT __attribute__((visibility("default")))
 #define MAX_EXECL_ARGS 4096

@@ -1,5 +1,5 @@
-/* mpi_iface.c: the private interface of mpi_iface.h. Posting builds the
- * MpiEvent message and everything it points to in one malloc block (the
+/* mpi_iface.c: the private interface of include/trainprov_mpi.h. Posting
+ * builds the MpiEvent message and everything it points to in one malloc block (the
  * worker frees events' bodies with one free), so the record is serialized
  * once, by the worker, like every other record. */
 #define _GNU_SOURCE
@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "logger/job/guard.h"
 #include "logger/runtime.h"
@@ -124,6 +126,17 @@ TP_EXPORT int trainprov_mpi_post(const trainprov_mpi_event *e)
     }
     tp_guard_leave();
     return rc;
+}
+
+TP_EXPORT int trainprov_mpi_sha256(const void *data, size_t len,
+                                   uint8_t out[TRAINPROV_MPI_DIGEST_LEN])
+{
+    unsigned int out_len = 0;
+    tp_guard_enter();
+    int ok = EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL) == 1 &&
+             out_len == TRAINPROV_MPI_DIGEST_LEN;
+    tp_guard_leave();
+    return ok ? 0 : -1;
 }
 
 TP_EXPORT int trainprov_mpi_seal(const char *reason, int status, trainprov_mpi_head *out)

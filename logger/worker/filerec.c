@@ -176,7 +176,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
         hash_file(s->cfg, f, hash_fd);
         if (role == TP_ROLE_NONE)
             role = tp_classify_written(s->cfg, f->path, f->format);
-        access = atomic_load(&f->bytes_read) > 0 ? "readwrite" : "write";
+        access = tp_access_name(atomic_load(&f->bytes_read) > 0 ? TP_ACCESS_READWRITE : TP_ACCESS_WRITE);
         remember_written(f->path, role);
     } else {
         if (!f->hashed)
@@ -185,7 +185,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
             TP_REAL(close)(hash_fd);
         if (role == TP_ROLE_NONE)
             role = tp_classify_read(s->cfg, f->path, f->format);
-        access = "read";
+        access = tp_access_name(TP_ACCESS_READ);
     }
     write_file_record(s, f->path, f, role, access, NULL, time_ns);
 }
@@ -211,5 +211,6 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     if (role == TP_ROLE_NONE)
         role = tp_classify_written(s->cfg, new_path, probe.format);
     remember_written(new_path, role);
-    write_file_record(s, new_path, &probe, role, "rename", old_path, time_ns);
+    write_file_record(s, new_path, &probe, role, tp_access_name(TP_ACCESS_RENAME), old_path,
+                      time_ns);
 }

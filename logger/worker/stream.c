@@ -269,8 +269,7 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
     tp_cryptogate_leave();
     tp_merkle_init(&s->tree);
     mkdir(cfg->journal_dir, 0700); /* normally made by `trainprov run` */
-    snprintf(s->path, sizeof s->path, "%s/%016llx%s", cfg->journal_dir, (unsigned long long)id,
-             TP_JOURNAL_SUFFIX);
+    tp_journal_path(s->path, sizeof s->path, cfg->journal_dir, id);
     int fd = TP_REAL(open)(s->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "core/error.h"
 #include "core/initrng.h"
 
 typedef struct {
@@ -118,8 +119,8 @@ static void test_key_vector(void **state)
         sprintf(hex + 2 * i, "%02x", key[i]);
     assert_string_equal(hex, "edddf518546c47c7e4f610e323d6612476b65d56fb9f09e3ca9ea1efc26fb81e");
     /* lengths are bounded */
-    assert_int_equal(tp_initrng_key(nonce, 65, 1, "x", key), -1);
-    assert_int_equal(tp_initrng_key(nonce, 0, 1, "", key), -1);
+    assert_int_equal(tp_initrng_key(nonce, 65, 1, "x", key), TP_ETOOBIG);
+    assert_int_equal(tp_initrng_key(nonce, 0, 1, "", key), TP_ETOOBIG);
 }
 
 /* Threads and ranges: one tensor of 2^20 + 37 elements, whole with 1 and 4
@@ -221,15 +222,15 @@ static void test_refusals(void **state)
     tp_init_spec s;
     char err[160];
     const double ok[4] = {0, 1, -2, 2}, nan_[2] = {0, NAN}, rev[2] = {1, 0};
-    assert_int_equal(tp_initrng_spec("normal", ok, 2, "float64", &s, err, sizeof err), -1);
-    assert_int_equal(tp_initrng_spec("gamma", ok, 2, "float32", &s, err, sizeof err), -1);
-    assert_int_equal(tp_initrng_spec("normal", ok, 3, "float32", &s, err, sizeof err), -1);
-    assert_int_equal(tp_initrng_spec("normal", nan_, 2, "float32", &s, err, sizeof err), -1);
-    assert_int_equal(tp_initrng_spec("uniform", rev, 2, "float32", &s, err, sizeof err), -1);
+    assert_int_equal(tp_initrng_spec("normal", ok, 2, "float64", &s, err, sizeof err), TP_EMALFORMED);
+    assert_int_equal(tp_initrng_spec("gamma", ok, 2, "float32", &s, err, sizeof err), TP_EMALFORMED);
+    assert_int_equal(tp_initrng_spec("normal", ok, 3, "float32", &s, err, sizeof err), TP_EMALFORMED);
+    assert_int_equal(tp_initrng_spec("normal", nan_, 2, "float32", &s, err, sizeof err), TP_EMALFORMED);
+    assert_int_equal(tp_initrng_spec("uniform", rev, 2, "float32", &s, err, sizeof err), TP_EMALFORMED);
     assert_int_equal(tp_initrng_spec("trunc_normal", ok, 4, "float16", &s, err, sizeof err), 0);
     uint8_t key[32] = {0};
     float x;
-    assert_int_equal(tp_initrng_fill(key, &s, TP_INIT_MAX_ELEMS, 1, &x, 1), -1);
+    assert_int_equal(tp_initrng_fill(key, &s, TP_INIT_MAX_ELEMS, 1, &x, 1), TP_ETOOBIG);
 }
 
 int main(void)

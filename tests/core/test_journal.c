@@ -1,5 +1,5 @@
 /* test_journal.c: journal frame encoding and bounded decoding
- * (logger/journal.c): round trip, torn tails at every cut point, bad kinds,
+ * (core/journal.c): round trip, torn tails at every cut point, bad kinds,
  * non-zero reserved bytes, oversize lengths, missing magic, empty files. */
 #include <setjmp.h>
 #include <stdarg.h>

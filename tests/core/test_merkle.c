@@ -1,4 +1,4 @@
-/* test_merkle.c: the incremental RFC 9162 Merkle tree (logger/merkle.c)
+/* test_merkle.c: the incremental RFC 9162 Merkle tree (core/merkle.c)
  * against a straightforward recursive MTH written here from the RFC text,
  * for every tree size from 0 to 300, and against fixed roots computed
  * independently with Python's hashlib (including the RFC 6962 / Trillian

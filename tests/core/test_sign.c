@@ -1,5 +1,5 @@
 /* test_sign.c: Ed25519 key files, key ids and DSSE-PAE signatures
- * (logger/sign.c). Keys are generated into a fresh temporary directory.
+ * (core/sign.c). Keys are generated into a fresh temporary directory.
  * Where possible the expected values are computed independently of sign.c:
  * the PAE bytes are spelled out literally, the key id is SHA-256 of the DER
  * decoded straight from the PEM's base64, and signatures are checked with
@@ -20,6 +20,7 @@
 #include <openssl/sha.h>
 
 #include "core/sign.h"
+#include "core/hex.h"
 
 struct fixture {
     char dir[64];
@@ -241,7 +242,7 @@ static void test_key_id(void **state)
     assert_memory_not_equal(id_other, expect, 32);
 
     char hex[65];
-    tp_hex(expect, 32, hex);
+    tp_hex_encode(expect, 32, hex);
     assert_int_equal(strlen(hex), 64);
     for (int i = 0; i < 64; i++)
         assert_true((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f'));

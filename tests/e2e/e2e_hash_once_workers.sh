@@ -1,6 +1,6 @@
 #!/bin/bash
 # e2e_hash_once_workers.sh: without MPI, the per-node digest cache
-# (logger/nodecache.c) also spares exec'd worker processes re-hashing the
+# (logger/worker/nodecache.c) also spares exec'd worker processes re-hashing the
 # files their parent reads: under one `trainprov run`, a parent and three
 # workers it starts with subprocess (fork + exec: no inherited in-process
 # cache) all read the same four shards at once. The bytes the four streams

@@ -1,6 +1,6 @@
 #!/bin/bash
 # e2e_mpi_hash_once.sh: a shard read by many ranks on one node is hashed once
-# per node (logger/nodecache.c). Four ranks under `mpirun -np 4 trainprov run`
+# per node (logger/worker/nodecache.c). Four ranks under `mpirun -np 4 trainprov run`
 # all read the same four shards: the bytes the ranks hashed themselves
 # (StreamEnd.bytes_hashed, summed over every stream) stay within 1.2x the
 # shards' total size, while every rank's FileEvent of every shard still carries
@@ -106,7 +106,7 @@ f = open(sys.argv[2], "w")
 fcntl.flock(f, fcntl.LOCK_EX)
 open(sys.argv[1], "w").close()
 time.sleep(1)
-# an entry as logger/nodecache.c writes it: magic, sha256, no leading bytes
+# an entry as logger/worker/nodecache.c writes it: magic, sha256, no leading bytes
 with open(sys.argv[3] + ".tmp", "wb") as e:
     e.write(b"TPNC1\n" + bytes.fromhex(sys.argv[4]) + b"\0")
 os.rename(sys.argv[3] + ".tmp", sys.argv[3])

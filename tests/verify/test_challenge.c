@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "verify/challenge.h"
+#include "core/hex.h"
 
 static char dir[] = "/tmp/tp-test-ch-XXXXXX";
 static tp_key *eval_key, *eval_pub, *other_pub;
@@ -71,7 +72,7 @@ static void test_edits_refused(void **state)
     char err[256], nonce[65], from[80], to[80];
     assert_int_equal(tp_challenge_make(eval_key, &c), 0);
     char *doc = tp_challenge_json(&c);
-    tp_hex(c.nonce, sizeof c.nonce, nonce);
+    tp_hex_encode(c.nonce, sizeof c.nonce, nonce);
     /* an edited nonce parses but no longer verifies */
     snprintf(from, sizeof from, "\"nonce\": \"%c", nonce[0]);
     snprintf(to, sizeof to, "\"nonce\": \"%c", nonce[0] == '0' ? '1' : '0');

@@ -22,6 +22,7 @@
 #include "runlog/runlog.h"
 #include "core/sign.h"
 #include "proto/trainprov.pb-c.h"
+#include "core/hex.h"
 
 #define ROOT_ID 0x1111111111111111ull
 #define CHILD_ID 0x2222222222222222ull
@@ -205,11 +206,10 @@ static void sign_manifest(tp_runlog *log, const uint8_t run_id[16], const tp_key
 static void build_run(tp_runlog *log, const uint8_t run_id[16], const tp_key *key,
                       int declare_data)
 {
-    uint8_t key_id[32];
     memset(log, 0, sizeof *log);
-    tp_hex(run_id, 16, log->run_id_hex);
-    tp_key_id(key, key_id);
-    tp_hex(key_id, 32, log->key_id_hex);
+    memcpy(log->run_id, run_id, TP_RUN_ID_LEN);
+    tp_key_id(key, log->key_id);
+    log->has_run_id = log->has_key_id = 1;
     strcpy(log->library_version, "test");
     strcpy(log->assembled_by, "run");
     tp_stream_data *root = tp_runlog_add_stream(log, ROOT_ID);
@@ -412,7 +412,7 @@ static void test_other_key(void **state)
     /* the attribute claims key A, the signatures are key B's */
     uint8_t id[32];
     tp_key_id(pub_a, id);
-    tp_hex(id, 32, log.key_id_hex);
+    memcpy(log.key_id, id, sizeof id);
     expect(&log, pub_a, NULL, "log.integrity", TP_CLAIM_FAIL, "does not verify");
     tp_runlog_free(&log);
 }
@@ -421,7 +421,7 @@ static void test_edited_run_id(void **state)
 {
     tp_runlog log;
     build_run(&log, run_a, key_a, 0);
-    log.run_id_hex[0] = log.run_id_hex[0] == 'f' ? 'e' : 'f';
+    log.run_id[0] ^= 0xf0; /* the attribute's first hex digit edited */
     expect(&log, pub_a, NULL, "run.binding", TP_CLAIM_FAIL, "another run id");
     expect(&log, pub_a, NULL, "log.integrity", TP_CLAIM_FAIL, "names another run");
     tp_runlog_free(&log);
@@ -454,11 +454,10 @@ static void test_reported_gaps(void **state)
     static const char *const said[] = {"could not write 3 records", "2 files were opened"};
     for (size_t g = 0; g < 2; g++) {
         tp_runlog log;
-        uint8_t key_id[32];
         memset(&log, 0, sizeof log);
-        tp_hex(run_a, 16, log.run_id_hex);
-        tp_key_id(key_a, key_id);
-        tp_hex(key_id, 32, log.key_id_hex);
+        memcpy(log.run_id, run_a, TP_RUN_ID_LEN);
+        tp_key_id(key_a, log.key_id);
+        log.has_run_id = log.has_key_id = 1;
         strcpy(log.assembled_by, "run");
         tp_stream_data *root = tp_runlog_add_stream(&log, ROOT_ID);
         assert_non_null(root);
@@ -546,7 +545,7 @@ static void test_data_manifest(void **state)
     char hex[65], line[256];
     tp_claim_options opt = {.data_manifest_path = path_in("data.sha256")};
     build_run(&log, run_a, key_a, 0);
-    tp_hex(data_sha, 32, hex);
+    tp_hex_encode(data_sha, 32, hex);
     snprintf(line, sizeof line, "%s  /data/shard0.bin\n%s *shard1.bin\n", hex, hex);
     write_file(opt.data_manifest_path, line);
     expect(&log, pub_a, &opt, "data.accounted", TP_CLAIM_PASS, "all hashed");

@@ -1,4 +1,5 @@
-/* test_claims_mpi.c: the cross-rank checks of verify/claims_mpi.c over MPI
+/* test_claims_mpi.c: the cross-rank checks of verify/mpi_facts.c and the
+ * claim of verify/claim_mpi_init_consistent.c over MPI
  * run logs built in memory (4 ranks: RunStart, MpiEvent init, the initial
  * broadcasts, counters, StreamEnd; rank 0 also the final heads it gathered).
  * A clean job passes; a rank that received other parameters, skipped the
@@ -17,7 +18,7 @@
 #include <cmocka.h>
 
 #include "verify/claims.h"
-#include "verify/claims_mpi.h"
+#include "verify/claim.h"
 #include "core/merkle.h"
 #include "runlog/records.h"
 #include "runlog/runlog.h"
@@ -124,8 +125,8 @@ static void rank_records(tp_stream_data *s, int rank, const variant *v, uint8_t 
 static void build(tp_runlog *log, const variant *v)
 {
     memset(log, 0, sizeof *log);
-    for (int i = 0; i < 32; i++)
-        log->run_id_hex[i] = "0123456789abcdef"[(run_id[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+    memcpy(log->run_id, run_id, TP_RUN_ID_LEN);
+    log->has_run_id = 1;
     tp_stream_data *s[WORLD] = {0};
     Trainprov__V1__MpiRankHead heads[WORLD], *ptrs[WORLD];
     uint8_t roots[WORLD][32];
@@ -194,10 +195,20 @@ static void evaluate(const variant *v, outcome *o)
     build(&log, v);
     assert_int_equal(tp_records_decode_all(&log, &dec), 0);
     memset(o, 0, sizeof *o);
-    o->complete.status = TP_CLAIM_PASS;
-    o->binding.status = TP_CLAIM_PASS;
     o->mpi.status = TP_CLAIM_UNKNOWN;
-    tp_claims_mpi(&log, dec, &o->mpi, &o->complete, &o->binding);
+    /* only the MPI facts of the context: the rank checks log.complete and
+     * run.binding conclude with, and mpi.init_consistent */
+    tp_claim_ctx c = {.log = &log, .dec = dec};
+    assert_int_equal(tp_mpi_facts_init(&c.mpi, &log, dec), 0);
+    assert_int_equal(tp_claim_mpi_init_consistent(&c, &o->mpi, NULL, 0), 0);
+    tp_problems none = {0}, complete = {0}, binding = {0};
+    if (c.mpi.world) {
+        tp_mpi_check_complete(&c.mpi, &complete);
+        tp_mpi_check_binding(&c.mpi, &binding);
+    }
+    tp_claim_conclude_ranks(&o->complete, &none, &complete, "pass");
+    tp_claim_conclude_ranks(&o->binding, &none, &binding, "pass");
+    tp_mpi_facts_free(&c.mpi);
     tp_records_free_all(dec, log.n_streams);
     tp_runlog_free(&log);
 }

@@ -1,4 +1,9 @@
-/* claims_init.c: init.random at strength exact (claims_init.h).
+/* claim_init_random.c: the claim init.random (docs/CLAIMS.md). At strength
+ * exact every InitTensor of the log is regenerated from its committed seed
+ * and the challenge nonce with the v1 initialiser (core/initrng.h) and its
+ * digest compared; the challenge is checked against the evaluator's key;
+ * with a step-0 checkpoint, the tensors the run started from must be those
+ * bytes.
  *
  * The nonce that keys the regeneration is the one the evaluator expects: the
  * nonce of `--challenge FILE` when given (so a run keyed by another nonce
@@ -10,12 +15,11 @@
  * its init could have been computed before the run. Regeneration is chunked
  * (bounded memory) and uses every core. A run with no InitTensor (a job with
  * its framework's own initialiser) is tested at strength statistical from its
- * --checkpoint (claims_initstat.c), else unknown. --reference adds the
+ * --checkpoint (init_statistical.c), else unknown. --reference adds the
  * centred similarity to a suspected donor (similarity.c) to the evidence,
  * whatever the strength. */
 #define _GNU_SOURCE /* vasprintf */
-#include "verify/claims_init.h"
-#include "verify/problems.h"
+#include "verify/claim.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,10 +30,11 @@
 #include <openssl/evp.h>
 
 #include "verify/challenge.h"
-#include "verify/claims_initstat.h"
+#include "verify/init_statistical.h"
 #include "core/initrng.h"
 #include "verify/safetensors.h"
 #include "verify/similarity.h"
+#include "core/hex.h"
 
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
 
@@ -48,20 +53,13 @@ __attribute__((format(printf, 3, 4))) static void conclude(tp_claim *cl, tp_clai
     cl->status = st;
 }
 
-static struct json_object *evidence(tp_claim *cl)
-{
-    if (!cl->evidence)
-        cl->evidence = json_object_new_object();
-    return cl->evidence;
-}
-
 static void ev_hex(tp_claim *cl, const char *key, const uint8_t *b, size_t n)
 {
     char *h = malloc(2 * n + 1);
     if (!h)
         return;
-    tp_hex(b, n, h);
-    json_object_object_add(evidence(cl), key, json_object_new_string(h));
+    tp_hex_encode(b, n, h);
+    json_object_object_add(tp_claim_evidence(cl), key, json_object_new_string(h));
     free(h);
 }
 
@@ -141,8 +139,8 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
     *elems_out = n;
     if (memcmp(digest, t->sha256.data, 32) != 0) {
         char got[65], want[65];
-        tp_hex(digest, 32, got);
-        tp_hex(t->sha256.data, 32, want);
+        tp_hex_encode(digest, 32, got);
+        tp_hex_encode(t->sha256.data, 32, want);
         tp_problems_add(p, "tensor %s: regenerated from seed %" PRIu64 " and the nonce its sha256 is "
                    "%.16s..., the log records %.16s...",
                 t->name, t->seed, got, want);
@@ -202,8 +200,8 @@ static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, si
     for (size_t k = 0; k < st.n; k++)
         if (!seen[k])
             tp_problems_add(p, "checkpoint tensor %s was not filled by the initialiser", st.tensors[k].name);
-    json_object_object_add(evidence(cl), "checkpoint", json_object_new_string(path));
-    json_object_object_add(evidence(cl), "checkpoint_tensors", json_object_new_int64((int64_t)st.n));
+    json_object_object_add(tp_claim_evidence(cl), "checkpoint", json_object_new_string(path));
+    json_object_object_add(tp_claim_evidence(cl), "checkpoint_tensors", json_object_new_int64((int64_t)st.n));
     free(seen);
     tp_safetensors_close(&st);
     return 0;
@@ -220,7 +218,7 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
     tp_key *eval = NULL;
     tp_challenge logged;
     char why[512];
-    uint8_t doc[TP_CHALLENGE_DOC_MAX];
+    uint8_t doc[TP_CHALLENGE_MAX];
     size_t len;
     int have_logged = rs->challenge.len > 0, have_expected = opt->challenge_path != NULL;
     *nonce = rs->nonce.data;
@@ -243,7 +241,7 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
     if (have_logged) {
         ev_hex(cl, "challenge_nonce", logged.nonce, sizeof logged.nonce);
         ev_hex(cl, "evaluator_key_id", logged.key_id, sizeof logged.key_id);
-        json_object_object_add(evidence(cl), "challenge_time_ns",
+        json_object_object_add(tp_claim_evidence(cl), "challenge_time_ns",
                                json_object_new_int64(logged.time_ns));
     }
     if (have_expected) {
@@ -268,9 +266,11 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
     return 0;
 }
 
-int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
-                         const tp_claim_options *opt, tp_claim *cl, char *err, size_t errlen)
+int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen)
 {
+    const tp_runlog *log = c->log;
+    const tp_decoded_stream *dec = c->dec;
+    const tp_claim_options *opt = c->opt;
     tp_problems p = {0};
     size_t n = 0, cap = 0;
     Trainprov__V1__InitTensor **ts = NULL;
@@ -303,7 +303,7 @@ int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
             json_object_put(p.list);
             return -1;
         }
-        json_object_object_add(evidence(cl), "reference", sim);
+        json_object_object_add(tp_claim_evidence(cl), "reference", sim);
     }
     if (n == 0 || !rs) {
         free(ts);
@@ -317,7 +317,7 @@ int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
         }
         free(cl->detail);
         cl->detail = NULL;
-        return tp_initstat_check(opt->checkpoint_path, opt->init_declare_path, evidence(cl),
+        return tp_initstat_check(opt->checkpoint_path, opt->init_declare_path, tp_claim_evidence(cl),
                                  &cl->status, &cl->detail, err, errlen);
     }
     tp_challenge expected;
@@ -344,13 +344,13 @@ int tp_claim_init_random(const tp_runlog *log, const tp_decoded_stream *dec,
         elems += e;
     }
     free(ts);
-    json_object_object_add(evidence(cl), "strength", json_object_new_string("exact"));
-    json_object_object_add(evidence(cl), "spec", json_object_new_string(TP_INIT_SPEC));
-    json_object_object_add(evidence(cl), "tensors", json_object_new_int64((int64_t)n));
-    json_object_object_add(evidence(cl), "elements", json_object_new_int64((int64_t)elems));
+    json_object_object_add(tp_claim_evidence(cl), "strength", json_object_new_string("exact"));
+    json_object_object_add(tp_claim_evidence(cl), "spec", json_object_new_string(TP_INIT_SPEC));
+    json_object_object_add(tp_claim_evidence(cl), "tensors", json_object_new_int64((int64_t)n));
+    json_object_object_add(tp_claim_evidence(cl), "elements", json_object_new_int64((int64_t)elems));
     ev_hex(cl, "nonce", nonce, nonce_len);
     if (p.count) {
-        json_object_object_add(evidence(cl), "problems", p.list);
+        json_object_object_add(tp_claim_evidence(cl), "problems", p.list);
         if (p.count > TP_DETAIL_PROBLEMS)
             conclude(cl, TP_CLAIM_FAIL, "%s; and %zu more", p.text, p.count - TP_DETAIL_PROBLEMS);
         else

@@ -1,9 +1,9 @@
-/* claims_initstat.h: init.random at strength statistical (docs/CLAIMS.md):
+/* init_statistical.h: the evidence for init.random at strength statistical (docs/CLAIMS.md):
  * a step-0 checkpoint of a job that used its framework's own initialiser is
  * tested tensor by tensor against the distribution its role implies
  * (PyTorch's defaults) or a declared one (--init-declare FILE.json). */
-#ifndef TP_CLAIMS_INITSTAT_H
-#define TP_CLAIMS_INITSTAT_H
+#ifndef TP_INIT_STATISTICAL_H
+#define TP_INIT_STATISTICAL_H
 #include <stddef.h>
 
 #include "verify/claims.h"

@@ -1,4 +1,5 @@
-/* claims_initstat.c: init.random at strength statistical (claims_initstat.h).
+/* init_statistical.c: the evidence for init.random at strength statistical
+ * (init_statistical.h).
  *
  * Each tensor's law is its declaration in --init-declare, else inferred from
  * its name and shape as PyTorch's default initialisers fill them:
@@ -18,7 +19,7 @@
  * tensor without a law (no rule, no declaration, not a float dtype) makes
  * the claim unknown; any failing tensor makes it fail. */
 #define _GNU_SOURCE /* asprintf */
-#include "verify/claims_initstat.h"
+#include "verify/init_statistical.h"
 
 #include <math.h>
 #include <stdio.h>

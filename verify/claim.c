@@ -1,0 +1,195 @@
+/* claim.c: the facts every claim shares, derived once (claim.h), and how a
+ * claim writes its detail, evidence and conclusion. */
+#include "verify/claim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vocab.h"
+
+/* ---- writing a claim ---- */
+
+void tp_claim_detail(tp_claim *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    free(c->detail);
+    c->detail = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!c->detail)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+}
+
+struct json_object *tp_claim_evidence(tp_claim *c)
+{
+    if (!c->evidence)
+        c->evidence = json_object_new_object();
+    return c->evidence;
+}
+
+static size_t more(const tp_problems *p)
+{
+    return p->count > TP_DETAIL_PROBLEMS ? p->count - TP_DETAIL_PROBLEMS : 0;
+}
+
+void tp_claim_conclude_ranks(tp_claim *c, tp_problems *p, tp_problems *ranks,
+                             const char *pass_detail)
+{
+    if (p->count == 0 && ranks->count == 0) {
+        c->status = TP_CLAIM_PASS;
+        tp_claim_detail(c, "%s", pass_detail);
+        return;
+    }
+    char own_more[64] = "", rank_more[64] = "";
+    if (more(p))
+        snprintf(own_more, sizeof own_more, "; and %zu more", more(p));
+    if (more(ranks))
+        snprintf(rank_more, sizeof rank_more, "; and %zu more", more(ranks));
+    c->status = TP_CLAIM_FAIL;
+    tp_claim_detail(c, "%s%s%s%s%s", p->text, own_more, p->count && ranks->count ? "; " : "",
+                    ranks->text, rank_more);
+    if (p->list)
+        json_object_object_add(tp_claim_evidence(c), "problems", p->list);
+    if (ranks->list)
+        json_object_object_add(tp_claim_evidence(c), "mpi_problems", ranks->list);
+    p->list = ranks->list = NULL;
+}
+
+void tp_claim_conclude(tp_claim *c, tp_problems *p, const char *pass_detail)
+{
+    tp_problems none = {0};
+    tp_claim_conclude_ranks(c, p, &none, pass_detail);
+}
+
+/* ---- the shared facts ---- */
+
+int tp_bytes_eq(const ProtobufCBinaryData *b, const uint8_t *want, size_t n)
+{
+    return b->len == n && (n == 0 || memcmp(b->data, want, n) == 0);
+}
+
+const Trainprov__V1__FileEvent *tp_file_event(const Trainprov__V1__Record *r)
+{
+    return r && r->body_case == TRAINPROV__V1__RECORD__BODY_FILE ? r->file : NULL;
+}
+
+int tp_file_wrote(const Trainprov__V1__FileEvent *f)
+{
+    enum tp_access a = tp_access_parse(f->access);
+    return f->bytes_written > 0 || a == TP_ACCESS_WRITE || a == TP_ACCESS_READWRITE ||
+           a == TP_ACCESS_RENAME;
+}
+
+int tp_file_was_read(const Trainprov__V1__FileEvent *f)
+{
+    enum tp_access a = tp_access_parse(f->access);
+    return f->bytes_read > 0 || a == TP_ACCESS_READ || a == TP_ACCESS_READWRITE;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+    uint64_t x = ((const tp_stream_ref *)a)->id, y = ((const tp_stream_ref *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id)
+{
+    tp_stream_ref key = {id, 0};
+    const tp_stream_ref *r = bsearch(&key, c->by_id, c->log->n_streams, sizeof key, cmp_ref);
+    return r ? (long)r->index : -1;
+}
+
+/* Decodes the heads once and hashes the records once: the root at each
+ * head's size (when the heads grow and stay within the records; log.integrity
+ * names the others) and over all records. */
+static int stream_facts(const tp_stream_data *st, const tp_decoded_stream *d, tp_stream_facts *f)
+{
+    size_t nh = st->n_heads ? st->n_heads : 1;
+    f->heads = calloc(nh, sizeof *f->heads);
+    f->head_roots = calloc(nh, sizeof *f->head_roots);
+    f->head_root_ok = calloc(nh, 1);
+    if (!f->heads || !f->head_roots || !f->head_root_ok)
+        return -1;
+    const Trainprov__V1__Record *r0 = d->n ? d->records[0] : NULL;
+    f->run_start = r0 && r0->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START ? r0->run_start
+                                                                                : NULL;
+    char hex[TP_STREAM_HEX_LEN + 1];
+    tp_stream_hex(st->stream_id, hex);
+    if (f->run_start)
+        snprintf(f->name, sizeof f->name, "stream %s (pid %d)", hex, f->run_start->pid);
+    else
+        snprintf(f->name, sizeof f->name, "stream %s", hex);
+    tp_merkle m;
+    tp_merkle_init(&m);
+    for (size_t j = 0; j < st->n_heads; j++) {
+        const Trainprov__V1__TreeHead *h = f->heads[j] = tp_head_decode(&st->head_bodies[j], NULL, 0);
+        if (!h || h->tree_size < m.size || h->tree_size > st->n_records)
+            continue;
+        while (m.size < h->tree_size)
+            tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
+        tp_merkle_root(&m, f->head_roots[j]);
+        f->head_root_ok[j] = 1;
+    }
+    while (m.size < st->n_records)
+        tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
+    tp_merkle_root(&m, f->root);
+    const Trainprov__V1__TreeHead *last = st->n_heads ? f->heads[st->n_heads - 1] : NULL;
+    const Trainprov__V1__Record *end = d->n ? d->records[d->n - 1] : NULL;
+    f->ended = last && last->final && last->tree_size == st->n_records && end &&
+               end->body_case == TRAINPROV__V1__RECORD__BODY_STREAM_END;
+    return 0;
+}
+
+int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table *index,
+                      const tp_key *key, const tp_claim_options *opt,
+                      const tp_decoded_stream *dec, const tp_file_table *files,
+                      const uint8_t pubkey_id[TP_KEY_ID_LEN])
+{
+    size_t n = log->n_streams ? log->n_streams : 1;
+    memset(c, 0, sizeof *c);
+    c->log = log;
+    c->index = index;
+    c->key = key;
+    c->opt = opt;
+    c->dec = dec;
+    c->files = files;
+    c->pubkey_id = pubkey_id;
+    c->key_matches =
+        log->has_key_id && memcmp(pubkey_id, log->key_id, TP_KEY_ID_LEN) == 0;
+    c->ids_ok = log->has_run_id && log->has_key_id;
+    c->n_records = tp_runlog_count_records(log);
+    c->streams = calloc(n, sizeof *c->streams);
+    c->by_id = calloc(n, sizeof *c->by_id);
+    if (!c->streams || !c->by_id)
+        return -1;
+    for (size_t s = 0; s < log->n_streams; s++) {
+        if (stream_facts(&log->streams[s], &dec[s], &c->streams[s]) != 0)
+            return -1;
+        c->by_id[s] = (tp_stream_ref){log->streams[s].stream_id, s};
+    }
+    qsort(c->by_id, log->n_streams, sizeof *c->by_id, cmp_ref);
+    return tp_mpi_facts_init(&c->mpi, log, dec);
+}
+
+void tp_claim_ctx_free(tp_claim_ctx *c)
+{
+    for (size_t s = 0; c->streams && s < c->log->n_streams; s++) {
+        tp_stream_facts *f = &c->streams[s];
+        for (size_t j = 0; f->heads && j < c->log->streams[s].n_heads; j++)
+            if (f->heads[j])
+                trainprov__v1__tree_head__free_unpacked(f->heads[j], NULL);
+        free(f->heads);
+        free(f->head_roots);
+        free(f->head_root_ok);
+    }
+    free(c->streams);
+    free(c->by_id);
+    tp_mpi_facts_free(&c->mpi);
+    memset(c, 0, sizeof *c);
+}

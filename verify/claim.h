@@ -1,0 +1,87 @@
+/* claim.h: what every claim is given and how it concludes. Before the claims
+ * run, the facts they share are derived once into a tp_claim_ctx: the decoded
+ * records and heads, each stream's name, RunStart, Merkle roots and end, the
+ * file table and the MPI ranks (mpi_facts.h). A claim reads the context,
+ * fills only its own tp_claim and never touches another's. Adding a claim:
+ * a claim_<id>.c with its evaluate function, declared here, and a row in the
+ * registry (claims.c). */
+#ifndef TP_CLAIM_H
+#define TP_CLAIM_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/format.h"
+#include "core/merkle.h"
+#include "verify/claims.h"
+#include "verify/mpi_facts.h"
+#include "verify/problems.h"
+
+/* One stream's derived facts. */
+typedef struct {
+    char name[64];                            /* "stream <hex> (pid N)" */
+    const Trainprov__V1__RunStart *run_start; /* record 0 when it is one, else NULL */
+    Trainprov__V1__TreeHead **heads;          /* decoded once; NULL where one does not */
+    uint8_t (*head_roots)[TP_HASH_LEN];       /* root of the first tree_size records ... */
+    uint8_t *head_root_ok;                    /* ... when the head's size could be hashed */
+    uint8_t root[TP_HASH_LEN];                /* root over all its records */
+    int ended;                                /* last head final, last record a StreamEnd */
+} tp_stream_facts;
+
+typedef struct {
+    uint64_t id;
+    size_t index;
+} tp_stream_ref;
+
+typedef struct {
+    const tp_runlog *log;
+    const tp_file_table *index;      /* the log's /files as read */
+    const tp_key *key;               /* --pubkey */
+    const tp_claim_options *opt;
+    const tp_decoded_stream *dec;    /* the records, decoded once */
+    const tp_file_table *files;      /* the file table the records say */
+    int key_matches;                 /* --pubkey is the key the log names */
+    const uint8_t *pubkey_id;
+    int ids_ok;                      /* the log knows its run id and key id */
+    size_t n_records;
+    tp_stream_facts *streams;        /* one per log stream */
+    tp_stream_ref *by_id;            /* streams sorted by id */
+    tp_mpi_facts mpi;
+} tp_claim_ctx;
+
+int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table *index,
+                      const tp_key *key, const tp_claim_options *opt,
+                      const tp_decoded_stream *dec, const tp_file_table *files,
+                      const uint8_t pubkey_id[TP_KEY_ID_LEN]);
+void tp_claim_ctx_free(tp_claim_ctx *c);
+
+/* Index of the stream with this id, or -1. */
+long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id);
+const Trainprov__V1__FileEvent *tp_file_event(const Trainprov__V1__Record *r);
+int tp_file_wrote(const Trainprov__V1__FileEvent *f);
+int tp_file_was_read(const Trainprov__V1__FileEvent *f);
+/* b holds exactly the n bytes want. */
+int tp_bytes_eq(const ProtobufCBinaryData *b, const uint8_t *want, size_t n);
+
+/* ---- writing a claim ---- */
+__attribute__((format(printf, 2, 3))) void tp_claim_detail(tp_claim *c, const char *fmt, ...);
+struct json_object *tp_claim_evidence(tp_claim *c);
+/* Fail with the problems (their list under "problems"), or pass. */
+void tp_claim_conclude(tp_claim *c, tp_problems *p, const char *pass_detail);
+/* The same with a second list of problems, found by the MPI rank checks,
+ * joined to the detail and kept under "mpi_problems". */
+void tp_claim_conclude_ranks(tp_claim *c, tp_problems *p, tp_problems *ranks,
+                             const char *pass_detail);
+
+/* ---- the claims, in report order (the registry is in claims.c) ---- */
+typedef int (*tp_claim_fn)(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_log_integrity(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_run_binding(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
+                                     size_t errlen);
+int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_lineage_final(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_mpi_init_consistent(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,150 @@
+/* claim_data_accounted.c: the claim data.accounted (docs/CLAIMS.md): every
+ * data file read has a digest and, with --data-manifest (sha256sum format),
+ * is listed there. */
+#include "verify/claim.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <errno.h>
+
+#include "core/hex.h"
+#include "core/vocab.h"
+
+#define TP_MANIFEST_LINE_MAX 8192
+
+typedef struct {
+    uint8_t (*digests)[TP_HASH_LEN];
+    size_t n;
+} digest_set;
+
+static int cmp_digest(const void *a, const void *b) { return memcmp(a, b, TP_HASH_LEN); }
+
+/* Parses a sha256sum file ("HEX  PATH" or "HEX *PATH" lines). */
+static int load_data_manifest(const char *path, digest_set *set, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read data manifest %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[TP_MANIFEST_LINE_MAX + 2];
+    size_t cap = 0, lineno = 0;
+    int rc = 0;
+    set->digests = NULL;
+    set->n = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        else if (!feof(f))
+            rc = -1;
+        const char *h = line[0] == '\\' ? line + 1 : line; /* sha256sum escapes odd names */
+        char hex[2 * TP_HASH_LEN + 1];
+        size_t k;
+        for (k = 0; rc == 0 && k < 2 * TP_HASH_LEN && h[k]; k++)
+            hex[k] = (char)(h[k] >= 'A' && h[k] <= 'F' ? h[k] - 'A' + 'a' : h[k]);
+        hex[k] = '\0';
+        if (len == 0)
+            continue;
+        if (rc != 0 || k != 2 * TP_HASH_LEN || h[k] != ' ' || (h[k + 1] != ' ' && h[k + 1] != '*') ||
+            h[k + 2] == '\0') {
+            rc = -1;
+            break;
+        }
+        if (set->n == cap) {
+            cap = cap ? 2 * cap : 64;
+            void *g = realloc(set->digests, cap * sizeof *set->digests);
+            if (!g) {
+                snprintf(err, errlen, "out of memory reading %s", path);
+                fclose(f);
+                return -1;
+            }
+            set->digests = g;
+        }
+        if (tp_hex_decode(hex, set->digests[set->n], TP_HASH_LEN) != 0) {
+            rc = -1;
+            break;
+        }
+        set->n++;
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "cannot read data manifest %s: %s", path, strerror(errno));
+        rc = -2;
+    }
+    fclose(f);
+    if (rc == -1)
+        snprintf(err, errlen, "%s:%zu: not a sha256sum line (\"<64 hex>  <path>\", at most %d "
+                 "bytes)", path, lineno, TP_MANIFEST_LINE_MAX);
+    if (rc != 0) {
+        free(set->digests);
+        set->digests = NULL;
+        return -1;
+    }
+    qsort(set->digests, set->n, sizeof *set->digests, cmp_digest);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Number of distinct strings in v (sorts v). */
+static size_t count_distinct(const char **v, size_t n)
+{
+    size_t d = 0;
+    qsort(v, n, sizeof *v, cmp_str);
+    for (size_t i = 0; i < n; i++)
+        d += i == 0 || strcmp(v[i], v[i - 1]) != 0;
+    return d;
+}
+
+int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen)
+{
+    digest_set set = {0};
+    const char *mpath = c->opt->data_manifest_path;
+    if (mpath && load_data_manifest(mpath, &set, err, errlen) != 0)
+        return -1;
+    tp_problems p = {0};
+    size_t n_events = 0;
+    uint64_t bytes = 0;
+    const char **paths = calloc(c->files->n ? c->files->n : 1, sizeof *paths);
+    if (!paths) {
+        free(set.digests);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t s = 0; s < c->log->n_streams; s++)
+        for (size_t i = 0; i < c->dec[s].n; i++) {
+            const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
+            if (!f || tp_role_parse(f->role) != TP_ROLE_DATA)
+                continue;
+            paths[n_events++] = f->path;
+            bytes += f->bytes_read;
+            if (f->sha256.len != TP_HASH_LEN) {
+                tp_problems_add(&p, "data file %s has no digest (%s)", f->path,
+                            f->hash_error[0] ? f->hash_error : "no hash_error given");
+                continue;
+            }
+            if (mpath && !bsearch(f->sha256.data, set.digests, set.n, TP_HASH_LEN, cmp_digest)) {
+                char hex[2 * TP_HASH_LEN + 1];
+                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
+                tp_problems_add(&p, "data file %s (sha256 %s) is not in %s", f->path, hex, mpath);
+            }
+        }
+    size_t n_files = count_distinct(paths, n_events);
+    free(paths);
+    free(set.digests);
+    json_object_object_add(tp_claim_evidence(cl), "data_files", json_object_new_uint64(n_files));
+    json_object_object_add(tp_claim_evidence(cl), "data_reads", json_object_new_uint64(n_events));
+    json_object_object_add(tp_claim_evidence(cl), "bytes_read", json_object_new_uint64(bytes));
+    char pass[TP_PROBLEM_MAX];
+    snprintf(pass, sizeof pass, "%zu data files (%" PRIu64 " bytes read), all hashed%s%s",
+             n_files, bytes, mpath ? " and listed in " : "", mpath ? mpath : "");
+    tp_claim_conclude(cl, &p, pass);
+    return 0;
+}
