@@ -102,16 +102,15 @@ static void drop_event(tp_event *ev)
         TP_REAL(close)(ev->fd);
     if (ev->kind == TP_EV_FILE_CLOSE)
         tp_file_release(ev->file);
-    free(ev->text);
-    free(ev->text2);
-    free(ev->body);
-    free(ev);
+    tp_event_free(ev);
 }
 
 void tp_runtime_post(tp_event *ev)
 {
     if (atomic_load(&tp_state) == TP_STATE_PENDING) {
-        start_worker(1);
+        if (!tp_worker_running()) /* no lock when there is nothing to start: a
+                                   * signal handler's close may get here */
+            start_worker(1);
         int pending = TP_STATE_PENDING;
         atomic_compare_exchange_strong(&tp_state, &pending, TP_STATE_ACTIVE);
     }

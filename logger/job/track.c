@@ -95,7 +95,10 @@ out:
 
 void *tp_track_close_begin(int fd)
 {
-    if (!tp_runtime_recording())
+    /* under the guard (a vfork child before its exec, our own code), the
+     * fd table is not this call's: a vfork child shares it with its parent,
+     * whose descriptor stays open */
+    if (!tp_runtime_recording() || tp_guard_held())
         return NULL;
     tp_file *f = tp_fdtable_take(fd);
     if (!f)

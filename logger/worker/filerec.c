@@ -196,7 +196,7 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     enum tp_role role = written_role(old_path);
     tp_file probe;
     memset(&probe, 0, sizeof probe);
-    probe.path = (char *)new_path;
+    snprintf(probe.path, sizeof probe.path, "%s", new_path);
     if (role == TP_ROLE_NONE) {
         /* not written by this stream: only a declared checkpoint is worth a record */
         if (tp_classify_written(s->cfg, new_path, NULL) != TP_ROLE_CHECKPOINT)

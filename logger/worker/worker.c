@@ -33,6 +33,7 @@
 #include "core/hashfile.h"
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
+#include "logger/job/sigpool.h"
 #include "logger/worker/cryptogate.h"
 #include "logger/worker/filerec.h"
 #include "logger/worker/stream.h"
@@ -77,28 +78,33 @@ static void wake_worker(void)
     futex(&wake, FUTEX_WAKE, 1, NULL);
 }
 
+#define EVENTS_PER_SLAB 1024
+
+static tp_sigpool event_pool = TP_SIGPOOL_INIT(sizeof(tp_event), EVENTS_PER_SLAB);
+
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2)
 {
-    tp_event *ev = calloc(1, sizeof *ev);
+    tp_event *ev = tp_sigpool_alloc(&event_pool);
     if (!ev)
         return NULL;
     ev->kind = kind;
     ev->fd = -1;
     ev->time_ns = tp_now_ns();
     if ((text && !(ev->text = strdup(text))) || (text2 && !(ev->text2 = strdup(text2)))) {
-        free(ev->text);
-        free(ev);
+        tp_event_free(ev);
         return NULL;
     }
     return ev;
 }
 
-static void event_free(tp_event *ev)
+void tp_event_free(tp_event *ev)
 {
+    if (!ev)
+        return;
     free(ev->text);
     free(ev->text2);
     free(ev->body);
-    free(ev);
+    tp_sigpool_free(&event_pool, ev);
 }
 
 void tp_worker_post(tp_event *ev)
@@ -207,7 +213,7 @@ static void process(tp_event *ev)
         write_simple(&rec, ev->time_ns);
         break;
     }
-    event_free(ev);
+    tp_event_free(ev);
 }
 
 static void process_batch(tp_event *batch)
@@ -217,7 +223,7 @@ static void process_batch(tp_event *batch)
         if (stream_rc == 0)
             process(batch);
         else
-            event_free(batch);
+            tp_event_free(batch);
         made_progress();
         batch = next;
     }

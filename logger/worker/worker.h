@@ -35,8 +35,12 @@ typedef struct tp_event {
     void *body; /* freed with the event */
 } tp_event;
 
-/* Allocates an event with copies of the strings (NULL allowed). */
+/* Allocates an event with copies of the strings (NULL allowed). Without
+ * strings it allocates from a signal-safe pool and may be called from a
+ * signal handler (the close and open wrappers' events). */
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2);
+/* Frees an event, its strings and its body (NULL is ignored). */
+void tp_event_free(tp_event *ev);
 
 /* Starts the worker thread. It opens the stream (journal + RunStart) at
  * once, or, when lazy, at its first event or at the seal (a forked child

@@ -16,7 +16,21 @@
  *                          child's store before its exec must be seen by
  *                          the parent (vfork semantics: shared memory).
  *   high-fd FILE           raise RLIMIT_NOFILE after load, take fds up to
- *                          5000 with /dev/null, then open and read FILE. */
+ *                          5000 with /dev/null, then open and read FILE.
+ *   vfork-child-closes DIR 100 times: write 4096 bytes to DIR/out<N>.bin,
+ *                          vfork a child that closes that fd (then execs
+ *                          /bin/true, fails to exec a missing program, or
+ *                          just _exits), open /dev/null in the parent and
+ *                          write to it while the library handles the
+ *                          child's close; then write 4096 more bytes to
+ *                          out<N>.bin. Every write must succeed (the child's
+ *                          close is its own: the parent's fds, recorded or
+ *                          not, stay open).
+ *   open-in-handler FILE   a SIGALRM every 200 us whose handler opens,
+ *                          reads and closes FILE (all async-signal-safe)
+ *                          while the main thread loops on malloc/free; in
+ *                          a child, which must finish HANDLER_RUNS
+ *                          handler runs within EXIT_BOUND_S. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -28,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +51,7 @@
 #define FORK_BOUND_S 20
 #define ROUNDS 100
 #define FORK_THREADS 4
+#define HANDLER_RUNS 5000
 
 static const char *file;
 static atomic_int stop;
@@ -260,11 +276,108 @@ static int high_fd(void)
     return 0;
 }
 
+/* ---- vfork-child-closes ---- */
+
+static int vfork_child_closes(void)
+{
+    char block[4096];
+    memset(block, 'x', sizeof block);
+    for (int round = 0; round < ROUNDS; round++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/out%d.bin", file, round);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, block, sizeof block) != (ssize_t)sizeof block) {
+            perror(path);
+            return 1;
+        }
+        pid_t pid = vfork();
+        if (pid == 0) {
+            close(fd); /* what a child does before exec with fds it does not need */
+            if (round % 3 == 0)
+                execl("/bin/true", "true", (char *)NULL);
+            else if (round % 3 == 1)
+                execl("/nonexistent/program", "program", (char *)NULL);
+            _exit(0);
+        }
+        int null = open("/dev/null", O_WRONLY);
+        for (int i = 0; i < 20; i++) {
+            if (write(null, block, 1) != 1) {
+                fprintf(stderr, "round %d: fd %d (/dev/null) was closed under the job: %s\n",
+                        round, null, strerror(errno));
+                return 1;
+            }
+            usleep(200);
+        }
+        double took;
+        if (wait_bounded(pid, FORK_BOUND_S, &took) != 0) {
+            fprintf(stderr, "round %d: the vfork child failed\n", round);
+            return 1;
+        }
+        if (write(fd, block, sizeof block) != (ssize_t)sizeof block || close(fd) != 0 ||
+            close(null) != 0) {
+            fprintf(stderr, "round %d: %s: %s\n", round, path, strerror(errno));
+            return 1;
+        }
+    }
+    printf("vfork-child-closes: %d vfork children closed the parent's fd; the parent's fds "
+           "stayed open\n", ROUNDS);
+    return 0;
+}
+
+/* ---- open-in-handler ---- */
+
+static volatile sig_atomic_t handler_runs;
+
+static void open_read_close(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    char buf[512];
+    int fd = open(file, O_RDONLY);
+    if (fd >= 0) {
+        while (read(fd, buf, sizeof buf) > 0)
+            ;
+        close(fd);
+    }
+    handler_runs++;
+    errno = saved;
+}
+
+static int open_in_handler(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = open_read_close;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval every = {{0, 200}, {0, 200}};
+        setitimer(ITIMER_REAL, &every, NULL);
+        void *blocks[64] = {0};
+        for (unsigned i = 0; handler_runs < HANDLER_RUNS; i++) {
+            free(blocks[i % 64]);
+            blocks[i % 64] = malloc(16 + (i * 7919u) % 20000);
+        }
+        _exit(0);
+    }
+    double took;
+    int rc = wait_bounded(pid, EXIT_BOUND_S, &took);
+    if (rc != 0) {
+        fprintf(stderr, "open-in-handler: the child %s (status %d after %.1fs)\n",
+                rc < 0 ? "hung" : "failed", rc, took);
+        return 1;
+    }
+    printf("open-in-handler: %d handler runs opened %s while malloc was interrupted; %.2fs\n",
+           HANDLER_RUNS, file, took);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd "
-                        "FILE\n");
+        fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd|"
+                        "vfork-child-closes|open-in-handler FILE\n");
         return 2;
     }
     file = argv[2];
@@ -276,6 +389,10 @@ int main(int argc, char **argv)
         return vfork_exec();
     if (strcmp(argv[1], "high-fd") == 0)
         return high_fd();
+    if (strcmp(argv[1], "vfork-child-closes") == 0)
+        return vfork_child_closes();
+    if (strcmp(argv[1], "open-in-handler") == 0)
+        return open_in_handler();
     fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
     return 2;
 }
