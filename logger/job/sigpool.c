@@ -8,6 +8,7 @@
 #include "logger/job/sigpool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -29,6 +30,8 @@
 
 #define HEADER 16
 #define INDEX_MASK 0xffffffffull
+
+tp_sigpool tp_sigpool_paths = TP_SIGPOOL_INIT(PATH_MAX, 64);
 
 static size_t stride(const tp_sigpool *pool) { return HEADER + pool->block_size; }
 

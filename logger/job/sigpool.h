@@ -31,6 +31,10 @@ typedef struct {
 #define TP_SIGPOOL_INIT(size, per_slab) \
     { .block_size = ((size) + 15) & ~(size_t)15, .blocks_per_slab = (per_slab) }
 
+/* PATH_MAX-byte buffers for the wrappers' paths: kept off the job thread's
+ * stack, which may be as small as PTHREAD_STACK_MIN. */
+extern tp_sigpool tp_sigpool_paths;
+
 /* A zeroed block, or NULL when the pool is exhausted or mmap failed.
  * Async-signal-safe; preserves errno. */
 void *tp_sigpool_alloc(tp_sigpool *pool);

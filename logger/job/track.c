@@ -17,22 +17,29 @@
 #include "logger/job/fdtable.h"
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
+#include "logger/job/sigpool.h"
 #include "logger/runtime.h"
 
+/* Through an O_PATH descriptor and its /proc/self/fd link rather than
+ * realpath: a few bytes of stack instead of realpath's kilobytes plus a
+ * joined path (rename runs on the job's thread, whose stack may be
+ * PTHREAD_STACK_MIN), no allocation, and the same answer for a path
+ * relative to a directory fd. */
 int tp_track_resolve(int dirfd, const char *path, char *out, size_t cap)
 {
-    char joined[PATH_MAX + 32];
-    if (cap < PATH_MAX)
+    char link[64];
+    if (cap < 2)
         return -1;
-    if (path[0] == '/' || dirfd == AT_FDCWD) {
-        if (realpath(path, out))
-            return 0;
-    } else {
-        snprintf(joined, sizeof joined, "/proc/self/fd/%d/%s", dirfd, path);
-        if (realpath(joined, out))
-            return 0;
-    }
-    return -1;
+    int fd = TP_REAL(openat)(dirfd, path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, out, cap - 1);
+    TP_REAL(close)(fd);
+    if (n <= 0 || (size_t)n >= cap - 1 || out[0] != '/')
+        return -1;
+    out[n] = '\0';
+    return 0;
 }
 
 static void post_close(tp_file *f, int hash_fd)
@@ -55,11 +62,12 @@ void tp_track_open(int fd, int flags)
     int saved_errno = errno;
     tp_guard_enter();
     struct stat st;
-    char link[64], abs[PATH_MAX];
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    char link[64], *abs = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        !(abs = tp_sigpool_alloc(&tp_sigpool_paths)))
         goto out;
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, abs, sizeof abs - 1);
+    ssize_t n = readlink(link, abs, PATH_MAX - 1);
     if (n <= 0)
         goto out;
     abs[n] = '\0';
@@ -89,6 +97,7 @@ void tp_track_open(int fd, int flags)
         }
     }
 out:
+    tp_sigpool_free(&tp_sigpool_paths, abs);
     tp_guard_leave();
     errno = saved_errno;
 }
@@ -125,28 +134,40 @@ void tp_track_close_end(void *token)
     errno = saved_errno;
 }
 
-int tp_track_rename_begin(int olddirfd, const char *oldpath, char *old_abs, size_t cap)
+char *tp_track_rename_begin(int olddirfd, const char *oldpath)
 {
     if (!tp_runtime_recording() || tp_guard_held())
-        return -1;
+        return NULL;
     int saved_errno = errno;
     tp_guard_enter();
-    int rc = tp_track_resolve(olddirfd, oldpath, old_abs, cap);
+    char *old_abs = tp_sigpool_alloc(&tp_sigpool_paths);
+    if (old_abs && tp_track_resolve(olddirfd, oldpath, old_abs, PATH_MAX) != 0) {
+        tp_sigpool_free(&tp_sigpool_paths, old_abs);
+        old_abs = NULL;
+    }
     tp_guard_leave();
     errno = saved_errno;
-    return rc;
+    return old_abs;
 }
 
-void tp_track_rename_end(const char *old_abs, int newdirfd, const char *newpath)
+void tp_track_rename_end(char *old_abs, int renamed, int newdirfd, const char *newpath)
 {
+    if (!old_abs)
+        return;
     int saved_errno = errno;
-    char new_abs[PATH_MAX];
     tp_guard_enter();
-    if (tp_track_resolve(newdirfd, newpath, new_abs, sizeof new_abs) == 0 &&
-        tp_classify_recorded(&tp_cfg, new_abs)) {
-        tp_event *ev = tp_event_new(TP_EV_RENAME, old_abs, new_abs);
-        if (ev)
-            tp_runtime_post(ev);
+    char *new_abs = renamed ? tp_sigpool_alloc(&tp_sigpool_paths) : NULL;
+    tp_event *ev = NULL;
+    if (new_abs && tp_track_resolve(newdirfd, newpath, new_abs, PATH_MAX) == 0 &&
+        tp_classify_recorded(&tp_cfg, new_abs) &&
+        (ev = tp_event_new(TP_EV_RENAME, NULL, NULL))) {
+        ev->texts_pooled = 1;
+        ev->text = old_abs;
+        ev->text2 = new_abs;
+        tp_runtime_post(ev);
+    } else {
+        tp_sigpool_free(&tp_sigpool_paths, old_abs);
+        tp_sigpool_free(&tp_sigpool_paths, new_abs);
     }
     tp_guard_leave();
     errno = saved_errno;

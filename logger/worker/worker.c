@@ -101,8 +101,13 @@ void tp_event_free(tp_event *ev)
 {
     if (!ev)
         return;
-    free(ev->text);
-    free(ev->text2);
+    if (ev->texts_pooled) {
+        tp_sigpool_free(&tp_sigpool_paths, ev->text);
+        tp_sigpool_free(&tp_sigpool_paths, ev->text2);
+    } else {
+        free(ev->text);
+        free(ev->text2);
+    }
     free(ev->body);
     tp_sigpool_free(&event_pool, ev);
 }
@@ -334,7 +339,9 @@ static void *worker_main(void *unused)
 int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id, uint64_t parent,
                     const char *origin, int lazy)
 {
-    static const tp_hash_hooks hooks = {tp_cryptogate_enter, tp_cryptogate_leave, made_progress};
+    /* no mappings: the job may truncate a file while it is hashed, and the
+     * SIGBUS of a mapping would kill the job */
+    static const tp_hash_hooks hooks = {tp_cryptogate_enter, tp_cryptogate_leave, made_progress, 1};
     if (atomic_load(&running))
         return -EBUSY; /* a previous worker has not finished its seal */
     tp_sha256_set_hooks(&hooks);

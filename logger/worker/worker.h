@@ -33,6 +33,7 @@ typedef struct tp_event {
     uint64_t u64;
     int32_t i32;
     void *body; /* freed with the event */
+    int texts_pooled; /* text, text2 are tp_sigpool_paths buffers, not malloc'ed */
 } tp_event;
 
 /* Allocates an event with copies of the strings (NULL allowed). Without

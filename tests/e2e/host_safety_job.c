@@ -30,11 +30,22 @@
  *                          reads and closes FILE (all async-signal-safe)
  *                          while the main thread loops on malloc/free; in
  *                          a child, which must finish HANDLER_RUNS
- *                          handler runs within EXIT_BOUND_S. */
+ *                          handler runs within EXIT_BOUND_S.
+ *   small-stack DIR        on a thread whose stack is PTHREAD_STACK_MIN,
+ *                          100 times: write DIR/small.bin, read it with
+ *                          read and fread, dup2 and close it, rename it to
+ *                          small2.bin relative to a directory fd and back
+ *                          with rename.
+ *   truncate-while-hashed FILE  50 times: write 8 MiB to FILE and close it
+ *                          (the worker hashes what was written), then at
+ *                          once truncate it by opening it again with
+ *                          O_TRUNC, as a job rewriting its last checkpoint
+ *                          does. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -373,11 +384,88 @@ static int open_in_handler(void)
     return 0;
 }
 
+/* ---- small-stack ---- */
+
+static void *small_stack_io(void *arg)
+{
+    (void)arg;
+    char path[512], buf[64];
+    snprintf(path, sizeof path, "%s/small.bin", file);
+    int dir = open(file, O_RDONLY | O_DIRECTORY);
+    for (int round = 0; round < ROUNDS; round++) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, "small stack", 11) != 11 || close(fd) != 0)
+            return (void *)"write";
+        fd = open(path, O_RDONLY);
+        if (fd < 0 || read(fd, buf, sizeof buf) != 11 || dup2(fd, 200) != 200 ||
+            close(200) != 0 || close(fd) != 0)
+            return (void *)"read";
+        FILE *f = fopen(path, "r");
+        if (!f || fread(buf, 1, 11, f) != 11 || fclose(f) != 0)
+            return (void *)"fread";
+        if (renameat(dir, "small.bin", dir, "small2.bin") != 0)
+            return (void *)"renameat";
+        char back[512];
+        snprintf(back, sizeof back, "%s/small2.bin", file);
+        if (rename(back, path) != 0)
+            return (void *)"rename";
+    }
+    close(dir);
+    return NULL;
+}
+
+static int small_stack(void)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
+    pthread_t t;
+    if (pthread_create(&t, &attr, small_stack_io, NULL) != 0) {
+        perror("pthread_create");
+        return 1;
+    }
+    void *failed;
+    pthread_join(t, &failed);
+    if (failed) {
+        fprintf(stderr, "small-stack: %s failed: %s\n", (char *)failed, strerror(errno));
+        return 1;
+    }
+    printf("small-stack: %d rounds of I/O on a %d-byte stack\n", ROUNDS, (int)PTHREAD_STACK_MIN);
+    return 0;
+}
+
+/* ---- truncate-while-hashed ---- */
+
+static int truncate_while_hashed(void)
+{
+    size_t size = 8 << 20;
+    char *data = malloc(size);
+    if (!data)
+        return 1;
+    memset(data, 'c', size);
+    for (int round = 0; round < 50; round++) {
+        int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0) {
+            perror(file);
+            return 1;
+        }
+        fd = open(file, O_WRONLY | O_TRUNC); /* while the worker hashes it */
+        if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0) {
+            perror(file);
+            return 1;
+        }
+    }
+    free(data);
+    printf("truncate-while-hashed: 50 files truncated right after they were written\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd|"
-                        "vfork-child-closes|open-in-handler FILE\n");
+                        "vfork-child-closes|open-in-handler|small-stack|"
+                        "truncate-while-hashed FILE\n");
         return 2;
     }
     file = argv[2];
@@ -393,6 +481,10 @@ int main(int argc, char **argv)
         return vfork_child_closes();
     if (strcmp(argv[1], "open-in-handler") == 0)
         return open_in_handler();
+    if (strcmp(argv[1], "small-stack") == 0)
+        return small_stack();
+    if (strcmp(argv[1], "truncate-while-hashed") == 0)
+        return truncate_while_hashed();
     fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
     return 2;
 }
