@@ -160,6 +160,15 @@ void tp_runtime_shutdown_signal_safe(int status)
     tp_guard_leave();
 }
 
+static atomic_int quick_exit_status;
+
+void tp_runtime_quick_exit_status(int status) { atomic_store(&quick_exit_status, status); }
+
+static void at_quick_exit_seal(void)
+{
+    tp_runtime_shutdown_signal_safe(atomic_load(&quick_exit_status));
+}
+
 /* on_exit, unlike atexit, is told the status even when main() returns. */
 static void at_exit(int status, void *unused) { tp_runtime_shutdown(tp_end_name(TP_END_EXIT), status); }
 
@@ -507,6 +516,7 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     unsetenv(TP_ENV_ORIGIN);
     pthread_atfork(atfork_prepare, atfork_parent, reset_after_fork);
     on_exit(at_exit, NULL);
+    at_quick_exit(at_quick_exit_seal);
     atomic_store(&tp_state, TP_STATE_PENDING);
     start_worker(0);
     if (atomic_load(&tp_state) == TP_STATE_PENDING)

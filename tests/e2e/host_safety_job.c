@@ -40,7 +40,9 @@
  *                          (the worker hashes what was written), then at
  *                          once truncate it by opening it again with
  *                          O_TRUNC, as a job rewriting its last checkpoint
- *                          does. */
+ *                          does.
+ *   quick-exit FILE        read FILE, register an at_quick_exit handler that
+ *                          reads it again, and leave with quick_exit(5). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -460,12 +462,24 @@ static int truncate_while_hashed(void)
     return 0;
 }
 
+/* ---- quick-exit ---- */
+
+static void read_again(void) { read_file(); }
+
+static int quick_exit_job(void)
+{
+    if (read_file() != 0)
+        return 1;
+    at_quick_exit(read_again);
+    quick_exit(5);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd|"
                         "vfork-child-closes|open-in-handler|small-stack|"
-                        "truncate-while-hashed FILE\n");
+                        "truncate-while-hashed|quick-exit FILE\n");
         return 2;
     }
     file = argv[2];
@@ -485,6 +499,8 @@ int main(int argc, char **argv)
         return small_stack();
     if (strcmp(argv[1], "truncate-while-hashed") == 0)
         return truncate_while_hashed();
+    if (strcmp(argv[1], "quick-exit") == 0)
+        return quick_exit_job();
     fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
     return 2;
 }
