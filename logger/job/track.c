@@ -30,7 +30,7 @@ int tp_track_resolve(int dirfd, const char *path, char *out, size_t cap)
     char link[64];
     if (cap < 2)
         return -1;
-    int fd = TP_REAL(openat)(dirfd, path, O_PATH | O_CLOEXEC);
+    int fd = tp_real_fd_above_std(TP_REAL(openat)(dirfd, path, O_PATH | O_CLOEXEC));
     if (fd < 0)
         return -1;
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
@@ -92,7 +92,7 @@ void tp_track_open(int fd, int flags)
         tp_event *ev = tp_event_new(TP_EV_FILE_OPEN, NULL, NULL);
         if (ev) {
             ev->file = f;
-            ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN);
             tp_runtime_post(ev);
         }
     }
@@ -100,6 +100,24 @@ out:
     tp_sigpool_free(&tp_sigpool_paths, abs);
     tp_guard_leave();
     errno = saved_errno;
+}
+
+/* A descriptor for the worker to hash a written file from, made on the
+ * job's thread before the close: the same inode reopened for reading
+ * through /proc when fd is write-only (the worker would otherwise open it
+ * itself, concurrently with the job's own opens, and could take a number
+ * the job expects), else a duplicate. At TP_FD_MIN or above; -1 when
+ * neither works (the worker then opens the file by path). */
+static int hash_source(int fd, int readable)
+{
+    if (!readable) {
+        char link[64];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        int rfd = tp_real_fd_above_std(TP_REAL(open)(link, O_RDONLY | O_CLOEXEC));
+        if (rfd >= 0)
+            return rfd;
+    }
+    return fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN);
 }
 
 void *tp_track_close_begin(int fd)
@@ -117,7 +135,7 @@ void *tp_track_close_begin(int fd)
      * right after close cannot hide what was written */
     int wrote = atomic_load(&f->bytes_written) > 0 || atomic_load(&f->written_via_map) ||
                 f->truncated;
-    f->fd = wrote ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    f->fd = wrote ? hash_source(fd, f->opened_for_read) : -1;
     errno = saved_errno;
     return f;
 }

@@ -58,7 +58,7 @@ static int readable_fd(int fd)
         return fd;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    int rfd = TP_REAL(open)(link, O_RDONLY | O_CLOEXEC);
+    int rfd = tp_real_fd_above_std(TP_REAL(open)(link, O_RDONLY | O_CLOEXEC));
     TP_REAL(close)(fd);
     return rfd;
 }
@@ -68,7 +68,8 @@ static int readable_fd(int fd)
  * the file did not change while we hashed it. */
 static void hash_file(const tp_config *cfg, tp_file *f, int fd)
 {
-    fd = fd < 0 ? TP_REAL(open)(f->path, O_RDONLY | O_CLOEXEC) : readable_fd(fd);
+    fd = fd < 0 ? tp_real_fd_above_std(TP_REAL(open)(f->path, O_RDONLY | O_CLOEXEC))
+                : readable_fd(fd);
     if (fd < 0) {
         f->hashed = 0;
         f->hash_errno = errno;

@@ -60,7 +60,6 @@ static struct {
     char origin[16];
     const tp_config *cfg;
     const tp_key *key;
-    int lazy;
 } start_args;
 static tp_file *retired;             /* closed files waiting for quiet readers */
 static int final_ok;                 /* the seal's final head was signed: */
@@ -252,7 +251,7 @@ static void close_out(tp_file *f, void *unused)
 {
     (void)unused;
     if (stream_rc == 0)
-        tp_filerec_closed(&stream, f, fcntl(f->fd, F_DUPFD_CLOEXEC, 0), tp_now_ns());
+        tp_filerec_closed(&stream, f, fcntl(f->fd, F_DUPFD_CLOEXEC, TP_FD_MIN), tp_now_ns());
     retire(f);
     made_progress();
 }
@@ -309,8 +308,6 @@ static void *worker_main(void *unused)
 {
     (void)unused;
     tp_guard_enter(); /* everything this thread does is trainprov's own I/O */
-    if (!start_args.lazy)
-        open_stream();
     for (;;) {
         unsigned seen = atomic_load_explicit(&wake, memory_order_acquire);
         int ending = atomic_load_explicit(&end_requested, memory_order_acquire);
@@ -349,7 +346,6 @@ int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,
     start_args.key = key;
     start_args.id = stream_id;
     start_args.parent = parent;
-    start_args.lazy = lazy;
     snprintf(start_args.origin, sizeof start_args.origin, "%s", origin);
     memset(&stream, 0, sizeof stream);
     stream.fd = -1;
@@ -359,6 +355,14 @@ int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,
     atomic_store(&inbox, NULL);
     atomic_store(&end_requested, 0);
     atomic_store(&sealed, 0);
+    if (!lazy) {
+        /* at load, before the job runs: the journal's descriptor is made
+         * while no job thread can be opening a file (a job started with
+         * fd 0, 1 or 2 closed must get that number from its own open) */
+        tp_guard_enter();
+        open_stream();
+        tp_guard_leave();
+    }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 << 10);

@@ -42,7 +42,12 @@
  *                          O_TRUNC, as a job rewriting its last checkpoint
  *                          does.
  *   quick-exit FILE        read FILE, register an at_quick_exit handler that
- *                          reads it again, and leave with quick_exit(5). */
+ *                          reads it again, and leave with quick_exit(5).
+ *   std-fds-closed FILE    started with stdin and stdout closed: 100 times,
+ *                          open FILE (it must get fd 0, the lowest free
+ *                          number), read it, close it; write FILE.out the
+ *                          same way; and a write to fd 1 must fail with
+ *                          EBADF. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -474,12 +479,44 @@ static int quick_exit_job(void)
     quick_exit(5);
 }
 
+/* ---- std-fds-closed ---- */
+
+static int std_fds_closed(void)
+{
+    if (fcntl(0, F_GETFD) != -1 || fcntl(1, F_GETFD) != -1) {
+        fprintf(stderr, "std-fds-closed: start me with 0<&- 1>&-\n");
+        return 2;
+    }
+    char out[4096], buf[4096];
+    snprintf(out, sizeof out, "%s.out", file);
+    for (int round = 0; round < ROUNDS; round++) {
+        int fd = open(file, O_RDONLY);
+        if (fd != 0 || read(fd, buf, sizeof buf) <= 0 || close(fd) != 0) {
+            fprintf(stderr, "round %d: open %s gave fd %d, not 0\n", round, file, fd);
+            return 1;
+        }
+        fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd != 0 || write(fd, buf, 100) != 100 || close(fd) != 0) {
+            fprintf(stderr, "round %d: open %s gave fd %d, not 0\n", round, out, fd);
+            return 1;
+        }
+        errno = 0;
+        if (write(1, "x", 1) != -1 || errno != EBADF) {
+            fprintf(stderr, "round %d: a write to the closed stdout did not fail with EBADF\n",
+                    round);
+            return 1;
+        }
+    }
+    fprintf(stderr, "std-fds-closed: %d rounds, fd 0 always the job's\n", ROUNDS);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd|"
                         "vfork-child-closes|open-in-handler|small-stack|"
-                        "truncate-while-hashed|quick-exit FILE\n");
+                        "truncate-while-hashed|quick-exit|std-fds-closed FILE\n");
         return 2;
     }
     file = argv[2];
@@ -501,6 +538,8 @@ int main(int argc, char **argv)
         return truncate_while_hashed();
     if (strcmp(argv[1], "quick-exit") == 0)
         return quick_exit_job();
+    if (strcmp(argv[1], "std-fds-closed") == 0)
+        return std_fds_closed();
     fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
     return 2;
 }
