@@ -2,8 +2,13 @@
  * journals a killed or crashed job left in RUN.h5.journal/. No manifest is
  * signed (the wrapper that would have signed it did not finish), so such a log
  * never passes log.complete; everything up to each stream's last signed head
- * is kept and verifiable. Journals are removed once the log is in place. */
+ * is kept and verifiable. Refused (exit 2): a journal directory that is a
+ * symbolic link or not this user's, one whose run is still running (its
+ * wrappers hold the run's lock, journal_load.h), anything in it that is not a
+ * regular file, journals of two runs or keys. Only the journals that went
+ * into the log are removed, once it is in place. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +23,9 @@ static const char usage[] =
     "usage: trainprov recover [--force] RUN.h5\n"
     "  Builds RUN.h5 from the journals in RUN.h5.journal/ that a killed job left,\n"
     "  keeping every record up to each stream's last signed head, then removes\n"
-    "  the journals. The recovered log has no run manifest.\n"
+    "  the journals it used. The recovered log has no run manifest. Refuses the\n"
+    "  journals of a run still running, of two runs or keys, and a journal\n"
+    "  directory holding anything but regular files (exit 2).\n"
     "  --force   replace an existing RUN.h5\n";
 
 static void print_summary(const char *path, const tp_runlog *log)
@@ -60,18 +67,27 @@ int tp_cmd_recover(int argc, char **argv)
         fprintf(stderr, "trainprov recover: path too long: %s\n", path);
         return 2;
     }
-    if (access(dir, F_OK) != 0) {
+    if (faccessat(AT_FDCWD, dir, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
         fprintf(stderr, "trainprov recover: no journals to recover: %s does not exist\n", dir);
         return 2;
     }
-    if (!force && access(path, F_OK) == 0) {
+    if (!force && faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
         fprintf(stderr, "trainprov recover: %s already exists (use --force to replace it)\n",
                 path);
         return 2;
     }
+    int jfd = tp_journal_dir_open(dir, TP_JDIR_EXISTING, err, sizeof err);
+    int lock = jfd >= 0 ? tp_journal_lock(jfd, dir, 1, err, sizeof err) : -1;
+    if (jfd >= 0)
+        close(jfd);
+    if (lock < 0) {
+        fprintf(stderr, "trainprov recover: %s\n", err);
+        return 2;
+    }
     tp_runlog log;
     if (tp_journal_load_dir(dir, &log, err, sizeof err) != 0) {
-        fprintf(stderr, "trainprov recover: %s\n", err);
+        fprintf(stderr, "trainprov recover: %s; nothing was written or removed\n", err);
+        close(lock);
         return 2;
     }
     snprintf(log.assembled_by, sizeof log.assembled_by, "%s",
@@ -83,10 +99,11 @@ int tp_cmd_recover(int argc, char **argv)
     } else {
         print_summary(path, &log);
         fflush(stdout);
-        if (tp_journal_remove_dir(dir) != 0)
+        if (tp_journal_remove_dir(dir, &log) != 0)
             fprintf(stderr, "trainprov recover: log written, but cannot remove %s: %s\n", dir,
                     strerror(errno));
     }
     tp_runlog_free(&log);
+    close(lock);
     return rc;
 }

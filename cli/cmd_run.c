@@ -92,6 +92,8 @@ typedef struct {
     char challenge_hex[2 * TP_CHALLENGE_MAX + 1]; /* the document's bytes */
     tp_run_mpi mpi;
     char mpi_lib[PATH_MAX]; /* "" when not preloaded */
+    int journal_fd;         /* the journal directory, checked; -1 before */
+    int lock_fd;            /* the run's lock, held shared until the wrapper ends */
 } run_setup;
 
 /* Prints one "trainprov run: ..." line and returns the usage exit status. */
@@ -232,8 +234,8 @@ static int check_log(const run_args *a, run_setup *s)
             (int)sizeof s->log ||
         tp_journal_dir_for(s->log, s->journal_dir, sizeof s->journal_dir) != 0)
         return fail_usage("log path too long: %s", log);
-    struct stat st;
-    if (stat(s->log, &st) == 0 && (S_ISDIR(st.st_mode) || !a->force))
+    struct stat st; /* lstat: a symbolic link is replaced by the rename, never followed */
+    if (lstat(s->log, &st) == 0 && (S_ISDIR(st.st_mode) || !a->force))
         return fail_usage(S_ISDIR(st.st_mode) ? "log path %s is a directory"
                                               : "%s already exists; use --force to replace it",
                           s->log);
@@ -479,7 +481,7 @@ static void assemble_log(const run_setup *s)
     if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, tp_assembled_name(by), err,
                                           sizeof err)) == 0)
         rc = tp_h5log_write(s->log, &log, err, sizeof err);
-    if (rc != 0 && rmdir(s->journal_dir) == 0) {
+    if (rc != 0 && tp_journal_remove_empty_dir(s->journal_dir) == 0) {
         fprintf(stderr, "trainprov: no log written: the job left no journals (was the logger "
                         "loaded? a static binary or a cleared LD_PRELOAD escapes it)\n");
     } else if (rc != 0) {
@@ -490,7 +492,7 @@ static void assemble_log(const run_setup *s)
         size_t records = tp_runlog_count_records(&log);
         fprintf(stderr, "trainprov: log written to %s (%zu stream%s, %zu record%s)\n", s->log,
                 log.n_streams, tp_plural(log.n_streams), records, tp_plural(records));
-        if (tp_journal_remove_dir(s->journal_dir) != 0)
+        if (tp_journal_remove_dir(s->journal_dir, &log) != 0)
             fprintf(stderr, "trainprov: log written, but cannot remove %s: %s\n",
                     s->journal_dir, strerror(errno));
     }
@@ -522,6 +524,10 @@ static void setup_free(run_setup *s)
     for (int l = 0; l < L_COUNT; l++)
         free(s->lists[l]);
     tp_key_free(s->signing_key);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    if (s->journal_fd >= 0)
+        close(s->journal_fd);
 }
 
 /* The checks that stop the job before it starts; 0 or the exit status. */
@@ -547,17 +553,18 @@ static int prepare(const run_args *a, run_setup *s)
     uint8_t id[TP_RUN_ID_LEN];
     if (s->mpi.on) {
         tp_run_mpi_run_id(&s->mpi, s->log, id);
-        tp_hex_encode(id, sizeof id, s->run_id);
-        return tp_run_mpi_journal_dir(s->journal_dir, id, err, sizeof err) == 0
-                   ? 0
-                   : fail_usage("%s", err);
-    }
-    if (RAND_bytes(id, sizeof id) != 1)
+        s->journal_fd = tp_run_mpi_journal_dir(s->journal_dir, id, err, sizeof err);
+    } else if (RAND_bytes(id, sizeof id) != 1) {
         return fail_usage("cannot draw a random run id (OpenSSL RAND_bytes failed)");
+    } else {
+        s->journal_fd = tp_journal_dir_open(s->journal_dir, TP_JDIR_NEW, err, sizeof err);
+    }
     tp_hex_encode(id, sizeof id, s->run_id);
-    if (mkdir(s->journal_dir, 0700) != 0)
-        return fail_usage("cannot create the journal directory %s: %s", s->journal_dir,
-                          strerror(errno));
+    /* held from before the job starts until the wrapper ends: `recover` cannot
+     * take the journals of a live run */
+    if (s->journal_fd < 0 ||
+        (s->lock_fd = tp_journal_lock(s->journal_fd, s->journal_dir, 0, err, sizeof err)) < 0)
+        return fail_usage("%s", err);
     return 0;
 }
 
@@ -567,11 +574,13 @@ int tp_cmd_run(int argc, char **argv)
     run_setup s;
     memset(&a, 0, sizeof a);
     memset(&s, 0, sizeof s);
+    s.journal_fd = s.lock_fd = -1;
     int rc = parse_args(argc, argv, &a);
     if (rc < 0 && (rc = prepare(&a, &s)) == 0) {
         int status = run_job(&s, a.cmd);
         if (status < 0) {
-            rmdir(s.journal_dir);
+            if (!s.mpi.on) /* under mpirun other ranks may be using it */
+                tp_journal_remove_empty_dir(s.journal_dir);
             rc = 127;
         } else {
             /* under mpirun only rank 0's wrapper writes the log */

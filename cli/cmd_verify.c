@@ -15,6 +15,8 @@
 #include "runlog/h5log.h"
 #include "runlog/records.h"
 #include "verify/report.h"
+#include "verify/challenge.h"
+#include "core/hex.h"
 
 #define TP_REQUIRE_MAX 32
 
@@ -22,7 +24,8 @@ static const char usage[] =
     "usage: trainprov verify RUN.h5 --pubkey KEY.pub.pem [--model FILE]\n"
     "                        [--data-manifest FILE] [--json OUT.json|-] [--strict]\n"
     "                        [--require CLAIM]... [--quiet] [--evaluator-pubkey EVAL.pub.pem]\n"
-    "                        [--challenge CHALLENGE.json] [--checkpoint STEP0.safetensors]\n"
+    "                        [--challenge CHALLENGE.json | --challenge-id ID]\n"
+    "                        [--checkpoint STEP0.safetensors]\n"
     "                        [--init-declare LAWS.json] [--reference OTHER.safetensors]\n"
     "  Checks a run log and reports each claim as pass, fail or unknown.\n"
     "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
@@ -35,9 +38,13 @@ static const char usage[] =
     "  --require CLAIM        CLAIM must pass (repeatable)\n"
     "  --quiet                no text report; the exit status tells\n"
     "  --evaluator-pubkey EVAL.pub.pem  init.random: the challenge the run recorded\n"
-    "                         must be signed with this key\n"
+    "                         must be signed with this key (not the log's key), and\n"
+    "                         named with --challenge or --challenge-id\n"
     "  --challenge FILE       init.random: the challenge the evaluator issued; the\n"
-    "                         tensors are regenerated with its nonce\n"
+    "                         tensors are regenerated with its nonce, and the run\n"
+    "                         must have started within its validity\n"
+    "  --challenge-id ID      init.random: instead of the file, the id `trainprov\n"
+    "                         challenge` printed (SHA-256 of its signed body, hex)\n"
     "  --checkpoint FILE      init.random: a step-0 safetensors checkpoint that must\n"
     "                         hold exactly the initialised tensors; with no\n"
     "                         InitTensor in the log, tested statistically against\n"
@@ -52,6 +59,7 @@ static const char usage[] =
 typedef struct {
     const char *log_path, *pubkey, *json_path;
     int quiet;
+    uint8_t challenge_id[TP_CHALLENGE_ID_LEN];
     char *require[TP_REQUIRE_MAX];
     tp_claim_options claims;
 } verify_args;
@@ -67,6 +75,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"evaluator-pubkey", required_argument, NULL, 'E'},
                                          {"challenge", required_argument, NULL, 'C'},
+                                         {"challenge-id", required_argument, NULL, 'I'},
                                          {"checkpoint", required_argument, NULL, 'P'},
                                          {"init-declare", required_argument, NULL, 'D'},
                                          {"reference", required_argument, NULL, 'R'},
@@ -85,6 +94,16 @@ static int parse_args(int argc, char **argv, verify_args *a)
         case 'q': a->quiet = 1; break;
         case 'E': a->claims.evaluator_pubkey_path = optarg; break;
         case 'C': a->claims.challenge_path = optarg; break;
+        case 'I':
+            if (strlen(optarg) != 2 * TP_CHALLENGE_ID_LEN ||
+                tp_hex_decode(optarg, a->challenge_id, TP_CHALLENGE_ID_LEN) != 0) {
+                fprintf(stderr, "trainprov verify: --challenge-id %s is not %d hex digits (the "
+                                "id `trainprov challenge` printed)\n",
+                        optarg, 2 * TP_CHALLENGE_ID_LEN);
+                return -1;
+            }
+            a->claims.challenge_id = a->challenge_id;
+            break;
         case 'P': a->claims.checkpoint_path = optarg; break;
         case 'D': a->claims.init_declare_path = optarg; break;
         case 'R': a->claims.reference_path = optarg; break;

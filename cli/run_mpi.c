@@ -96,7 +96,12 @@ void tp_run_mpi_run_id(const tp_run_mpi *m, const char *log_path, uint8_t out[16
  * too young to tell (being written by a rank right now), -1 when unreadable. */
 static int journal_run_id(int dirfd, const char *name, uint8_t out[16])
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        return -1;
+    }
     if (fd < 0)
         return -1;
     uint8_t hdr[TP_JOURNAL_MAGIC_LEN + TP_FRAME_HEADER_LEN];
@@ -139,13 +144,17 @@ static int journal_run_id(int dirfd, const char *name, uint8_t out[16])
 
 int tp_run_mpi_journal_dir(const char *dir, const uint8_t run_id[16], char *err, size_t errlen)
 {
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create the journal directory %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    DIR *d = opendir(dir);
+    int fd = tp_journal_dir_open(dir, TP_JDIR_NEW_OR_OURS, err, errlen);
+    int scan = fd >= 0 ? dup(fd) : -1;
+    DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
     if (!d) {
-        snprintf(err, errlen, "cannot open the journal directory %s: %s", dir, strerror(errno));
+        if (fd >= 0) {
+            snprintf(err, errlen, "cannot open the journal directory %s: %s", dir,
+                     strerror(errno));
+            if (scan >= 0)
+                close(scan);
+            close(fd);
+        }
         return -1;
     }
     int rc = 0;
@@ -164,7 +173,9 @@ int tp_run_mpi_journal_dir(const char *dir, const uint8_t run_id[16], char *err,
         }
     }
     closedir(d);
-    return rc;
+    if (rc != 0)
+        close(fd);
+    return rc == 0 ? fd : -1;
 }
 
 /* 1 when the stream's journal is complete and ends with a final head over

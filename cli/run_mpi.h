@@ -23,8 +23,10 @@ int tp_run_mpi_detect(tp_run_mpi *m, char *err, size_t errlen);
  * log_path), first 16 bytes. */
 void tp_run_mpi_run_id(const tp_run_mpi *m, const char *log_path, uint8_t out[16]);
 /* Under mpirun the journal directory is shared: creates it unless another
- * rank already did, and refuses journals left by another run (their first
- * record carries another run id). 0 or -1 (err says what to do). */
+ * rank already did, refuses one that is a symbolic link, not this user's or
+ * open to others (tp_journal_dir_open), and refuses journals left by another
+ * run (their first record carries another run id). Returns the directory's
+ * descriptor, or -1 (err says what to do). */
 int tp_run_mpi_journal_dir(const char *dir, const uint8_t run_id[16], char *err, size_t errlen);
 /* Rank 0's wrapper, after its own job ended: waits, polling, until every
  * journal in dir ends with a final signed head and every rank 0..world-1 has

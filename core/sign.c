@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,24 +66,79 @@ int tp_key_generate(const char *private_path, const char *public_path, char *err
     return rc;
 }
 
-static int load_key(const char *path, int want_private, tp_key **out, char *err, size_t errlen)
+/* The directory holding the (resolved) key file: owned by this user or root
+ * and writable by no one else, so nobody else can swap the key. OpenSSH's
+ * StrictModes rule. 0, or a negative code with err. */
+static int check_key_dir(const char *path, char *err, size_t errlen)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(path, real))
+        return fail(-errno, err, errlen, "cannot resolve key %s: %s", path, strerror(errno));
+    char *slash = strrchr(real, '/');
+    if (slash == real)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    if (stat(real, &st) != 0)
+        return fail(-errno, err, errlen, "cannot check the directory of key %s: %s", path,
+                    strerror(errno));
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        return fail(-EACCES, err, errlen,
+                    "private key %s is in directory %s, which belongs to another user; keep "
+                    "keys in a directory of your own", path, real);
+    if (st.st_mode & 022)
+        return fail(-EACCES, err, errlen,
+                    "private key %s is in directory %s, which others can write (another user "
+                    "could replace the key); run: chmod go-w on it, or move the key", path, real);
+    return 0;
+}
+
+/* Opens a key file (O_NONBLOCK: a FIFO planted as the key does not hang the
+ * open) and checks what was opened: a regular file, and for a
+ * private key owned by this user, readable by no one else, in a safe
+ * directory. Returns the descriptor, or a negative code with err. */
+static int open_key(const char *path, int want_private, char *err, size_t errlen)
 {
     struct stat st;
-    *out = NULL;
-    if (stat(path, &st) != 0)
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
         return fail(-errno, err, errlen, "cannot read key %s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return fail(TP_EMALFORMED, err, errlen, "key %s is not a regular file%s", path, NULL);
-    if (want_private && (st.st_mode & 077)) {
-        char mode[16];
+    int rc = 0;
+    char mode[16];
+    if (fstat(fd, &st) != 0)
+        rc = fail(-errno, err, errlen, "cannot read key %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = fail(TP_EMALFORMED, err, errlen, "key %s is not a regular file%s", path, NULL);
+    else if (want_private && st.st_uid != geteuid())
+        rc = fail(-EACCES, err, errlen,
+                  "private key %s belongs to another user%s; a private key must be owned by "
+                  "the user who signs with it", path, NULL);
+    else if (want_private && (st.st_mode & 077)) {
         snprintf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
-        return fail(-EACCES, err, errlen,
-                    "private key %s is readable by others (mode %s); run: chmod 600 on it", path,
-                    mode);
+        rc = fail(-EACCES, err, errlen,
+                  "private key %s is readable by others (mode %s); run: chmod 600 on it", path,
+                  mode);
+    } else if (want_private)
+        rc = check_key_dir(path, err, errlen);
+    if (rc != 0) {
+        close(fd);
+        return rc;
     }
-    BIO *bio = BIO_new_file(path, "r");
-    if (!bio)
-        return fail(-errno, err, errlen, "cannot open key %s: %s", path, strerror(errno));
+    return fd;
+}
+
+static int load_key(const char *path, int want_private, tp_key **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int fd = open_key(path, want_private, err, errlen);
+    if (fd < 0)
+        return fd;
+    BIO *bio = BIO_new_fd(fd, BIO_CLOSE);
+    if (!bio) {
+        close(fd);
+        return fail(-ENOMEM, err, errlen, "cannot open key %s%s", path, ": out of memory");
+    }
     EVP_PKEY *pkey = want_private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
                                   : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
     BIO_free(bio);

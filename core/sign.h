@@ -20,7 +20,10 @@ typedef struct tp_key tp_key;
 /* Writes a new key pair: private key PKCS#8 PEM with mode 0600 (refuses to
  * overwrite an existing file), public key SPKI PEM. */
 int tp_key_generate(const char *private_path, const char *public_path, char *err, size_t errlen);
-/* Loads an Ed25519 private key; refuses a file readable by group or others. */
+/* Loads an Ed25519 private key. Refuses, OpenSSH-style, a file that is not
+ * regular, is owned by another user or readable by group or others, or sits
+ * in a directory owned by another user (root aside) or writable by group or
+ * others. */
 int tp_key_load_private(const char *path, tp_key **out, char *err, size_t errlen);
 int tp_key_load_public(const char *path, tp_key **out, char *err, size_t errlen);
 void tp_key_free(tp_key *k);

@@ -356,9 +356,18 @@ int tp_h5log_write(const char *path, const tp_runlog *log, char *err, size_t err
         return -1;
     }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* RUN.h5.tmp is this function's own name: whatever is there (a file a
+     * crashed assembly left, or a symbolic link someone planted) is removed,
+     * never written through, and the file is created with O_EXCL, which
+     * fails rather than follow a link planted in between. */
+    if (unlink(tmp) != 0 && errno != ENOENT) {
+        snprintf(err, errlen, "cannot write %s: cannot remove %s: %s", path, tmp,
+                 strerror(errno));
+        return -1;
+    }
+    hid_t file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0)
-        return h5fail(&w, "cannot create the temporary file");
+        return h5fail(&w, "cannot create the temporary file (exclusively)");
     int rc = write_contents(&w, file, log);
     if (H5Fclose(file) < 0 && rc == 0)
         rc = h5fail(&w, "closing the file failed");

@@ -1,8 +1,11 @@
 /* journal_load.c: turns the journals a run left in RUN.h5.journal/ into a
- * tp_runlog (docs/FORMAT.md section 5). Each `<16 hex>.tpj` file is one stream,
- * its frames walked with the bounded reader of journal.h; anything else (the
- * loggers' per-node digest caches `digests-<host>/`) is ignored when loading
- * and removed with the journals. Records are kept
+ * tp_runlog (docs/FORMAT.md section 5), and guards that directory: created
+ * 0700 and never followed through a symbolic link, locked by the live run's
+ * wrappers. Each `<16 hex>.tpj` file is one stream,
+ * its frames walked with the bounded reader of journal.h; the other regular
+ * files (the run's lock) and the loggers' per-node digest caches
+ * `digests-<host>/` are ignored when loading and removed with the journals;
+ * anything else is refused. Records are kept
  * up to the last signed head's tree_size: anything after it was never signed
  * (the process died first) and is only counted. Heads are decoded here only to
  * learn their tree_size; whether they verify is the verifier's job. */
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +35,31 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* 1 (err set) when entry name of directory d is neither a regular file nor
+ * a digest-cache directory: looked at with lstat, never opened, so a FIFO
+ * cannot hang the loader and a symbolic link cannot lead it elsewhere. */
+static int entry_refused(DIR *d, const char *dir, const char *name, char *err, size_t errlen)
+{
+    struct stat st;
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        return 0;
+    if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) /* removed while listing (a cache's temporary file) */
+            return 0;
+        snprintf(err, errlen, "cannot inspect %s/%s: %s", dir, name, strerror(errno));
+        return 1;
+    }
+    if (S_ISREG(st.st_mode) ||
+        (S_ISDIR(st.st_mode) && !strncmp(name, DIGEST_DIR_PREFIX, sizeof DIGEST_DIR_PREFIX - 1)))
+        return 0;
+    snprintf(err, errlen, "%s/%s is %s, not a regular file: a journal directory holds only "
+             "journals and digest caches; refusing it (remove %s/%s)", dir, name,
+             S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISFIFO(st.st_mode) ? "a FIFO"
+             : S_ISSOCK(st.st_mode) ? "a socket" : S_ISDIR(st.st_mode) ? "a directory"
+             : "a device", dir, name);
+    return 1;
+}
+
 /* Lists the stream ids of the journal files in dir, sorted. */
 static int list_journals(const char *dir, uint64_t **ids, size_t *n, char *err, size_t errlen)
 {
@@ -45,6 +74,12 @@ static int list_journals(const char *dir, uint64_t **ids, size_t *n, char *err, 
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         uint64_t id;
+        if (entry_refused(d, dir, e->d_name, err, errlen)) {
+            closedir(d);
+            free(*ids);
+            *ids = NULL;
+            return -1;
+        }
         if (tp_journal_name_parse(e->d_name, &id) != 0)
             continue;
         if (*n == cap) {
@@ -122,6 +157,31 @@ static void root_attributes(tp_runlog *log, const tp_stream_data *s)
     trainprov__v1__record__free_unpacked(rec, NULL);
 }
 
+/* 1 (err set) when record 0 of s names another run id, or its RunStart
+ * another signing key, than the log's root attributes: journals of two runs
+ * are never assembled into one log. */
+static int other_run(const tp_runlog *log, const tp_stream_data *s, const char *path,
+                     char *err, size_t errlen)
+{
+    Trainprov__V1__Record *rec =
+        s->n_records ? trainprov__v1__record__unpack(NULL, s->records[0].len, s->records[0].data)
+                     : NULL;
+    if (!rec)
+        return 0;
+    const char *what = NULL;
+    if (rec->run_id.len != TP_RUN_ID_LEN || memcmp(rec->run_id.data, log->run_id, TP_RUN_ID_LEN))
+        what = "run id";
+    else if (rec->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START && log->has_key_id &&
+             (rec->run_start->key_id.len != TP_KEY_ID_LEN ||
+              memcmp(rec->run_start->key_id.data, log->key_id, TP_KEY_ID_LEN)))
+        what = "signing key";
+    trainprov__v1__record__free_unpacked(rec, NULL);
+    if (what)
+        snprintf(err, errlen, "journal %s has another %s than the run's other journals: it "
+                 "belongs to another run; refusing to mix runs (move it away)", path, what);
+    return what != NULL;
+}
+
 /* Walks one journal's frames into s, takes the root attributes from it if no
  * earlier stream gave them, then drops the unsigned tail. A torn or bad
  * journal is not an error (journal_status says how it ended); lack of memory is. */
@@ -152,6 +212,8 @@ static int walk_frames(const char *path, const uint8_t *data, size_t len, tp_run
                                                                              : TP_JSTATUS_BAD));
     if (!log->has_run_id)
         root_attributes(log, s);
+    else if (other_run(log, s, path, err, errlen))
+        return -1;
     drop_unsigned(s, signed_size);
     return 0;
 }
@@ -164,7 +226,7 @@ static int load_journal(const char *dir, uint64_t id, tp_runlog *out, char *err,
         snprintf(err, errlen, "journal directory path too long: %s", dir);
         return -1;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(err, errlen, "cannot read journal %s: %s", path,
@@ -240,26 +302,129 @@ static int remove_digest_dir(int parent, const char *name)
     return unlinkat(parent, name, AT_REMOVEDIR) != 0 ? errno : saved;
 }
 
-int tp_journal_remove_dir(const char *dir)
+static int loaded(const tp_runlog *log, uint64_t id)
+{
+    for (size_t i = 0; i < log->n_streams; i++)
+        if (log->streams[i].stream_id == id)
+            return 1;
+    return 0;
+}
+
+int tp_journal_remove_dir(const char *dir, const tp_runlog *log)
 {
     DIR *d = opendir(dir);
     if (!d)
         return -1;
-    int saved = 0;
+    int saved = 0, kept = 0;
     struct dirent *e;
     uint64_t id;
     while ((e = readdir(d)) != NULL) {
         int err = 0;
-        if (tp_journal_name_parse(e->d_name, &id) == 0)
-            err = unlinkat(dirfd(d), e->d_name, 0) != 0 ? errno : 0;
-        else if (strncmp(e->d_name, DIGEST_DIR_PREFIX, sizeof DIGEST_DIR_PREFIX - 1) == 0)
+        if (tp_journal_name_parse(e->d_name, &id) == 0) {
+            if (loaded(log, id))
+                err = unlinkat(dirfd(d), e->d_name, 0) != 0 ? errno : 0;
+            else
+                kept = 1;
+        } else if (strncmp(e->d_name, DIGEST_DIR_PREFIX, sizeof DIGEST_DIR_PREFIX - 1) == 0) {
             err = remove_digest_dir(dirfd(d), e->d_name);
+        }
         if (err)
             saved = err;
     }
+    /* a journal left behind keeps its directory and lock for a later recover */
+    if (!kept)
+        unlinkat(dirfd(d), TP_JOURNAL_LOCK_NAME, 0);
     closedir(d);
     if (rmdir(dir) != 0)
         return -1; /* errno says why, e.g. other files left in it */
     errno = saved;
     return saved ? -1 : 0;
+}
+
+int tp_journal_remove_empty_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int other = 0;
+    while ((e = readdir(d)) != NULL)
+        other |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+                 strcmp(e->d_name, TP_JOURNAL_LOCK_NAME);
+    if (!other)
+        unlinkat(dirfd(d), TP_JOURNAL_LOCK_NAME, 0);
+    closedir(d);
+    return !other && rmdir(dir) == 0 ? 0 : -1;
+}
+
+int tp_journal_dir_open(const char *dir, enum tp_journal_dir_open how, char *err,
+                        size_t errlen)
+{
+    struct stat st;
+    if (how != TP_JDIR_EXISTING && mkdir(dir, 0700) != 0 &&
+        (errno != EEXIST || how == TP_JDIR_NEW)) {
+        snprintf(err, errlen, "cannot create the journal directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (lstat(dir, &st) != 0) {
+        snprintf(err, errlen, "cannot open the journal directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "the journal directory %s is %s: refusing to follow it (remove "
+                 "it)", dir, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+        return -1;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot open the journal directory %s: %s", dir,
+                 errno == ELOOP ? "it became a symbolic link" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    const char *bad = st.st_uid != geteuid() ? "belongs to another user"
+                      : (st.st_mode & 077) ? "is open to group or others (trainprov makes it 0700)"
+                                           : NULL;
+    if (bad) {
+        snprintf(err, errlen, "the journal directory %s %s (uid %u, mode %04o): not made by "
+                 "trainprov for this user; refusing it (remove it)", dir, bad,
+                 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int tp_journal_lock(int dirfd, const char *dir, int exclusive, char *err, size_t errlen)
+{
+    int fd = openat(dirfd, TP_JOURNAL_LOCK_NAME,
+                    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = fd < 0 ? errno : EINVAL;
+        snprintf(err, errlen, "cannot open the lock %s/%s: %s", dir, TP_JOURNAL_LOCK_NAME,
+                 e == ELOOP ? "it is a symbolic link" : e == EINVAL ? "not a regular file"
+                                                          : strerror(e));
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        return -1;
+    }
+    while (flock(fd, (exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) != 0) {
+        if (errno == EINTR)
+            continue;
+        int e = errno;
+        if (e == EWOULDBLOCK)
+            snprintf(err, errlen, "the run is still running: a live `trainprov run` holds "
+                     "%s/%s; wait for it to finish (it writes the log itself)", dir,
+                     TP_JOURNAL_LOCK_NAME);
+        else
+            snprintf(err, errlen, "cannot lock %s/%s: %s", dir, TP_JOURNAL_LOCK_NAME,
+                     strerror(e));
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
 }

@@ -1,6 +1,7 @@
 /* claim_data_accounted.c: the claim data.accounted (docs/CLAIMS.md): every
  * data file read has a digest and, with --data-manifest (sha256sum format),
- * is listed there. */
+ * is listed there; when the run declared data (--data globs, signed in
+ * RunStart), it read at least one data file. */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -138,6 +139,16 @@ int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size
         }
     size_t n_files = count_distinct(paths, n_events);
     free(paths);
+    const Trainprov__V1__RunStart *declared = NULL; /* a RunStart with --data globs */
+    for (size_t s = 0; s < c->log->n_streams && !declared; s++) {
+        const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
+        if (rs && rs->n_data_globs > 0)
+            declared = rs;
+    }
+    if (declared && n_files == 0)
+        tp_problems_add(&p, "the run declared data (--data %s%s) but read no data file: "
+                            "nothing shows what it trained on", declared->data_globs[0],
+                        declared->n_data_globs > 1 ? " ..." : "");
     free(set.digests);
     json_object_object_add(tp_claim_evidence(cl), "data_files", json_object_new_uint64(n_files));
     json_object_object_add(tp_claim_evidence(cl), "data_reads", json_object_new_uint64(n_events));

@@ -35,6 +35,7 @@
 #include "verify/safetensors.h"
 #include "verify/similarity.h"
 #include "core/hex.h"
+#include "runlog/records.h" /* tp_time_iso */
 
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
 
@@ -207,18 +208,58 @@ static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, si
     return 0;
 }
 
+/* When the run started: the earliest RunStart of its streams (the wrapper's
+ * job, or every rank's under mpirun). 0 when no stream has one. */
+static int64_t run_started_ns(const tp_claim_ctx *c)
+{
+    int64_t first = 0;
+    for (size_t s = 0; s < c->log->n_streams; s++) {
+        const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
+        if (rs && rs->start_time_ns > 0 && (!first || rs->start_time_ns < first))
+            first = rs->start_time_ns;
+    }
+    return first;
+}
+
+/* The run started within the challenge's validity: not before it was issued
+ * (less the clock skew allowed between the evaluator's and the trainer's
+ * machines), not after it expired. */
+static void check_fresh(const tp_claim_ctx *c, const tp_challenge *ch, tp_problems *p,
+                        tp_claim *cl)
+{
+    int64_t start = run_started_ns(c);
+    char at[40], issued[40], until[40];
+    json_object_object_add(tp_claim_evidence(cl), "challenge_valid_until_ns",
+                           json_object_new_int64(ch->valid_until_ns));
+    json_object_object_add(tp_claim_evidence(cl), "run_started_ns", json_object_new_int64(start));
+    tp_time_iso(start, at);
+    tp_time_iso(ch->time_ns, issued);
+    tp_time_iso(ch->valid_until_ns, until);
+    if (!start)
+        tp_problems_add(p, "no RunStart records when the run started, so its challenge's "
+                           "validity cannot be checked");
+    else if (start < ch->time_ns - TP_CHALLENGE_CLOCK_SKEW_NS)
+        tp_problems_add(p, "the run started at %s, before its challenge was issued (%s): the "
+                           "challenge cannot have been answered by this run", at, issued);
+    else if (start > ch->valid_until_ns)
+        tp_problems_add(p, "the run started at %s, after its challenge expired (valid until "
+                           "%s)", at, until);
+}
+
 /* The challenges: the one in the log (RunStart.challenge) and the one the
- * evaluator says it issued (--challenge); sets *nonce to the one to use and
- * *authenticated when a signed challenge binds it. */
-static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_options *opt,
+ * evaluator says it issued (--challenge, or its id with --challenge-id);
+ * sets *nonce to the one to use and *authenticated when a signed challenge
+ * the evaluator named binds it. */
+static int check_challenge(const tp_claim_ctx *ctx, const Trainprov__V1__RunStart *rs,
                            tp_challenge *expected, const uint8_t **nonce, size_t *nonce_len,
                            int *authenticated, tp_problems *p, tp_claim *cl, char *err,
                            size_t errlen)
 {
+    const tp_claim_options *opt = ctx->opt;
     tp_key *eval = NULL;
     tp_challenge logged;
     char why[512];
-    uint8_t doc[TP_CHALLENGE_MAX];
+    uint8_t doc[TP_CHALLENGE_MAX], id[TP_CHALLENGE_ID_LEN];
     size_t len;
     int have_logged = rs->challenge.len > 0, have_expected = opt->challenge_path != NULL;
     *nonce = rs->nonce.data;
@@ -253,14 +294,28 @@ static int check_challenge(const Trainprov__V1__RunStart *rs, const tp_claim_opt
                        "challenge, or none)",
                     opt->challenge_path);
     }
+    const tp_challenge *ch = have_expected ? expected : have_logged ? &logged : NULL;
+    if (ch && tp_challenge_id(ch, id) == 0)
+        ev_hex(cl, "challenge_id", id, sizeof id);
+    if (ch && opt->challenge_id && memcmp(id, opt->challenge_id, sizeof id) != 0)
+        tp_problems_add(p, "the run's challenge is not the one --challenge-id names (the run "
+                           "answered another challenge)");
+    if (ch)
+        check_fresh(ctx, ch, p, cl);
     if (eval) {
-        const tp_challenge *c = have_expected ? expected : have_logged ? &logged : NULL;
-        if (!c)
+        uint8_t kid[TP_KEY_ID_LEN];
+        tp_key_id(eval, kid);
+        int pinned = have_expected || opt->challenge_id;
+        if ((ctx->log->has_key_id && !memcmp(kid, ctx->log->key_id, sizeof kid)) ||
+            !memcmp(kid, ctx->pubkey_id, sizeof kid))
+            tp_problems_add(p, "the evaluator key is the run's own signing key: the trainer "
+                               "could have issued the challenge itself (refused)");
+        else if (!ch)
             tp_problems_add(p, "the run records no challenge, so nothing binds it to the evaluator");
-        else if (tp_challenge_verify(c, eval, why, sizeof why) != 0)
+        else if (tp_challenge_verify(ch, eval, why, sizeof why) != 0)
             tp_problems_add(p, "%s", why);
         else
-            *authenticated = 1;
+            *authenticated = pinned ? 1 : -1;
     }
     tp_key_free(eval);
     return 0;
@@ -324,7 +379,7 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     const uint8_t *nonce;
     size_t nonce_len;
     int authenticated;
-    if (check_challenge(rs, opt, &expected, &nonce, &nonce_len, &authenticated, &p, cl, err,
+    if (check_challenge(c, rs, &expected, &nonce, &nonce_len, &authenticated, &p, cl, err,
                         errlen) != 0 ||
         (opt->checkpoint_path &&
          check_checkpoint(opt->checkpoint_path, ts, n, &p, cl, err, errlen) != 0)) {
@@ -357,15 +412,18 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
             conclude(cl, TP_CLAIM_FAIL, "%s", p.text);
         return 0;
     }
-    if (!authenticated) {
+    if (authenticated != 1) {
         conclude(cl, TP_CLAIM_UNKNOWN,
                  "%zu tensors (%" PRIu64 " elements) regenerate exactly from the committed seed "
                  "and the run's nonce, but %s",
                  n, elems,
                  nonce_len == 0 ? "the run answered no challenge: its init could have been "
                                   "computed before the run"
-                                : "the nonce is not checked against the evaluator's key (give "
-                                  "--evaluator-pubkey)");
+                 : authenticated < 0
+                     ? "no --challenge or --challenge-id says which challenge the evaluator "
+                       "issued: any challenge ever signed by the evaluator key would pass"
+                     : "the nonce is not checked against the evaluator's key (give "
+                       "--evaluator-pubkey)");
         return 0;
     }
     conclude(cl, TP_CLAIM_PASS,

@@ -33,6 +33,7 @@ typedef struct {
     const char *checkpoint_path;    /* --checkpoint STEP0.safetensors (init.random), or NULL */
     const char *evaluator_pubkey_path; /* --evaluator-pubkey (init.random), or NULL */
     const char *challenge_path;     /* --challenge: the one the evaluator issued, or NULL */
+    const uint8_t *challenge_id;    /* --challenge-id: SHA-256 of its signed body (32 bytes), or NULL */
     const char *init_declare_path;  /* --init-declare FILE.json (statistical laws), or NULL */
     const char *reference_path;     /* --reference OTHER.safetensors (similarity), or NULL */
     const char *data_manifest_path; /* --data-manifest (sha256sum format), or NULL */

@@ -161,6 +161,45 @@ static void test_private_key_mode_refused(void **state)
     assert_int_equal(chmod(f->pub, 0644), 0);
 }
 
+/* OpenSSH's rules beyond the mode: a directory others can write (someone
+ * else could swap the key) and, as root, a key owned by another user. */
+static void test_private_key_owner_and_directory_refused(void **state)
+{
+    struct fixture *f = *state;
+    char err[512] = "";
+    tp_key *k = NULL;
+
+    assert_int_equal(chmod(f->dir, 0777), 0);
+    assert_int_not_equal(tp_key_load_private(f->priv, &k, err, sizeof err), 0);
+    assert_null(k);
+    assert_non_null(strstr(err, "others can write"));
+    assert_non_null(strstr(err, f->dir));
+    assert_int_equal(chmod(f->dir, 0770), 0); /* group-writable: refused too */
+    assert_int_not_equal(tp_key_load_private(f->priv, &k, err, sizeof err), 0);
+    assert_int_equal(chmod(f->dir, 0755), 0); /* others may read the directory */
+    assert_int_equal(tp_key_load_private(f->priv, &k, err, sizeof err), 0);
+    tp_key_free(k);
+    k = NULL;
+    assert_int_equal(chmod(f->dir, 0700), 0);
+    /* A public key is not a secret: no such rule for it. */
+    assert_int_equal(chmod(f->dir, 0777), 0);
+    assert_int_equal(tp_key_load_public(f->pub, &k, err, sizeof err), 0);
+    tp_key_free(k);
+    k = NULL;
+    assert_int_equal(chmod(f->dir, 0700), 0);
+
+    if (geteuid() != 0)
+        return; /* only root can give a file to another user */
+    assert_int_equal(chown(f->priv2, 65534, (gid_t)-1), 0);
+    err[0] = '\0';
+    assert_int_not_equal(tp_key_load_private(f->priv2, &k, err, sizeof err), 0);
+    assert_null(k);
+    assert_non_null(strstr(err, "belongs to another user"));
+    assert_int_equal(chown(f->priv2, 0, (gid_t)-1), 0);
+    assert_int_equal(tp_key_load_private(f->priv2, &k, err, sizeof err), 0);
+    tp_key_free(k);
+}
+
 static void test_pae_exact(void **state)
 {
     (void)state;
@@ -371,6 +410,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keygen_files),
         cmocka_unit_test(test_private_key_mode_refused),
+        cmocka_unit_test(test_private_key_owner_and_directory_refused),
         cmocka_unit_test(test_pae_exact),
         cmocka_unit_test(test_key_id),
         cmocka_unit_test(test_sign_verify),
