@@ -73,7 +73,11 @@ cd "$BUILD" || exit 1
 SAN_FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 TSAN_FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=thread"
 case "$MODE" in
---sanitize) CONFIG_ENV=(CFLAGS="$SAN_FLAGS" LDFLAGS="-fsanitize=address,undefined") ;;
+--sanitize)
+    # ASan's defaults for programs that lose LD_PRELOAD's libasan (see the file).
+    DEFAULTS=$BUILD/asan_defaults.o
+    gcc -O1 -fPIC -c -o "$DEFAULTS" "$ROOT/tests/sanitize/asan_defaults.c" || exit 1
+    CONFIG_ENV=(CFLAGS="$SAN_FLAGS" LDFLAGS="-fsanitize=address,undefined $DEFAULTS") ;;
 --tsan) CONFIG_ENV=(CFLAGS="$TSAN_FLAGS" LDFLAGS="-fsanitize=thread") ;;
 *) CONFIG_ENV=() ;;
 esac
@@ -109,21 +113,35 @@ echo "== make check"
 # Old results must not be counted.
 find tests -name '*.trs' -delete 2>/dev/null
 find tests -name '*.log' -delete 2>/dev/null
-# --sanitize: the end-to-end tests run uninstrumented programs (bash,
-# python, mpirun) that load the ASan-built libtrainprov.so, so libasan must
-# be loaded before anything else: it is preloaded into every process of
-# those tests (the CLI and the library keep it when they prepend themselves
-# to LD_PRELOAD, hence verify_asan_link_order=0). Leak checking is off there
-# (python and torch keep memory at exit by design) and on for the unit tests.
-# SH_LOG_COMPILER is the e2e scripts' interpreter (tests/Makefile.am).
-sanitize_env() {
-    local libasan
-    libasan=$(gcc -print-file-name=libasan.so)
-    echo "SH_LOG_COMPILER=env LD_PRELOAD=$libasan ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 bash"
+# --sanitize: the end-to-end tests run jobs in uninstrumented programs
+# (python, bash, mpirun's ranks) that load the ASan-built libtrainprov.so
+# through `trainprov run`, so libasan must be loaded before anything else
+# in them. The tests get the CLI from $TRAINPROV: here a wrapper that runs
+# the CLI with libasan preloaded, which `trainprov run` (and the library,
+# for exec'd children) keep when they prepend themselves to LD_PRELOAD
+# (hence verify_asan_link_order=0). Leak checking is off below the CLI
+# (python and torch keep memory at exit by design) and on for the unit
+# tests. The test scripts' own tools (dd, cp, python checks) run as usual.
+# A job's program exec'd with an emptied environment gets the library
+# without libasan first: tests/sanitize/asan_defaults.c covers that.
+sanitize_wrapper() {
+    local wrapper=$BUILD/tests/trainprov-asan
+    cat >"$wrapper" <<WRAPPER
+#!/bin/sh
+# The ASan-built CLI with libasan preloaded first (test.sh --sanitize).
+LD_PRELOAD=$(gcc -print-file-name=libasan.so)\${LD_PRELOAD:+:\$LD_PRELOAD}
+ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
+export LD_PRELOAD ASAN_OPTIONS
+exec "$BUILD/cli/trainprov" "\$@"
+WRAPPER
+    chmod +x "$wrapper"
+    echo "$wrapper"
 }
 case "$MODE" in
 --sanitize)
-    UBSAN_OPTIONS=print_stacktrace=1 make -j"$JOBS" check "$(sanitize_env)" >check.out 2>&1 ;;
+    wrapper=$(sanitize_wrapper)
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -j"$JOBS" check \
+        TESTS_ENVIRONMENT="TRAINPROV='$wrapper'; export TRAINPROV;" >check.out 2>&1 ;;
 --tsan)
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" make -C tests -j"$JOBS" check \
         TESTS="$LOGGER_TESTS" check_PROGRAMS="$LOGGER_TESTS" >check.out 2>&1 ;;
