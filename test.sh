@@ -7,7 +7,9 @@
 #                         ./_build-sanitize; the end-to-end tests run with
 #                         libasan preloaded first (see sanitize_env below)
 #   ./test.sh --tsan      the logger's unit tests (tests/logger/) built with
-#                         ThreadSanitizer in ./_build-tsan
+#                         ThreadSanitizer in ./_build-tsan, and a job with
+#                         six threads doing file I/O under the TSan-built
+#                         libtrainprov.so (tests/sanitize/tsan_job.c)
 #
 # On a fresh Debian 12 machine, as root, it first installs what is missing.
 # The build is out of tree. Every test's result is printed, the logs of
@@ -90,12 +92,13 @@ if ! "$ROOT/configure" PYTHON="$PYTHON" "${CONFIG_ENV[@]}" >configure.out 2>&1; 
     exit 1
 fi
 
-# --tsan needs only what the logger's unit tests link.
+# --tsan needs only the library and what the logger's unit tests link.
 LOGGER_TESTS=$(cd "$ROOT/tests" && ls logger/test_*.c | sed 's/\.c$//' | tr '\n' ' ')
 build_all() {
     if [ "$MODE" = --tsan ]; then
-        make -C proto -j"$JOBS" && make -C core -j"$JOBS" &&
-            make -C tests -j"$JOBS" $LOGGER_TESTS
+        make -C proto -j"$JOBS" && make -C core -j"$JOBS" && make -C logger -j"$JOBS" &&
+            make -C tests -j"$JOBS" $LOGGER_TESTS &&
+            gcc $TSAN_FLAGS -pthread -o tests/tsan_job "$ROOT/tests/sanitize/tsan_job.c"
     else
         make -j"$JOBS"
     fi
@@ -113,35 +116,26 @@ echo "== make check"
 # Old results must not be counted.
 find tests -name '*.trs' -delete 2>/dev/null
 find tests -name '*.log' -delete 2>/dev/null
-# --sanitize: the end-to-end tests run jobs in uninstrumented programs
-# (python, bash, mpirun's ranks) that load the ASan-built libtrainprov.so
-# through `trainprov run`, so libasan must be loaded before anything else
-# in them. The tests get the CLI from $TRAINPROV: here a wrapper that runs
-# the CLI with libasan preloaded, which `trainprov run` (and the library,
-# for exec'd children) keep when they prepend themselves to LD_PRELOAD
-# (hence verify_asan_link_order=0). Leak checking is off below the CLI
-# (python and torch keep memory at exit by design) and on for the unit
-# tests. The test scripts' own tools (dd, cp, python checks) run as usual.
-# A job's program exec'd with an emptied environment gets the library
-# without libasan first: tests/sanitize/asan_defaults.c covers that.
-sanitize_wrapper() {
-    local wrapper=$BUILD/tests/trainprov-asan
-    cat >"$wrapper" <<WRAPPER
-#!/bin/sh
-# The ASan-built CLI with libasan preloaded first (test.sh --sanitize).
-LD_PRELOAD=$(gcc -print-file-name=libasan.so)\${LD_PRELOAD:+:\$LD_PRELOAD}
-ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
-export LD_PRELOAD ASAN_OPTIONS
-exec "$BUILD/cli/trainprov" "\$@"
-WRAPPER
-    chmod +x "$wrapper"
-    echo "$wrapper"
+# --sanitize: the end-to-end tests load the ASan-built libtrainprov.so into
+# uninstrumented programs: python (jobs under `trainprov run`, and the
+# Python package's ctypes outside it), bash and mpirun's ranks. libasan
+# must be loaded before anything else in them, so each e2e script runs with
+# libasan preloaded (SH_LOG_COMPILER is their interpreter, tests/Makefile.am)
+# and everything it starts inherits it; `trainprov run` and the library
+# keep it when they prepend themselves to LD_PRELOAD (hence
+# verify_asan_link_order=0). Leak checking is off there (python and torch
+# keep memory at exit by design) and on for the unit tests. A job's program
+# exec'd with an emptied environment gets the library without libasan:
+# tests/sanitize/asan_defaults.c covers that.
+sanitize_e2e_interpreter() {
+    echo "env LD_PRELOAD=$(gcc -print-file-name=libasan.so)" \
+        "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 bash"
 }
 case "$MODE" in
 --sanitize)
-    wrapper=$(sanitize_wrapper)
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -j"$JOBS" check \
-        TESTS_ENVIRONMENT="TRAINPROV='$wrapper'; export TRAINPROV;" >check.out 2>&1 ;;
+        SH_LOG_COMPILER="$(sanitize_e2e_interpreter)" \
+        >check.out 2>&1 ;;
 --tsan)
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" make -C tests -j"$JOBS" check \
         TESTS="$LOGGER_TESTS" check_PROGRAMS="$LOGGER_TESTS" >check.out 2>&1 ;;
@@ -167,6 +161,32 @@ for trs in "${trs_files[@]}"; do
     *) failed=$((failed + 1)); failing+=("$name") ;;
     esac
 done
+
+# --tsan: the threaded job under the TSan-built library, preloaded after
+# libtsan, logging to a journal; it passes when it exits 0 with no report
+# and left its journal.
+if [ "$MODE" = --tsan ]; then
+    job_dir=$(mktemp -d)
+    mkdir -p "$job_dir/files"
+    openssl genpkey -algorithm ed25519 -out "$job_dir/key.pem" 2>/dev/null &&
+        chmod 600 "$job_dir/key.pem" &&
+        env LD_PRELOAD="$(gcc -print-file-name=libtsan.so):$BUILD/logger/.libs/libtrainprov.so" \
+            TRAINPROV_KEY="$job_dir/key.pem" TRAINPROV_LOG="$job_dir/run.h5" \
+            TRAINPROV_RUN_ID=00112233445566778899aabbccddeeff \
+            TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+            tests/tsan_job "$job_dir/files" >tests/tsan_job.log 2>&1
+    job_status=$?
+    if [ "$job_status" -eq 0 ] && ls "$job_dir"/run.h5.journal/*.tpj >/dev/null 2>&1; then
+        printf '%-6s %s\n' PASS tests/tsan_job
+        passed=$((passed + 1))
+    else
+        printf '%-6s %s\n' FAIL tests/tsan_job
+        echo "tests/tsan_job: exit $job_status (66: ThreadSanitizer report)" >>tests/tsan_job.log
+        failed=$((failed + 1))
+        failing+=(tests/tsan_job)
+    fi
+    rm -rf "$job_dir"
+fi
 
 if [ ${#trs_files[@]} -eq 0 ]; then
     # The harness did not run (a test program failed to build, ...).

@@ -7,7 +7,9 @@
  * would refuse to start ("runtime does not come first") unless told not to
  * check. Such a program runs with ASan's checks in our code (not its
  * malloc interception), and its own memory is not ours to leak-check. The
- * environment's ASAN_OPTIONS, where set, still take precedence. */
+ * environment's ASAN_OPTIONS, where set, still take precedence. For ASan to
+ * find it in the library, logger/libtrainprov.map exports the name (absent
+ * from every other build). */
 const char *__asan_default_options(void);
 
 const char *__asan_default_options(void)
