@@ -21,7 +21,7 @@ typedef struct {
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
-/* Checkpoints this run wrote, with a digest. *n gets the count; NULL when out of memory. */
+/* Checkpoints this run wrote (authored, docs/CLAIMS.md), with a digest. *n gets the count; NULL when out of memory. */
 static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
 {
     size_t cap = 16;
@@ -30,8 +30,7 @@ static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
     for (size_t s = 0; w && s < c->log->n_streams; s++)
         for (size_t i = 0; w && i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
-            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_wrote(f) ||
-                f->sha256.len != TP_HASH_LEN)
+            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_authored(f))
                 continue;
             if (*n == cap) {
                 written_ckpt *g = realloc(w, 2 * cap * sizeof *w);
@@ -48,11 +47,15 @@ static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
     return w;
 }
 
-/* A weights read: role weights, or a checkpoint-role file only read. */
-static int weights_read(const Trainprov__V1__FileEvent *f)
+/* A weights read: a session that read content the run did not produce
+ * (a read, read-write on content found there, a rename of such content)
+ * with role weights or checkpoint. *digest: the content read. */
+static int weights_read(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData **digest,
+                        const char **hash_error)
 {
     enum tp_role role = tp_role_parse(f->role);
-    return role == TP_ROLE_WEIGHTS || (role == TP_ROLE_CHECKPOINT && !tp_file_wrote(f) && tp_file_was_read(f));
+    return (role == TP_ROLE_WEIGHTS || role == TP_ROLE_CHECKPOINT) &&
+           tp_file_foreign_read(f, digest, hash_error);
 }
 
 static int declared_data(const tp_claim_ctx *c)
@@ -65,10 +68,11 @@ static int declared_data(const tp_claim_ctx *c)
     return 0;
 }
 
-static struct json_object *file_json(const Trainprov__V1__FileEvent *f)
+static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
+                                     const ProtobufCBinaryData *digest)
 {
     struct json_object *o = json_object_new_object();
-    char *hex = tp_hex_dup(f->sha256.data, f->sha256.len);
+    char *hex = tp_hex_dup(digest->data, digest->len);
     json_object_object_add(o, "path", json_object_new_string(f->path));
     json_object_object_add(o, "sha256", json_object_new_string(hex ? hex : ""));
     json_object_object_add(o, "size", json_object_new_uint64(f->size));
@@ -96,27 +100,33 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                 f->size > TP_UNDECLARED_MIN) {
                 n_undeclared++;
                 tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
-                json_object_array_add(undecl, file_json(f));
+                json_object_array_add(undecl, file_json(f, &f->sha256));
             }
-            if (!weights_read(f))
+            const ProtobufCBinaryData *digest;
+            const char *hash_error;
+            if (!weights_read(f, &digest, &hash_error))
                 continue;
             n_weights++;
             int own = 0;
-            for (size_t k = 0; f->sha256.len == TP_HASH_LEN && !own && k < n_ckpt; k++)
-                own = !memcmp(ck[k].sha256, f->sha256.data, TP_HASH_LEN) &&
+            for (size_t k = 0; digest->len == TP_HASH_LEN && !own && k < n_ckpt; k++)
+                own = !memcmp(ck[k].sha256, digest->data, TP_HASH_LEN) &&
                       ck[k].done_ns <= or_time(f->first_access_ns, r);
             if (own)
                 continue;
             char hex[2 * TP_HASH_LEN + 1] = "";
-            if (f->sha256.len == TP_HASH_LEN)
-                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
+            const char *how = tp_access_parse(f->access) == TP_ACCESS_READ ? "read"
+                              : tp_access_parse(f->access) == TP_ACCESS_RENAME
+                                  ? "renamed (a read of content it did not produce)"
+                                  : "opened for writing without producing its content (a read)";
+            if (digest->len == TP_HASH_LEN)
+                tp_hex_encode(digest->data, TP_HASH_LEN, hex);
             if (hex[0])
-                tp_problems_add(&p, "read weights %s (sha256 %s) that this run did not write",
-                            f->path, hex);
+                tp_problems_add(&p, "weights %s (sha256 %s) %s, which this run did not write",
+                                f->path, hex, how);
             else
-                tp_problems_add(&p, "read weights %s that could not be hashed (%s)", f->path,
-                            f->hash_error);
-            json_object_array_add(foreign, file_json(f));
+                tp_problems_add(&p, "weights %s %s, of unknown content (%s)", f->path, how,
+                                hash_error[0] ? hash_error : "not hashed");
+            json_object_array_add(foreign, file_json(f, digest));
         }
     free(ck);
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));

@@ -3,7 +3,9 @@
  * the events the worker turns into FileEvent records. */
 #ifndef TP_TRACK_H
 #define TP_TRACK_H
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* After a successful open of fd (flags as for open(2)). Keeps errno. */
 void tp_track_open(int fd, int flags);
@@ -11,10 +13,16 @@ void tp_track_open(int fd, int flags);
  * NULL when fd is not recorded), _end after it. Keep errno. */
 void *tp_track_close_begin(int fd);
 void tp_track_close_end(void *token);
+/* What a rename wrapper keeps between the two halves. */
+typedef struct {
+    char old_abs[PATH_MAX];
+    int own;      /* ownfiles token: the old file is this process's own content */
+    uint64_t gen;
+} tp_track_rename;
 /* Around a rename: _begin resolves the old path (returns 0 when the rename
- * is worth following), _end records it once the rename succeeded. */
-int tp_track_rename_begin(int olddirfd, const char *oldpath, char *old_abs, size_t cap);
-void tp_track_rename_end(const char *old_abs, int newdirfd, const char *newpath);
+ * is worth following), _end records it (ok: the real rename succeeded). */
+int tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r);
+void tp_track_rename_end(tp_track_rename *r, int ok, int newdirfd, const char *newpath);
 /* After a successful mmap of fd. */
 void tp_track_mmap(int fd, int prot, int flags);
 /* fopen-style mode string to open(2) flags. */
