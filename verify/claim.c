@@ -114,8 +114,8 @@ int tp_file_foreign_read(const Trainprov__V1__FileEvent *f, const ProtobufCBinar
         return 1;
     case TP_ACCESS_RENAME:
         return !f->authored;
-    default:
-        return tp_file_was_read(f);
+    default: /* a read; authored: of content the run produced, unchanged since */
+        return !f->authored && tp_file_was_read(f);
     }
 }
 

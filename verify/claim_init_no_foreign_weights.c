@@ -83,11 +83,12 @@ static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_weights = 0, n_undeclared = 0;
+    size_t n_ckpt, n_weights = 0, n_undeclared = 0, n_unknown = 0;
     written_ckpt *ck = written_checkpoints(c, &n_ckpt);
-    tp_problems p = {0}, undeclared = {0};
+    tp_problems p = {0}, undeclared = {0}, unknown = {0};
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
+    struct json_object *unknown_list = json_object_new_array();
     if (!ck)
         tp_problems_add(&p, "out of memory listing checkpoints");
     for (size_t s = 0; ck && s < c->log->n_streams; s++)
@@ -104,8 +105,16 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
             }
             const ProtobufCBinaryData *digest;
             const char *hash_error;
-            if (!weights_read(f, &digest, &hash_error))
+            if (!weights_read(f, &digest, &hash_error)) {
+                /* a read of bytes nobody knows (another writer changed the
+                 * file around the hash): they may have been weights */
+                if (f->changed && tp_file_foreign_read(f, &digest, &hash_error)) {
+                    n_unknown++;
+                    tp_problems_add(&unknown, "%s", f->path);
+                    json_object_array_add(unknown_list, file_json(f, digest));
+                }
                 continue;
+            }
             n_weights++;
             int own = 0;
             for (size_t k = 0; digest->len == TP_HASH_LEN && !own && k < n_ckpt; k++)
@@ -132,6 +141,8 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));
     json_object_object_add(tp_claim_evidence(cl), "foreign_weights", foreign);
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);
+    json_object_object_add(tp_claim_evidence(cl), "unknown_content_reads", unknown_list);
+    json_object_put(unknown.list);
     json_object_put(undeclared.list);
     char pass[128];
     if (n_weights)
@@ -140,6 +151,17 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else
         snprintf(pass, sizeof pass, "no weights file was read");
     tp_claim_conclude(cl, &p, pass);
+    if (n_unknown) {
+        char *d = cl->detail;
+        cl->detail = NULL;
+        tp_claim_detail(cl, "%s; %zu read%s of unknown content (the file changed by another "
+                        "writer before it was hashed: the bytes read could have been weights): %s%s",
+                        d ? d : "", n_unknown, n_unknown == 1 ? "" : "s", unknown.text,
+                        n_unknown > TP_DETAIL_PROBLEMS ? "; ..." : "");
+        free(d);
+        if (cl->status == TP_CLAIM_PASS)
+            cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
+    }
     if (n_undeclared) {
         char *d = cl->detail;
         cl->detail = NULL;

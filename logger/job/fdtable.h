@@ -64,7 +64,8 @@ typedef struct tp_file {
     atomic_int written_via_map;
     int truncated;                  /* opened for writing with O_TRUNC, or empty */
     int fresh;                      /* for writing: truncated, or content this process
-                                       produced and nobody changed since (ownfiles.h) */
+                                       produced and nobody changed since (ownfiles.h);
+                                       for reading: such content */
     int has_prior;                  /* read-write on content found there: hash it at open */
     int recorder;                   /* the run's key file or journal directory */
     tp_file_key opened_id;          /* identity at open (job thread) */

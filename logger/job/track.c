@@ -96,6 +96,10 @@ void tp_track_open(int fd, int flags)
         f->truncated = (flags & O_TRUNC) || st.st_size == 0;
         f->fresh = f->truncated || tp_ownfiles_match(&f->opened_id);
         f->has_prior = !f->fresh && rd;
+    } else if (!recorder) {
+        /* a read of content this process produced, unchanged since: its own
+         * (even when its own later rewrite beats the hasher to it) */
+        f->fresh = tp_ownfiles_match(&f->opened_id);
     }
     tp_file *old = tp_fdtable_put(fd, f);
     if (old == f) {
@@ -139,6 +143,9 @@ void *tp_track_close_begin(int fd)
         f->closed_id_ok = 1;
         if (wrote && f->fresh)
             f->own_gen = tp_ownfiles_put(&f->closed_id);
+        else if (!wrote && f->fresh && !tp_file_key_same(&f->closed_id, &f->opened_id) &&
+                 !tp_ownfiles_match(&f->closed_id))
+            f->fresh = 0; /* someone else wrote it while the job read it */
     }
     errno = saved_errno;
     return f;

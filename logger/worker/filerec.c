@@ -258,6 +258,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
             f->content.hashed = 0;
             f->content.changed = 1;
         }
+        authored = f->fresh; /* it read content this process produced */
         if (role == TP_ROLE_NONE)
             role = tp_classify_read(s->cfg, f->path, f->content.format);
         access = tp_access_name(TP_ACCESS_READ);
