@@ -18,22 +18,29 @@
 #include "logger/job/guard.h"
 #include "logger/job/ownfiles.h"
 #include "logger/job/real.h"
+#include "logger/job/sigpool.h"
 #include "logger/runtime.h"
 
+/* Through an O_PATH descriptor and its /proc/self/fd link rather than
+ * realpath: a few bytes of stack instead of realpath's kilobytes plus a
+ * joined path (rename runs on the job's thread, whose stack may be
+ * PTHREAD_STACK_MIN), no allocation, and the same answer for a path
+ * relative to a directory fd. */
 int tp_track_resolve(int dirfd, const char *path, char *out, size_t cap)
 {
-    char joined[PATH_MAX + 32];
-    if (cap < PATH_MAX)
+    char link[64];
+    if (cap < 2)
         return -1;
-    if (path[0] == '/' || dirfd == AT_FDCWD) {
-        if (realpath(path, out))
-            return 0;
-    } else {
-        snprintf(joined, sizeof joined, "/proc/self/fd/%d/%s", dirfd, path);
-        if (realpath(joined, out))
-            return 0;
-    }
-    return -1;
+    int fd = tp_real_fd_above_std(TP_REAL(openat)(dirfd, path, O_PATH | O_CLOEXEC));
+    if (fd < 0)
+        return -1;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, out, cap - 1);
+    TP_REAL(close)(fd);
+    if (n <= 0 || (size_t)n >= cap - 1 || out[0] != '/')
+        return -1;
+    out[n] = '\0';
+    return 0;
 }
 
 static void post_close(tp_file *f, int hash_fd)
@@ -62,22 +69,25 @@ static int recorder_path(const char *path)
     return tp_cfg.key_path[0] && strcmp(path, tp_cfg.key_path) == 0;
 }
 
-void tp_track_open(int fd, int flags)
+static void track_open(int fd, int flags, int inherited)
 {
     if (fd < 0 || !tp_runtime_recording() || tp_guard_held())
         return;
     int saved_errno = errno;
     tp_guard_enter();
     struct stat st;
-    char link[64], abs[PATH_MAX];
-    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+    char link[64], *abs = NULL;
+    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) ||
+        !(abs = tp_sigpool_alloc(&tp_sigpool_paths)))
         goto out;
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, abs, sizeof abs - 1);
+    ssize_t n = readlink(link, abs, PATH_MAX - 1);
     if (n <= 0)
         goto out;
     abs[n] = '\0';
     int recorder = recorder_path(abs);
+    if (recorder && inherited)
+        goto out; /* the worker's own journal, opened while the scan ran */
     if (!recorder && (!S_ISREG(st.st_mode) || !tp_classify_recorded(&tp_cfg, abs)))
         goto out;
     int acc = flags & O_ACCMODE;
@@ -113,18 +123,44 @@ void tp_track_open(int fd, int flags)
         tp_event *ev = tp_event_new(TP_EV_FILE_OPEN, NULL, NULL);
         if (ev) {
             ev->file = f;
-            ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN);
             tp_runtime_post(ev);
         }
     }
 out:
+    tp_sigpool_free(&tp_sigpool_paths, abs);
     tp_guard_leave();
     errno = saved_errno;
 }
 
+void tp_track_open(int fd, int flags) { track_open(fd, flags, 0); }
+
+void tp_track_inherited(int fd, int flags) { track_open(fd, flags, 1); }
+
+/* A descriptor for the worker to hash a written file from, made on the
+ * job's thread before the close: the same inode reopened for reading
+ * through /proc when fd is write-only (the worker would otherwise open it
+ * itself, concurrently with the job's own opens, and could take a number
+ * the job expects), else a duplicate. At TP_FD_MIN or above; -1 when
+ * neither works (the worker then opens the file by path). */
+static int hash_source(int fd, int readable)
+{
+    if (!readable) {
+        char link[64];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        int rfd = tp_real_fd_above_std(TP_REAL(open)(link, O_RDONLY | O_CLOEXEC));
+        if (rfd >= 0)
+            return rfd;
+    }
+    return fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN);
+}
+
 void *tp_track_close_begin(int fd)
 {
-    if (!tp_runtime_recording())
+    /* under the guard (a vfork child before its exec, our own code), the
+     * fd table is not this call's: a vfork child shares it with its parent,
+     * whose descriptor stays open */
+    if (!tp_runtime_recording() || tp_guard_held())
         return NULL;
     tp_file *f = tp_fdtable_take(fd);
     if (!f)
@@ -134,7 +170,7 @@ void *tp_track_close_begin(int fd)
      * right after close cannot hide what was written */
     int wrote = atomic_load(&f->bytes_written) > 0 || atomic_load(&f->written_via_map) ||
                 f->truncated;
-    f->fd = wrote && !f->recorder ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    f->fd = wrote && !f->recorder ? hash_source(fd, f->opened_for_read) : -1;
     /* the identity the job leaves: the worker hashes this content or
      * reports that another writer changed it first */
     struct stat st;
@@ -163,50 +199,57 @@ void tp_track_close_end(void *token)
     errno = saved_errno;
 }
 
-int tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r)
+char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r)
 {
-    if (!tp_runtime_recording() || tp_guard_held())
-        return -1;
-    int saved_errno = errno;
-    tp_guard_enter();
-    int rc = tp_track_resolve(olddirfd, oldpath, r->old_abs, sizeof r->old_abs);
-    /* a file this process produced and nobody changed since: the rename
-     * keeps it the run's (and moves its ctime, which the worker must know) */
-    struct stat st;
     r->own = -1;
     r->gen = 0;
-    if (rc == 0 && lstat(r->old_abs, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (!tp_runtime_recording() || tp_guard_held())
+        return NULL;
+    int saved_errno = errno;
+    tp_guard_enter();
+    char *old_abs = tp_sigpool_alloc(&tp_sigpool_paths);
+    struct stat st;
+    if (old_abs && tp_track_resolve(olddirfd, oldpath, old_abs, PATH_MAX) != 0) {
+        tp_sigpool_free(&tp_sigpool_paths, old_abs);
+        old_abs = NULL;
+    } else if (old_abs && lstat(old_abs, &st) == 0 && S_ISREG(st.st_mode)) {
+        /* a file this process produced and nobody changed since: the rename
+         * keeps it the run's (and moves its ctime, which the worker must know) */
         tp_file_key k = tp_file_key_of(&st);
         r->own = tp_ownfiles_rename_begin(&k, &r->gen);
     }
     tp_guard_leave();
     errno = saved_errno;
-    return rc;
+    return old_abs;
 }
 
-void tp_track_rename_end(tp_track_rename *r, int ok, int newdirfd, const char *newpath)
+void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, int newdirfd,
+                         const char *newpath)
 {
+    if (!old_abs)
+        return;
     int saved_errno = errno;
-    char new_abs[PATH_MAX];
     tp_guard_enter();
+    char *new_abs = renamed ? tp_sigpool_alloc(&tp_sigpool_paths) : NULL;
+    tp_event *ev = NULL;
     struct stat st;
-    int resolved = ok && tp_track_resolve(newdirfd, newpath, new_abs, sizeof new_abs) == 0;
+    int resolved = new_abs && tp_track_resolve(newdirfd, newpath, new_abs, PATH_MAX) == 0;
     int have = resolved && stat(new_abs, &st) == 0;
     tp_file_key after = have ? tp_file_key_of(&st) : (tp_file_key){0};
-    if (r->own >= 0)
-        tp_ownfiles_rename_end(r->own, r->gen, ok ? (have ? &after : &(tp_file_key){0}) : NULL);
-    if (resolved && tp_classify_recorded(&tp_cfg, new_abs)) {
-        tp_event *ev = tp_event_new(TP_EV_RENAME, r->old_abs, new_abs);
-        tp_file_key *id = have ? malloc(sizeof *id) : NULL;
-        if (ev) {
-            ev->i32 = r->own >= 0; /* authored: the run's own content, unchanged */
-            if (id)
-                *id = after;
-            ev->body = id;
-            tp_runtime_post(ev);
-        } else {
-            free(id);
-        }
+    if (r->own >= 0) /* NULL: the rename failed, the identity did not move */
+        tp_ownfiles_rename_end(r->own, r->gen, renamed ? &after : NULL);
+    if (resolved && tp_classify_recorded(&tp_cfg, new_abs) &&
+        (ev = tp_event_new(TP_EV_RENAME, NULL, NULL))) {
+        ev->texts_pooled = 1;
+        ev->text = old_abs;
+        ev->text2 = new_abs;
+        ev->i32 = r->own >= 0; /* authored: the run's own content, unchanged */
+        ev->key = after;
+        ev->has_key = have;
+        tp_runtime_post(ev);
+    } else {
+        tp_sigpool_free(&tp_sigpool_paths, old_abs);
+        tp_sigpool_free(&tp_sigpool_paths, new_abs);
     }
     tp_guard_leave();
     errno = saved_errno;

@@ -73,7 +73,7 @@ static int readable_fd(int fd)
         return fd;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    int rfd = TP_REAL(open)(link, O_RDONLY | O_CLOEXEC);
+    int rfd = tp_real_fd_above_std(TP_REAL(open)(link, O_RDONLY | O_CLOEXEC));
     TP_REAL(close)(fd);
     return rfd;
 }
@@ -105,7 +105,8 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
         return;
     }
     test_delay(s->cfg);
-    fd = fd < 0 ? TP_REAL(open)(path, O_RDONLY | O_CLOEXEC) : readable_fd(fd);
+    fd = fd < 0 ? tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC))
+                : readable_fd(fd);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         d->hash_errno = errno;
@@ -270,7 +271,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
 static const char *peek_format(const char *path)
 {
     uint8_t head[TP_MAGIC_BYTES];
-    int fd = TP_REAL(open)(path, O_RDONLY | O_CLOEXEC);
+    int fd = tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC));
     if (fd < 0)
         return NULL;
     ssize_t n = TP_REAL(pread)(fd, head, sizeof head, 0);
@@ -287,7 +288,7 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
         return; /* neither the run's nor weights: nothing any claim asks about */
     tp_file probe;
     memset(&probe, 0, sizeof probe);
-    probe.path = (char *)new_path;
+    snprintf(probe.path, sizeof probe.path, "%s", new_path);
     hash_into(s, new_path, -1, after, 0, &probe.content);
     probe.dev = probe.content.key.dev;
     probe.ino = probe.content.key.ino;
