@@ -38,7 +38,6 @@ typedef struct {
 
 /* What hashing a file found (filled by the worker). */
 typedef struct {
-    int done;                       /* hashing was attempted */
     int hashed;                     /* sha256 below is valid */
     int hash_errno;
     int changed;                    /* another writer changed it around the hash */

@@ -95,7 +95,6 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
                       uint64_t own_gen, tp_digest *d)
 {
     memset(d, 0, sizeof *d);
-    d->done = 1;
     if (expect && tp_hashcache_get(expect, d->sha256, &d->format)) {
         /* this exact content was hashed already: whatever happened since */
         d->hashed = 1;
@@ -250,7 +249,9 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
         access = tp_access_name(atomic_load(&f->bytes_read) > 0 ? TP_ACCESS_READWRITE : TP_ACCESS_WRITE);
         remember_written(f->path, role);
     } else {
-        if (!f->content.done)
+        /* not hashed at open (no event, an error, or a forked child that
+         * copied the parent's file mid-hash): hash it now */
+        if (!f->content.hashed && !f->content.changed)
             hash_into(s, f->path, hash_fd, &f->opened_id, 0, &f->content);
         else if (hash_fd >= 0)
             TP_REAL(close)(hash_fd);

@@ -24,8 +24,8 @@
  * directory, so flock() needs no cluster-wide locking from the file system.
  *
  * Trust: the job runs as the same user, so it can write here. An entry is
- * taken only when its signature verifies with the run's key over the run id,
- * the identity, the digest and the first bytes (payload type NODECACHE_TYPE,
+ * taken only when its signature verifies with the run's key over the
+ * identity, the digest and the first bytes (payload type NODECACHE_TYPE,
  * which no other document uses): a job writing files here cannot plant a
  * digest without the key, and a job that opens the key file or anything in
  * the journal directory is recorded and fails log.integrity (track.c). A
@@ -51,7 +51,7 @@
 #define MAGIC_LEN 6
 #define ENTRY_MAX (MAGIC_LEN + 32 + 1 + TP_MAGIC_BYTES + TP_SIG_LEN)
 #define NODECACHE_TYPE "application/vnd.trainprov.nodecache.v1"
-#define SIGNED_MAX (TP_RUN_ID_LEN + 5 * 8 + 32 + 1 + TP_MAGIC_BYTES)
+#define SIGNED_MAX (5 * 8 + 32 + 1 + TP_MAGIC_BYTES)
 #define POLL_NS (10 * 1000 * 1000LL)
 #define WAIT_BASE_NS (2 * 1000000000LL)
 #define WAIT_MIN_RATE (50ull << 20) /* bytes/s a busy holder hashes at least */
@@ -84,13 +84,15 @@ static uint8_t *put_u64(uint8_t *p, uint64_t v)
     return p;
 }
 
-/* The bytes an entry's signature covers: run id, identity, digest, first bytes. */
+/* The bytes an entry's signature covers: the identity, the digest, the first
+ * bytes. A signed entry is a statement by the run's key that this identity
+ * (ctime included, which nobody can set back) has this content: true in
+ * any run, so no run id is needed. */
 static size_t signed_bytes(const tp_config *cfg, const tp_file_key *key, const uint8_t sha256[32],
                            const uint8_t *head, size_t head_len, uint8_t out[SIGNED_MAX])
 {
+    (void)cfg;
     uint8_t *p = out;
-    memcpy(p, cfg->run_id, TP_RUN_ID_LEN);
-    p += TP_RUN_ID_LEN;
     p = put_u64(p, (uint64_t)key->dev);
     p = put_u64(p, (uint64_t)key->ino);
     p = put_u64(p, key->size);
