@@ -21,7 +21,7 @@ typedef struct {
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
-/* Checkpoints this run wrote, with a digest. *n gets the count; NULL when out of memory. */
+/* Checkpoints this run wrote (authored, docs/CLAIMS.md), with a digest. *n gets the count; NULL when out of memory. */
 static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
 {
     size_t cap = 16;
@@ -30,8 +30,7 @@ static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
     for (size_t s = 0; w && s < c->log->n_streams; s++)
         for (size_t i = 0; w && i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
-            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_wrote(f) ||
-                f->sha256.len != TP_HASH_LEN)
+            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_authored(f))
                 continue;
             if (*n == cap) {
                 written_ckpt *g = realloc(w, 2 * cap * sizeof *w);
@@ -48,11 +47,15 @@ static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
     return w;
 }
 
-/* A weights read: role weights, or a checkpoint-role file only read. */
-static int weights_read(const Trainprov__V1__FileEvent *f)
+/* A weights read: a session that read content the run did not produce
+ * (a read, read-write on content found there, a rename of such content)
+ * with role weights or checkpoint. *digest: the content read. */
+static int weights_read(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData **digest,
+                        const char **hash_error)
 {
     enum tp_role role = tp_role_parse(f->role);
-    return role == TP_ROLE_WEIGHTS || (role == TP_ROLE_CHECKPOINT && !tp_file_wrote(f) && tp_file_was_read(f));
+    return (role == TP_ROLE_WEIGHTS || role == TP_ROLE_CHECKPOINT) &&
+           tp_file_foreign_read(f, digest, hash_error);
 }
 
 static int declared_data(const tp_claim_ctx *c)
@@ -65,10 +68,11 @@ static int declared_data(const tp_claim_ctx *c)
     return 0;
 }
 
-static struct json_object *file_json(const Trainprov__V1__FileEvent *f)
+static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
+                                     const ProtobufCBinaryData *digest)
 {
     struct json_object *o = json_object_new_object();
-    char *hex = tp_hex_dup(f->sha256.data, f->sha256.len);
+    char *hex = tp_hex_dup(digest->data, digest->len);
     json_object_object_add(o, "path", json_object_new_string(f->path));
     json_object_object_add(o, "sha256", json_object_new_string(hex ? hex : ""));
     json_object_object_add(o, "size", json_object_new_uint64(f->size));
@@ -79,11 +83,12 @@ static struct json_object *file_json(const Trainprov__V1__FileEvent *f)
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_weights = 0, n_undeclared = 0;
+    size_t n_ckpt, n_weights = 0, n_undeclared = 0, n_unknown = 0;
     written_ckpt *ck = written_checkpoints(c, &n_ckpt);
-    tp_problems p = {0}, undeclared = {0};
+    tp_problems p = {0}, undeclared = {0}, unknown = {0};
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
+    struct json_object *unknown_list = json_object_new_array();
     if (!ck)
         tp_problems_add(&p, "out of memory listing checkpoints");
     for (size_t s = 0; ck && s < c->log->n_streams; s++)
@@ -96,32 +101,48 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                 f->size > TP_UNDECLARED_MIN) {
                 n_undeclared++;
                 tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
-                json_object_array_add(undecl, file_json(f));
+                json_object_array_add(undecl, file_json(f, &f->sha256));
             }
-            if (!weights_read(f))
+            const ProtobufCBinaryData *digest;
+            const char *hash_error;
+            if (!weights_read(f, &digest, &hash_error)) {
+                /* a read of bytes nobody knows (another writer changed the
+                 * file around the hash): they may have been weights */
+                if (f->changed && tp_file_foreign_read(f, &digest, &hash_error)) {
+                    n_unknown++;
+                    tp_problems_add(&unknown, "%s", f->path);
+                    json_object_array_add(unknown_list, file_json(f, digest));
+                }
                 continue;
+            }
             n_weights++;
             int own = 0;
-            for (size_t k = 0; f->sha256.len == TP_HASH_LEN && !own && k < n_ckpt; k++)
-                own = !memcmp(ck[k].sha256, f->sha256.data, TP_HASH_LEN) &&
+            for (size_t k = 0; digest->len == TP_HASH_LEN && !own && k < n_ckpt; k++)
+                own = !memcmp(ck[k].sha256, digest->data, TP_HASH_LEN) &&
                       ck[k].done_ns <= or_time(f->first_access_ns, r);
             if (own)
                 continue;
             char hex[2 * TP_HASH_LEN + 1] = "";
-            if (f->sha256.len == TP_HASH_LEN)
-                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
+            const char *how = tp_access_parse(f->access) == TP_ACCESS_READ ? "read"
+                              : tp_access_parse(f->access) == TP_ACCESS_RENAME
+                                  ? "renamed (a read of content it did not produce)"
+                                  : "opened for writing without producing its content (a read)";
+            if (digest->len == TP_HASH_LEN)
+                tp_hex_encode(digest->data, TP_HASH_LEN, hex);
             if (hex[0])
-                tp_problems_add(&p, "read weights %s (sha256 %s) that this run did not write",
-                            f->path, hex);
+                tp_problems_add(&p, "weights %s (sha256 %s) %s, which this run did not write",
+                                f->path, hex, how);
             else
-                tp_problems_add(&p, "read weights %s that could not be hashed (%s)", f->path,
-                            f->hash_error);
-            json_object_array_add(foreign, file_json(f));
+                tp_problems_add(&p, "weights %s %s, of unknown content (%s)", f->path, how,
+                                hash_error[0] ? hash_error : "not hashed");
+            json_object_array_add(foreign, file_json(f, digest));
         }
     free(ck);
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));
     json_object_object_add(tp_claim_evidence(cl), "foreign_weights", foreign);
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);
+    json_object_object_add(tp_claim_evidence(cl), "unknown_content_reads", unknown_list);
+    json_object_put(unknown.list);
     json_object_put(undeclared.list);
     char pass[128];
     if (n_weights)
@@ -130,6 +151,17 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else
         snprintf(pass, sizeof pass, "no weights file was read");
     tp_claim_conclude(cl, &p, pass);
+    if (n_unknown) {
+        char *d = cl->detail;
+        cl->detail = NULL;
+        tp_claim_detail(cl, "%s; %zu read%s of unknown content (the file changed by another "
+                        "writer before it was hashed: the bytes read could have been weights): %s%s",
+                        d ? d : "", n_unknown, n_unknown == 1 ? "" : "s", unknown.text,
+                        n_unknown > TP_DETAIL_PROBLEMS ? "; ..." : "");
+        free(d);
+        if (cl->status == TP_CLAIM_PASS)
+            cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
+    }
     if (n_undeclared) {
         char *d = cl->detail;
         cl->detail = NULL;

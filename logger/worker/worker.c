@@ -174,7 +174,8 @@ static void process(tp_event *ev)
         retire(ev->file);
         break;
     case TP_EV_RENAME:
-        tp_filerec_renamed(&stream, ev->text, ev->text2, ev->time_ns);
+        tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32, ev->has_key ? &ev->key : NULL,
+                           ev->time_ns);
         break;
     case TP_EV_SEED: {
         Trainprov__V1__Seed seed = TRAINPROV__V1__SEED__INIT;
