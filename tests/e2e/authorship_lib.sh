@@ -2,6 +2,16 @@
 # after lib.sh): a donor model made outside trainprov, and running one mode
 # of authorship_job.py under `trainprov run`.
 
+# donor_init: what every authorship test starts with: torch, $WORK/key.pem,
+# and a donor model at $DONOR with its sha256 in $DONOR_SHA.
+donor_init() {
+    e2e_init torch
+    keygen key
+    DONOR=$WORK/models/donor.pt
+    make_donor "$DONOR"
+    DONOR_SHA=$(sha256 "$DONOR")
+}
+
 # make_donor PATH: a weights file (torch.save, 2 MiB) no traced run wrote.
 make_donor() {
     mkdir -p "$(dirname "$1")"

@@ -5,11 +5,7 @@
 # the donor and its digest; verify exits 1.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 . "$E2E_DIR/authorship_lib.sh"
-e2e_init torch
-keygen key
-DONOR=$WORK/models/donor.pt
-make_donor "$DONOR"
-DONOR_SHA=$(sha256 "$DONOR")
+donor_init
 
 run_mode "$WORK/run.h5" -- mmap-donor "$DONOR"
 expect_run_ok "$WORK/run.h5" "the mapping donor job"

@@ -9,10 +9,7 @@
 # init.no_foreign_weights cannot pass (unknown; fail under --strict).
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 . "$E2E_DIR/authorship_lib.sh"
-e2e_init torch
-keygen key
-DONOR=$WORK/models/donor.pt
-make_donor "$DONOR"
+donor_init
 mkdir -p "$WORK/out"
 
 TRAINPROV_TEST_HASH_DELAY_MS=1500 run_mode "$WORK/run.h5" -- overwrite-after-read "$DONOR" "$WORK/out"

@@ -6,11 +6,7 @@
 # init.no_foreign_weights fails naming the donor; verify exits 1.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 . "$E2E_DIR/authorship_lib.sh"
-e2e_init torch
-keygen key
-DONOR=$WORK/models/donor.pt
-make_donor "$DONOR"
-DONOR_SHA=$(sha256 "$DONOR")
+donor_init
 mkdir -p "$WORK/out"
 
 run_mode "$WORK/run.h5" --checkpoint "$WORK/out/*.pt" -- rw-donor "$DONOR"

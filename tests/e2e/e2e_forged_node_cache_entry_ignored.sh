@@ -7,11 +7,7 @@
 # fails), and the job's writes into the journal directory fail log.integrity.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 . "$E2E_DIR/authorship_lib.sh"
-e2e_init torch
-keygen key
-DONOR=$WORK/models/donor.pt
-make_donor "$DONOR"
-DONOR_SHA=$(sha256 "$DONOR")
+donor_init
 mkdir -p "$WORK/out"
 
 run_mode "$WORK/run.h5" -- forge-cache "$DONOR" "$WORK/out"
