@@ -18,10 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         enum tp_frame_kind kind;
         const uint8_t *payload;
         uint32_t len;
-        size_t before = r.pos;
+        size_t before = r.in.pos;
         st = tp_journal_next(&r, &kind, &payload, &len);
         if (st == TP_JOURNAL_FRAME &&
-            (payload < data || len > size || payload + len > data + size || r.pos <= before))
+            (payload < data || len > size || payload + len > data + size || r.in.pos <= before))
             abort(); /* a frame outside the input, or no progress */
     }
 
