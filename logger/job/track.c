@@ -48,6 +48,17 @@ static void post_close(tp_file *f, int hash_fd)
     tp_runtime_post(ev);
 }
 
+/* A file read under an exclusion: the worker looks at its content
+ * (logger/worker/peek.c); nothing else is tracked. */
+static void post_peek(int fd, const char *abs)
+{
+    tp_event *ev = tp_event_new(TP_EV_FILE_PEEK, abs, NULL);
+    if (!ev)
+        return;
+    ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    tp_runtime_post(ev);
+}
+
 void tp_track_open(int fd, int flags)
 {
     if (fd < 0 || !tp_runtime_recording() || tp_guard_held())
@@ -63,9 +74,12 @@ void tp_track_open(int fd, int flags)
     if (n <= 0)
         goto out;
     abs[n] = '\0';
-    if (!tp_classify_recorded(&tp_cfg, abs))
-        goto out;
     int acc = flags & O_ACCMODE;
+    if (!tp_classify_recorded(&tp_cfg, abs)) {
+        if (acc != O_WRONLY && tp_classify_peeked(&tp_cfg, abs))
+            post_peek(fd, abs);
+        goto out;
+    }
     int rd = acc == O_RDONLY || acc == O_RDWR;
     int wr = acc == O_WRONLY || acc == O_RDWR;
     tp_file *f = tp_file_new(abs, fd, st.st_dev, st.st_ino, rd, wr);

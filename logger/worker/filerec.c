@@ -20,6 +20,7 @@
 #include "logger/worker/nodecache.h"
 #include "logger/job/real.h"
 #include "logger/job/roles.h"
+#include "logger/worker/sniff.h"
 
 #define WRITTEN_RING 1024
 
@@ -92,7 +93,7 @@ static void hash_file(const tp_config *cfg, tp_file *f, int fd)
         f->hashed = 1;
     } else if (tp_nodecache_lookup(cfg, &key, f->sha256, head, sizeof head, &head_len, &claim)) {
         f->hashed = 1;
-        f->format = tp_classify_weights_format(head, head_len);
+        f->format = tp_sniff_format(fd, key.size, TP_REAL(pread));
         tp_hashcache_put(&key, f->sha256, f->format);
     } else {
         uint64_t size = 0;
@@ -106,7 +107,7 @@ static void hash_file(const tp_config *cfg, tp_file *f, int fd)
                         (int64_t)after.st_mtim.tv_sec * 1000000000 + after.st_mtim.tv_nsec ==
                             key.mtime_ns;
         if (rc == 0) {
-            f->format = tp_classify_weights_format(head, head_len);
+            f->format = tp_sniff_format(fd, size, TP_REAL(pread));
             f->hashed_size = size;
         }
         /* cache only when the file did not change while we hashed it */
@@ -130,11 +131,13 @@ uint64_t tp_filerec_bytes_hashed(void) { return bytes_hashed; }
 void tp_filerec_atfork_child(void) { bytes_hashed = 0; }
 
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
-                              const char *access, const char *renamed_from, int64_t time_ns)
+                              enum tp_role declared, const char *access, const char *renamed_from,
+                              int64_t time_ns)
 {
     Trainprov__V1__FileEvent fe = TRAINPROV__V1__FILE_EVENT__INIT;
     fe.path = (char *)path;
     fe.role = (char *)tp_role_name(role);
+    fe.declared_role = (char *)(declared == TP_ROLE_NONE ? "" : tp_role_name(declared));
     fe.device = (uint64_t)f->dev;
     fe.inode = (uint64_t)f->ino;
     fe.size = f->hashed_size;
@@ -170,12 +173,11 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
             TP_REAL(close)(hash_fd);
         return;
     }
-    enum tp_role role = tp_roles_lookup(f->path); /* declared through the API */
+    enum tp_role api_role = tp_roles_lookup(f->path), role;
     const char *access;
     if (wrote) {
         hash_file(s->cfg, f, hash_fd);
-        if (role == TP_ROLE_NONE)
-            role = tp_classify_written(s->cfg, f->path, f->format);
+        role = tp_classify_written(s->cfg, f->path, f->format, api_role);
         access = tp_access_name(atomic_load(&f->bytes_read) > 0 ? TP_ACCESS_READWRITE : TP_ACCESS_WRITE);
         remember_written(f->path, role);
     } else {
@@ -183,11 +185,11 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
             hash_file(s->cfg, f, hash_fd);
         else if (hash_fd >= 0)
             TP_REAL(close)(hash_fd);
-        if (role == TP_ROLE_NONE)
-            role = tp_classify_read(s->cfg, f->path, f->format);
+        role = tp_classify_read(s->cfg, f->path, f->format, api_role);
         access = tp_access_name(TP_ACCESS_READ);
     }
-    write_file_record(s, f->path, f, role, access, NULL, time_ns);
+    write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role),
+                      access, NULL, time_ns);
 }
 
 void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
@@ -199,7 +201,7 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     probe.path = (char *)new_path;
     if (role == TP_ROLE_NONE) {
         /* not written by this stream: only a declared checkpoint is worth a record */
-        if (tp_classify_written(s->cfg, new_path, NULL) != TP_ROLE_CHECKPOINT)
+        if (tp_classify_written(s->cfg, new_path, NULL, TP_ROLE_NONE) != TP_ROLE_CHECKPOINT)
             return;
     }
     hash_file(s->cfg, &probe, -1);
@@ -208,9 +210,9 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
         probe.dev = st.st_dev;
         probe.ino = st.st_ino;
     }
-    if (role == TP_ROLE_NONE)
-        role = tp_classify_written(s->cfg, new_path, probe.format);
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(probe.format))
+        role = tp_classify_written(s->cfg, new_path, probe.format, role);
     remember_written(new_path, role);
-    write_file_record(s, new_path, &probe, role, tp_access_name(TP_ACCESS_RENAME), old_path,
-                      time_ns);
+    write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
+                      tp_access_name(TP_ACCESS_RENAME), old_path, time_ns);
 }
