@@ -1,8 +1,11 @@
 /* claim_init_no_foreign_weights.c: the claim init.no_foreign_weights
  * (docs/CLAIMS.md): every weights file the job read is one this run wrote
- * earlier; with declared data, large undeclared inputs (weights in a format
- * trainprov does not recognise?) make it unknown, or fail under --strict. */
+ * earlier, whatever role the job declared for it. Reads whose content may be
+ * weights ("possible-" formats), exclusions a job could stage files in
+ * (verify/exclusions.h), and, with declared data, large undeclared inputs
+ * make it unknown, or fail under --strict. */
 #include "verify/claim.h"
+#include "verify/exclusions.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,8 +24,9 @@ typedef struct {
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
-/* Checkpoints this run wrote, with a digest. *n gets the count; NULL when out of memory. */
-static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
+/* Files this run wrote with a digest (only checkpoints unless any_role). *n
+ * gets the count; NULL when out of memory. */
+static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *n)
 {
     size_t cap = 16;
     written_ckpt *w = malloc(cap * sizeof *w);
@@ -30,8 +34,8 @@ static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
     for (size_t s = 0; w && s < c->log->n_streams; s++)
         for (size_t i = 0; w && i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
-            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_wrote(f) ||
-                f->sha256.len != TP_HASH_LEN)
+            if (!f || (!any_role && tp_role_parse(f->role) != TP_ROLE_CHECKPOINT) ||
+                !tp_file_wrote(f) || f->sha256.len != TP_HASH_LEN)
                 continue;
             if (*n == cap) {
                 written_ckpt *g = realloc(w, 2 * cap * sizeof *w);
@@ -65,64 +69,148 @@ static int declared_data(const tp_claim_ctx *c)
     return 0;
 }
 
-static struct json_object *file_json(const Trainprov__V1__FileEvent *f)
+static int possible_weights(const Trainprov__V1__FileEvent *f)
+{
+    return f->format && strncmp(f->format, TP_FORMAT_POSSIBLE_PREFIX,
+                                sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
+}
+
+/* Whether the read r of f comes after this run wrote the same bytes. */
+static int own_bytes(const written_ckpt *w, size_t n, const Trainprov__V1__FileEvent *f,
+                     const Trainprov__V1__Record *r)
+{
+    for (size_t k = 0; f->sha256.len == TP_HASH_LEN && k < n; k++)
+        if (!memcmp(w[k].sha256, f->sha256.data, TP_HASH_LEN) &&
+            w[k].done_ns <= or_time(f->first_access_ns, r))
+            return 1;
+    return 0;
+}
+
+static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
+                                     const tp_exclusion_list *ex)
 {
     struct json_object *o = json_object_new_object();
     char *hex = tp_hex_dup(f->sha256.data, f->sha256.len);
+    const tp_exclusion *e = tp_exclusions_covering(ex, f->path);
     json_object_object_add(o, "path", json_object_new_string(f->path));
     json_object_object_add(o, "sha256", json_object_new_string(hex ? hex : ""));
     json_object_object_add(o, "size", json_object_new_uint64(f->size));
+    json_object_object_add(o, "format", json_object_new_string(f->format ? f->format : ""));
+    json_object_object_add(o, "declared_role",
+                           json_object_new_string(f->declared_role ? f->declared_role : ""));
+    if (e)
+        json_object_object_add(o, "excluded_by", json_object_new_string(e->prefix));
     free(hex);
     return o;
+}
+
+/* ", declared data", ", under the exclusion /x/": what a reader of the
+ * detail should know about a weights read besides its digest. */
+static void read_context(const Trainprov__V1__FileEvent *f, const tp_exclusion_list *ex,
+                         char *out, size_t cap)
+{
+    const tp_exclusion *e = tp_exclusions_covering(ex, f->path);
+    int n = 0;
+    out[0] = '\0';
+    if (f->declared_role && *f->declared_role &&
+        tp_role_parse(f->declared_role) != TP_ROLE_WEIGHTS &&
+        tp_role_parse(f->declared_role) != TP_ROLE_CHECKPOINT)
+        n = snprintf(out, cap, ", declared %s, its content is %s", f->declared_role,
+                     f->format && *f->format ? f->format : "weights");
+    if (e && n >= 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ", read under the exclusion %s (%s)", e->prefix,
+                 e->source);
+}
+
+static struct json_object *exclusions_json(const tp_exclusion_list *ex)
+{
+    struct json_object *a = json_object_new_array();
+    for (size_t i = 0; i < ex->n; i++) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "prefix", json_object_new_string(ex->items[i].prefix));
+        json_object_object_add(o, "source", json_object_new_string(ex->items[i].source));
+        json_object_object_add(o, "blind_spot", json_object_new_boolean(ex->items[i].blind));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+/* Appends "; WHY: a, b, c" to the claim's detail and lowers a pass to
+ * unknown (fail under --strict). */
+static void make_unknown(const tp_claim_ctx *c, tp_claim *cl, const char *why, size_t n,
+                         const tp_problems *list)
+{
+    char *d = cl->detail;
+    cl->detail = NULL;
+    tp_claim_detail(cl, "%s; %s: %s%s", d ? d : "", why, list->text,
+                    n > TP_DETAIL_PROBLEMS ? "; ..." : "");
+    free(d);
+    if (cl->status == TP_CLAIM_PASS)
+        cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
 }
 
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_weights = 0, n_undeclared = 0;
-    written_ckpt *ck = written_checkpoints(c, &n_ckpt);
-    tp_problems p = {0}, undeclared = {0};
+    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_possible = 0;
+    written_ckpt *ck = written_files(c, 0, &n_ckpt), *wr = written_files(c, 1, &n_written);
+    tp_problems p = {0}, undeclared = {0}, possible = {0}, blind = {0};
+    tp_exclusion_list ex;
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
-    if (!ck)
+    struct json_object *maybe = json_object_new_array();
+    if (tp_exclusions_collect(c->dec, c->log->n_streams, &ex) != 0 || !ck || !wr) {
         tp_problems_add(&p, "out of memory listing checkpoints");
+        free(ck);
+        ck = NULL;
+    }
     for (size_t s = 0; ck && s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__Record *r = c->dec[s].records[i];
             const Trainprov__V1__FileEvent *f = tp_file_event(r);
+            char context[4096 + 256];
             if (!f)
                 continue;
             if (declared && tp_role_parse(f->role) == TP_ROLE_OTHER && tp_file_was_read(f) &&
-                f->size > TP_UNDECLARED_MIN) {
+                f->size > TP_UNDECLARED_MIN && !possible_weights(f)) {
                 n_undeclared++;
                 tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
-                json_object_array_add(undecl, file_json(f));
+                json_object_array_add(undecl, file_json(f, &ex));
+            }
+            if (possible_weights(f) && !tp_file_wrote(f) && tp_file_was_read(f) &&
+                !own_bytes(wr, n_written, f, r)) {
+                n_possible++;
+                tp_problems_add(&possible, "%s (%s, %" PRIu64 " bytes)", f->path, f->format,
+                                f->size);
+                json_object_array_add(maybe, file_json(f, &ex));
             }
             if (!weights_read(f))
                 continue;
             n_weights++;
-            int own = 0;
-            for (size_t k = 0; f->sha256.len == TP_HASH_LEN && !own && k < n_ckpt; k++)
-                own = !memcmp(ck[k].sha256, f->sha256.data, TP_HASH_LEN) &&
-                      ck[k].done_ns <= or_time(f->first_access_ns, r);
-            if (own)
+            if (own_bytes(ck, n_ckpt, f, r))
                 continue;
             char hex[2 * TP_HASH_LEN + 1] = "";
             if (f->sha256.len == TP_HASH_LEN)
                 tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
+            read_context(f, &ex, context, sizeof context);
             if (hex[0])
-                tp_problems_add(&p, "read weights %s (sha256 %s) that this run did not write",
-                            f->path, hex);
+                tp_problems_add(&p, "read weights %s (sha256 %s%s) that this run did not write",
+                                f->path, hex, context);
             else
-                tp_problems_add(&p, "read weights %s that could not be hashed (%s)", f->path,
-                            f->hash_error);
-            json_object_array_add(foreign, file_json(f));
+                tp_problems_add(&p, "read weights %s that could not be hashed (%s%s)", f->path,
+                                f->hash_error, context);
+            json_object_array_add(foreign, file_json(f, &ex));
         }
     free(ck);
+    free(wr);
+    for (size_t i = 0; i < ex.n; i++)
+        if (ex.items[i].blind)
+            tp_problems_add(&blind, "%s (%s)", ex.items[i].prefix, ex.items[i].source);
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));
     json_object_object_add(tp_claim_evidence(cl), "foreign_weights", foreign);
+    json_object_object_add(tp_claim_evidence(cl), "possible_weights", maybe);
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);
-    json_object_put(undeclared.list);
+    json_object_object_add(tp_claim_evidence(cl), "exclusions", exclusions_json(&ex));
     char pass[128];
     if (n_weights)
         snprintf(pass, sizeof pass, "%zu weights read%s, all of files this run wrote", n_weights,
@@ -130,16 +218,23 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else
         snprintf(pass, sizeof pass, "no weights file was read");
     tp_claim_conclude(cl, &p, pass);
-    if (n_undeclared) {
-        char *d = cl->detail;
-        cl->detail = NULL;
-        tp_claim_detail(cl, "%s; %zu undeclared input%s over 64 KiB could be weights in a format "
-                   "trainprov does not recognise (declare data with --data): %s%s", d ? d : "",
-                   n_undeclared, n_undeclared == 1 ? "" : "s", undeclared.text,
-                   n_undeclared > TP_DETAIL_PROBLEMS ? "; ..." : "");
-        free(d);
-        if (cl->status == TP_CLAIM_PASS)
-            cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
-    }
+    if (n_possible)
+        make_unknown(c, cl, "content that may be weights (raw floats, an undeclared dtype) was "
+                     "read from files this run did not write", n_possible, &possible);
+    if (ex.n_blind)
+        make_unknown(c, cl, "files under exclusions a job can write to were not hashed (the "
+                     "logger still recorded those whose content is a known weights format)",
+                     ex.n_blind, &blind);
+    else if (!ex.recorded && c->log->n_streams)
+        make_unknown(c, cl, "the log does not record its exclusions (a logger older than "
+                     "this verifier)", 1, &(tp_problems){.text = "RunStart.exclusions"});
+    if (n_undeclared)
+        make_unknown(c, cl, "undeclared inputs over 64 KiB could be weights in a format "
+                     "trainprov does not recognise (declare data with --data)", n_undeclared,
+                     &undeclared);
+    json_object_put(undeclared.list);
+    json_object_put(possible.list);
+    json_object_put(blind.list);
+    tp_exclusions_free(&ex);
     return 0;
 }
