@@ -22,7 +22,7 @@ int main(int argc, char **argv)
                 close(fd);
             continue;
         }
-        const char *fmt = tp_sniff_format(fd, (uint64_t)st.st_size, pread);
+        const char *fmt = tp_sniff_format(fd, (uint64_t)st.st_size, pread, 1);
         printf("%s\t%s\n", fmt ? fmt : "-", argv[i]);
         close(fd);
     }

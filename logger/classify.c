@@ -33,15 +33,15 @@ int tp_classify_recorded(const tp_config *cfg, const char *path)
     return covered(&cfg->include_prefixes, path) || !covered(&cfg->exclude_prefixes, path);
 }
 
-int tp_classify_peeked(const tp_config *cfg, const char *path)
+enum tp_peek tp_classify_peeked(const tp_config *cfg, const char *path)
 {
-    if (path[0] != '/' || tp_syspath_is_pseudo(path))
-        return 0;
+    if (path[0] != '/' || tp_syspath_is_pseudo(path) || tp_classify_recorded(cfg, path))
+        return TP_PEEK_NONE;
     for (size_t i = 0; i < cfg->exclude_prefixes.n; i++)
         if (cfg->exclude_sources[i] == TP_EXCLUDE_TRAINPROV &&
             tp_syspath_covers(cfg->exclude_prefixes.items[i], path))
-            return 0;
-    return !tp_classify_recorded(cfg, path);
+            return TP_PEEK_NONE;
+    return tp_syspath_is_system(path) ? TP_PEEK_HEAD : TP_PEEK_CONTENT;
 }
 
 int tp_classify_format_certain(const char *format)

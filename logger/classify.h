@@ -22,10 +22,15 @@
  * Prefixes match whole path components. */
 int tp_classify_recorded(const tp_config *cfg, const char *path);
 
-/* 1 when path is not recorded but a file read there must still have its
- * content looked at (and be recorded if it is weights): every exclusion but
- * trainprov's own files and the kernel's /proc and /sys. */
-int tp_classify_peeked(const tp_config *cfg, const char *path);
+/* How the worker looks at the content of a file read where nothing is
+ * recorded (an exclusion only skips hashing; the file is recorded when its
+ * content is weights): */
+enum tp_peek {
+    TP_PEEK_NONE,    /* recorded anyway, or trainprov's own files, /proc, /sys */
+    TP_PEEK_HEAD,    /* a read-only system location: the head's magic and dtype */
+    TP_PEEK_CONTENT, /* elsewhere (--exclude, a Python installation): the raw-float test too */
+};
+enum tp_peek tp_classify_peeked(const tp_config *cfg, const char *path);
 
 /* 1 when format (FileEvent.format) is a recognised weights format, 0 for
  * none (NULL, "") or a "possible-" one. */

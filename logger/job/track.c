@@ -18,6 +18,7 @@
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
 #include "logger/runtime.h"
+#include "logger/worker/peek.h"
 
 int tp_track_resolve(int dirfd, const char *path, char *out, size_t cap)
 {
@@ -50,12 +51,13 @@ static void post_close(tp_file *f, int hash_fd)
 
 /* A file read under an exclusion: the worker looks at its content
  * (logger/worker/peek.c); nothing else is tracked. */
-static void post_peek(int fd, const char *abs)
+static void post_peek(int fd, const char *abs, enum tp_peek how)
 {
     tp_event *ev = tp_event_new(TP_EV_FILE_PEEK, abs, NULL);
     if (!ev)
         return;
-    ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    ev->i32 = (int32_t)how;
+    ev->fd = tp_peek_reserve_fd() ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
     tp_runtime_post(ev);
 }
 
@@ -76,8 +78,9 @@ void tp_track_open(int fd, int flags)
     abs[n] = '\0';
     int acc = flags & O_ACCMODE;
     if (!tp_classify_recorded(&tp_cfg, abs)) {
-        if (acc != O_WRONLY && tp_classify_peeked(&tp_cfg, abs))
-            post_peek(fd, abs);
+        enum tp_peek how = acc != O_WRONLY ? tp_classify_peeked(&tp_cfg, abs) : TP_PEEK_NONE;
+        if (how != TP_PEEK_NONE)
+            post_peek(fd, abs, how);
         goto out;
     }
     int rd = acc == O_RDONLY || acc == O_RDWR;

@@ -93,7 +93,7 @@ static void hash_file(const tp_config *cfg, tp_file *f, int fd)
         f->hashed = 1;
     } else if (tp_nodecache_lookup(cfg, &key, f->sha256, head, sizeof head, &head_len, &claim)) {
         f->hashed = 1;
-        f->format = tp_sniff_format(fd, key.size, TP_REAL(pread));
+        f->format = tp_sniff_format(fd, key.size, TP_REAL(pread), 1);
         tp_hashcache_put(&key, f->sha256, f->format);
     } else {
         uint64_t size = 0;
@@ -107,7 +107,7 @@ static void hash_file(const tp_config *cfg, tp_file *f, int fd)
                         (int64_t)after.st_mtim.tv_sec * 1000000000 + after.st_mtim.tv_nsec ==
                             key.mtime_ns;
         if (rc == 0) {
-            f->format = tp_sniff_format(fd, size, TP_REAL(pread));
+            f->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
             f->hashed_size = size;
         }
         /* cache only when the file did not change while we hashed it */

@@ -25,7 +25,7 @@ static size_t read_at(tp_pread_fn pread_fn, int fd, uint8_t *buf, size_t len, ui
     return done;
 }
 
-const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn)
+const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn, int raw)
 {
     static uint8_t head[TP_CONTENT_HDF5_WINDOW], tail[TP_CONTENT_HDF5_WINDOW];
     static uint8_t body[TP_CONTENT_WINDOWS * TP_CONTENT_WINDOW];
@@ -39,7 +39,7 @@ const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn)
             c.tail_len = read_at(pread_fn, fd, tail, TP_CONTENT_HDF5_WINDOW, size - TP_CONTENT_HDF5_WINDOW);
         }
     }
-    if (size >= TP_CONTENT_RAW_MIN_SIZE) {
+    if (raw && size >= TP_CONTENT_RAW_MIN_SIZE) {
         size_t off = 0;
         for (size_t w = 0; w < TP_CONTENT_WINDOWS; w++) {
             /* the middle of each eighth, 64-byte aligned */

@@ -165,7 +165,7 @@ static void process(tp_event *ev)
         retire(ev->file);
         break;
     case TP_EV_FILE_PEEK:
-        tp_peek_excluded(&stream, ev->text, ev->fd, ev->time_ns);
+        tp_peek_excluded(&stream, ev->text, ev->fd, (enum tp_peek)ev->i32, ev->time_ns);
         break;
     case TP_EV_RENAME:
         tp_filerec_renamed(&stream, ev->text, ev->text2, ev->time_ns);
@@ -222,7 +222,7 @@ static void process_batch(tp_event *batch)
             process(batch);
         } else {
             if (batch->kind == TP_EV_FILE_PEEK && batch->fd >= 0)
-                TP_REAL(close)(batch->fd);
+                tp_peek_release_fd(batch->fd);
             event_free(batch);
         }
         made_progress();

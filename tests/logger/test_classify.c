@@ -51,13 +51,13 @@ static void test_excluded_reads_are_peeked(void **state)
     cfg.exclude_sources[2] = TP_EXCLUDE_TRAINPROV;
     add(&cfg.exclude_prefixes, "/scratch/cache/");
     cfg.exclude_sources[3] = TP_EXCLUDE_USER;
-    assert_true(tp_classify_peeked(&cfg, "/usr/lib/model.safetensors"));
-    assert_true(tp_classify_peeked(&cfg, "/scratch/cache/donor.bin"));
-    assert_false(tp_classify_peeked(&cfg, "/proc/self/maps"));
-    assert_false(tp_classify_peeked(&cfg, "/data/run.h5.journal/00ff.tpj"));
+    assert_int_equal(tp_classify_peeked(&cfg, "/usr/lib/model.safetensors"), TP_PEEK_HEAD);
+    assert_int_equal(tp_classify_peeked(&cfg, "/scratch/cache/donor.bin"), TP_PEEK_CONTENT);
+    assert_int_equal(tp_classify_peeked(&cfg, "/proc/self/maps"), TP_PEEK_NONE);
+    assert_int_equal(tp_classify_peeked(&cfg, "/data/run.h5.journal/00ff.tpj"), TP_PEEK_NONE);
     /* recorded paths are hashed, not peeked */
-    assert_false(tp_classify_peeked(&cfg, "/data/shard_000.bin"));
-    assert_false(tp_classify_peeked(&cfg, "/usr/share/corpus/part-0"));
+    assert_int_equal(tp_classify_peeked(&cfg, "/data/shard_000.bin"), TP_PEEK_NONE);
+    assert_int_equal(tp_classify_peeked(&cfg, "/usr/share/corpus/part-0"), TP_PEEK_NONE);
 }
 
 static void test_read_roles_without_declared_data(void **state)
