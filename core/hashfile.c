@@ -2,7 +2,8 @@
  * CPU has it). The file is hashed straight from the page cache through
  * read-only mappings of 64 MiB windows (no copy into a buffer: a copy costs
  * a third of the hashing speed), then read to EOF in case it grew; files
- * that cannot be mapped are read in 1 MiB chunks. */
+ * that cannot be mapped, and every file when the caller asks for no
+ * mappings (the preloaded library), are read in 1 MiB chunks. */
 #include "core/hashfile.h"
 
 #include <errno.h>
@@ -82,7 +83,7 @@ int tp_sha256_fd(int fd, tp_pread_fn pread_fn, uint8_t digest[32], uint64_t *siz
     }
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    if (!hooks.no_mappings && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
         total = hash_mapped(fd, (uint64_t)st.st_size, ctx, first_bytes, first_cap, first_len);
     for (;;) {
         ssize_t n = pread_fn(fd, buf, HASH_CHUNK, (off_t)total);

@@ -19,11 +19,15 @@ int tp_sha256_fd(int fd, tp_pread_fn pread_fn, uint8_t digest[32], uint64_t *siz
  * lock/unlock bracket every call into OpenSSL that may take OpenSSL's own
  * locks (digest set-up and release), never the bulk updates, which take
  * none; progress is called after each window or chunk hashed. Any may be
- * NULL. Set once, before hashing starts. */
+ * NULL. Set once, before hashing starts. no_mappings makes every hash read
+ * with pread: touching a mapping of a file that someone truncates raises
+ * SIGBUS, and inside a host process (the job truncating a checkpoint it
+ * rewrites while the last one is hashed) that signal would kill the job. */
 typedef struct {
     void (*lock)(void);
     void (*unlock)(void);
     void (*progress)(void);
+    int no_mappings;
 } tp_hash_hooks;
 void tp_sha256_set_hooks(const tp_hash_hooks *hooks);
 

@@ -105,16 +105,15 @@ static void drop_event(tp_event *ev)
         TP_REAL(close)(ev->fd);
     if (ev->kind == TP_EV_FILE_CLOSE)
         tp_file_release(ev->file);
-    free(ev->text);
-    free(ev->text2);
-    free(ev->body);
-    free(ev);
+    tp_event_free(ev);
 }
 
 void tp_runtime_post(tp_event *ev)
 {
     if (atomic_load(&tp_state) == TP_STATE_PENDING) {
-        start_worker(1);
+        if (!tp_worker_running()) /* no lock when there is nothing to start: a
+                                   * signal handler's close may get here */
+            start_worker(1);
         int pending = TP_STATE_PENDING;
         atomic_compare_exchange_strong(&tp_state, &pending, TP_STATE_ACTIVE);
     }
@@ -162,6 +161,15 @@ void tp_runtime_shutdown_signal_safe(int status)
     tp_guard_enter();
     seal(tp_end_name(TP_END__EXIT), status, wait_s, EXIT_STALL_S);
     tp_guard_leave();
+}
+
+static atomic_int quick_exit_status;
+
+void tp_runtime_quick_exit_status(int status) { atomic_store(&quick_exit_status, status); }
+
+static void at_quick_exit_seal(void)
+{
+    tp_runtime_shutdown_signal_safe(atomic_load(&quick_exit_status));
 }
 
 /* on_exit, unlike atexit, is told the status even when main() returns. */
@@ -511,6 +519,7 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     unsetenv(TP_ENV_ORIGIN);
     pthread_atfork(atfork_prepare, atfork_parent, reset_after_fork);
     on_exit(at_exit, NULL);
+    at_quick_exit(at_quick_exit_seal);
     atomic_store(&tp_state, TP_STATE_PENDING);
     start_worker(0);
     if (atomic_load(&tp_state) == TP_STATE_PENDING)

@@ -35,6 +35,9 @@ void tp_runtime_shutdown(const char *reason, int status);
  * worker stops making progress: it may be blocked by the code the signal
  * interrupted). Nothing to seal in a pending stream without a worker. */
 void tp_runtime_shutdown_signal_safe(int status);
+/* quick_exit(status) is under way: the at_quick_exit handler registered at
+ * load seals the stream with this status, as _exit would. */
+void tp_runtime_quick_exit_status(int status);
 /* Opens of fds beyond the fd table (reported in StreamEnd). */
 void tp_runtime_count_untracked(void);
 

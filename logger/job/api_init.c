@@ -130,7 +130,7 @@ TP_EXPORT int trainprov_init_fill(const char *name, uint64_t seed, const char *d
                                     digest))) {
             tp_runtime_post(ev);
         } else {
-            free(ev);
+            tp_event_free(ev);
             rc = TRAINPROV_ENOMEM;
         }
     }

@@ -3,11 +3,19 @@
 #define _GNU_SOURCE
 #include "logger/job/fdtable.h"
 
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "logger/job/sigpool.h"
 
 #define N_CHUNKS (TP_FDTABLE_MAX / TP_FDTABLE_CHUNK)
+#define CHUNK_BYTES (TP_FDTABLE_CHUNK * sizeof(_Atomic(tp_file *)))
+#define FILES_PER_SLAB 64 /* about 270 KiB */
+
+static tp_sigpool file_pool = TP_SIGPOOL_INIT(sizeof(tp_file), FILES_PER_SLAB);
 
 _Atomic(_Atomic(tp_file *) *) tp_fdtable_chunks[N_CHUNKS];
 tp_fdtable_stripe tp_fdtable_readers[TP_FDTABLE_STRIPES];
@@ -39,13 +47,16 @@ static _Atomic(tp_file *) *slot(int fd, int create)
     _Atomic(_Atomic(tp_file *) *) *top = &tp_fdtable_chunks[(unsigned)fd >> TP_FDTABLE_CHUNK_BITS];
     _Atomic(tp_file *) *chunk = atomic_load_explicit(top, memory_order_acquire);
     if (!chunk && create) {
-        _Atomic(tp_file *) *fresh = calloc(TP_FDTABLE_CHUNK, sizeof *fresh);
-        if (!fresh)
+        /* mapped, not malloc'ed: the open wrapper may run in a signal handler */
+        long p = syscall(SYS_mmap, NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == -1)
             return NULL;
+        _Atomic(tp_file *) *fresh = (_Atomic(tp_file *) *)p;
         if (atomic_compare_exchange_strong(top, &chunk, fresh))
             chunk = fresh;
         else
-            free(fresh); /* another thread installed it first */
+            syscall(SYS_munmap, fresh, CHUNK_BYTES); /* another thread installed it first */
     }
     return chunk ? &chunk[(unsigned)fd & (TP_FDTABLE_CHUNK - 1)] : NULL;
 }
@@ -104,14 +115,13 @@ void tp_file_release(tp_file *f)
 
 tp_file *tp_file_new(const char *path, int fd, dev_t dev, ino_t ino, int rd, int wr)
 {
-    tp_file *f = calloc(1, sizeof *f);
+    size_t len = strlen(path);
+    if (len >= sizeof ((tp_file *)0)->path)
+        return NULL;
+    tp_file *f = tp_sigpool_alloc(&file_pool);
     if (!f)
         return NULL;
-    f->path = strdup(path);
-    if (!f->path) {
-        free(f);
-        return NULL;
-    }
+    memcpy(f->path, path, len + 1);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     f->opened_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -123,13 +133,7 @@ tp_file *tp_file_new(const char *path, int fd, dev_t dev, ino_t ino, int rd, int
     return f;
 }
 
-void tp_file_free(tp_file *f)
-{
-    if (!f)
-        return;
-    free(f->path);
-    free(f);
-}
+void tp_file_free(tp_file *f) { tp_sigpool_free(&file_pool, f); }
 
 static void note_first_access(tp_file *f)
 {

@@ -17,6 +17,7 @@
  * holds the pointer (tp_fdtable_readers_quiet). No timer is involved. */
 #ifndef TP_FDTABLE_H
 #define TP_FDTABLE_H
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,10 +25,13 @@
 #include "logger/classify.h"
 
 /* One open-to-close session on a recorded regular file. Created by an open
- * wrapper, owned by the fd table until close, then by the background worker. */
+ * wrapper, owned by the fd table until close, then by the background worker.
+ * Allocated from a signal-safe pool (sigpool.h), path included: open() is
+ * async-signal-safe, and a handler may call it while its thread is inside
+ * malloc. */
 typedef struct tp_file {
     struct tp_file *next_free;      /* worker: list of closed files to free */
-    char *path;                     /* absolute, symlinks resolved */
+    char path[PATH_MAX];            /* absolute, symlinks resolved */
     dev_t dev;
     ino_t ino;
     int fd;
@@ -73,6 +77,8 @@ int tp_fdtable_readers_quiet(void);
  * closed when no worker runs to free them later). */
 void tp_file_release(tp_file *f);
 
+/* NULL when the pool is exhausted or path is longer than PATH_MAX - 1.
+ * Both are async-signal-safe. */
 tp_file *tp_file_new(const char *path, int fd, dev_t dev, ino_t ino, int rd, int wr);
 void tp_file_free(tp_file *f);
 

@@ -220,32 +220,26 @@ TP_EXPORT int dup3(int oldfd, int newfd, int flags)
 
 TP_EXPORT int rename(const char *oldpath, const char *newpath)
 {
-    char old_abs[4096];
-    int follow = tp_track_rename_begin(AT_FDCWD, oldpath, old_abs, sizeof old_abs) == 0;
+    char *old_abs = tp_track_rename_begin(AT_FDCWD, oldpath);
     int rc = TP_REAL(rename)(oldpath, newpath);
-    if (rc == 0 && follow)
-        tp_track_rename_end(old_abs, AT_FDCWD, newpath);
+    tp_track_rename_end(old_abs, rc == 0, AT_FDCWD, newpath);
     return rc;
 }
 
 TP_EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
-    char old_abs[4096];
-    int follow = tp_track_rename_begin(olddirfd, oldpath, old_abs, sizeof old_abs) == 0;
+    char *old_abs = tp_track_rename_begin(olddirfd, oldpath);
     int rc = TP_REAL(renameat)(olddirfd, oldpath, newdirfd, newpath);
-    if (rc == 0 && follow)
-        tp_track_rename_end(old_abs, newdirfd, newpath);
+    tp_track_rename_end(old_abs, rc == 0, newdirfd, newpath);
     return rc;
 }
 
 TP_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
                         unsigned int flags)
 {
-    char old_abs[4096];
-    int follow = tp_track_rename_begin(olddirfd, oldpath, old_abs, sizeof old_abs) == 0;
+    char *old_abs = tp_track_rename_begin(olddirfd, oldpath);
     int rc = TP_REAL(renameat2)(olddirfd, oldpath, newdirfd, newpath, flags);
-    if (rc == 0 && follow)
-        tp_track_rename_end(old_abs, newdirfd, newpath);
+    tp_track_rename_end(old_abs, rc == 0, newdirfd, newpath);
     return rc;
 }
 

@@ -4,7 +4,8 @@
  * settings and the next stream id to the new image through its
  * environment, so a job cannot shed tracing by exec'ing with a clean env;
  * _exit/_Exit seal the stream with the status (exit() reaches the on_exit
- * handler in runtime.c, which does the same). */
+ * handler in runtime.c, which does the same, and quick_exit its
+ * at_quick_exit handler). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <spawn.h>
@@ -194,6 +195,16 @@ TP_EXPORT void _Exit(int status)
 {
     tp_runtime_shutdown_signal_safe(status);
     TP_REAL(_Exit)(status);
+}
+
+/* quick_exit runs the at_quick_exit handlers, then glibc's internal _exit,
+ * which no wrapper sees: the stream is sealed by the runtime's own
+ * at_quick_exit handler, which runs after the job's (registered first, at
+ * load), with the status kept here. Signal-safe like _exit. */
+TP_EXPORT void quick_exit(int status)
+{
+    tp_runtime_quick_exit_status(status);
+    TP_REAL(quick_exit)(status);
 }
 
 /* posix_spawn runs the child's exec inside glibc, where no wrapper sees it:

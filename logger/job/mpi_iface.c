@@ -122,7 +122,7 @@ TP_EXPORT int trainprov_mpi_post(const trainprov_mpi_event *e)
         tp_runtime_post(ev);
         rc = 0;
     } else {
-        free(ev);
+        tp_event_free(ev);
     }
     tp_guard_leave();
     return rc;

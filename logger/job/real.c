@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -39,6 +40,18 @@ void *(*tp_real_lookup)(const char *symbol) = next_symbol;
 #undef TP_FN
 #undef TP_EXIT_FN
 #pragma GCC diagnostic pop
+
+int tp_real_fd_above_std(int fd)
+{
+    if (fd < 0 || fd >= TP_FD_MIN)
+        return fd;
+    int saved_errno = errno;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN);
+    if (moved >= 0)
+        TP_REAL(close)(fd);
+    errno = saved_errno;
+    return moved >= 0 ? moved : fd;
+}
 
 void tp_real_resolve(void)
 {

@@ -29,6 +29,15 @@ void tp_real_resolve(void);
  * unit test replaced it to simulate a C library that lacks symbols). */
 extern void *(*tp_real_lookup)(const char *symbol);
 
+/* Descriptors the library opens for itself are kept at TP_FD_MIN or above:
+ * a job started with stdin, stdout or stderr closed must find those numbers
+ * free (its next open becomes its stdin; its printf must not land in our
+ * journal). */
+#define TP_FD_MIN 3
+/* fd, moved to TP_FD_MIN or above (close-on-exec) when it is below; -1
+ * stays -1. Keeps errno. */
+int tp_real_fd_above_std(int fd);
+
 #define TP_REAL(name) (tp_real.name ? tp_real.name : (tp_real_resolve(), tp_real.name))
 
 #endif

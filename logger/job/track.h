@@ -11,10 +11,11 @@ void tp_track_open(int fd, int flags);
  * NULL when fd is not recorded), _end after it. Keep errno. */
 void *tp_track_close_begin(int fd);
 void tp_track_close_end(void *token);
-/* Around a rename: _begin resolves the old path (returns 0 when the rename
- * is worth following), _end records it once the rename succeeded. */
-int tp_track_rename_begin(int olddirfd, const char *oldpath, char *old_abs, size_t cap);
-void tp_track_rename_end(const char *old_abs, int newdirfd, const char *newpath);
+/* Around a rename: _begin resolves the old path into a path buffer
+ * (returns it, or NULL when the rename is not followed); _end takes the
+ * buffer back and, when the rename succeeded (renamed), records it. */
+char *tp_track_rename_begin(int olddirfd, const char *oldpath);
+void tp_track_rename_end(char *old_abs, int renamed, int newdirfd, const char *newpath);
 /* After a successful mmap of fd. */
 void tp_track_mmap(int fd, int prot, int flags);
 /* fopen-style mode string to open(2) flags. */

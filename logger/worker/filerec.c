@@ -59,7 +59,7 @@ static int readable_fd(int fd)
         return fd;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    int rfd = TP_REAL(open)(link, O_RDONLY | O_CLOEXEC);
+    int rfd = tp_real_fd_above_std(TP_REAL(open)(link, O_RDONLY | O_CLOEXEC));
     TP_REAL(close)(fd);
     return rfd;
 }
@@ -69,7 +69,8 @@ static int readable_fd(int fd)
  * the file did not change while we hashed it. */
 static void hash_file(const tp_config *cfg, tp_file *f, int fd)
 {
-    fd = fd < 0 ? TP_REAL(open)(f->path, O_RDONLY | O_CLOEXEC) : readable_fd(fd);
+    fd = fd < 0 ? tp_real_fd_above_std(TP_REAL(open)(f->path, O_RDONLY | O_CLOEXEC))
+                : readable_fd(fd);
     if (fd < 0) {
         f->hashed = 0;
         f->hash_errno = errno;
@@ -198,7 +199,7 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     enum tp_role role = written_role(old_path);
     tp_file probe;
     memset(&probe, 0, sizeof probe);
-    probe.path = (char *)new_path;
+    snprintf(probe.path, sizeof probe.path, "%s", new_path);
     if (role == TP_ROLE_NONE) {
         /* not written by this stream: only a declared checkpoint is worth a record */
         if (tp_classify_written(s->cfg, new_path, NULL, TP_ROLE_NONE) != TP_ROLE_CHECKPOINT)

@@ -74,7 +74,7 @@ static int cache_dir(const tp_config *cfg, char *out, size_t cap)
 static int read_entry(const char *path, uint8_t sha256[32], uint8_t *head, size_t head_cap,
                       size_t *head_len)
 {
-    int fd = TP_REAL(open)(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd < 0)
         return 0;
     uint8_t buf[ENTRY_MAX + 1];
@@ -97,7 +97,8 @@ static int try_claim(const char *entry)
 {
     char lock[PATH_MAX + 8];
     snprintf(lock, sizeof lock, "%s.lock", entry);
-    int fd = TP_REAL(open)(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd =
+        tp_real_fd_above_std(TP_REAL(open)(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd < 0)
         return -2;
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -169,7 +170,8 @@ void tp_nodecache_publish(tp_nodecache_claim *c, const uint8_t sha256[32], const
     size_t len = MAGIC_LEN + 33 + head_len;
     char tmp[PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", c->entry, (long)getpid());
-    int fd = TP_REAL(open)(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = tp_real_fd_above_std(
+        TP_REAL(open)(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd >= 0) {
         ssize_t w = TP_REAL(write)(fd, buf, len);
         TP_REAL(close)(fd);

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -31,7 +32,8 @@ int tp_peek_reserve_fd(void)
 
 void tp_peek_release_fd(int fd)
 {
-    TP_REAL(close)(fd);
+    if (fd >= 0)
+        TP_REAL(close)(fd);
     atomic_fetch_sub_explicit(&fds_queued, 1, memory_order_relaxed);
 }
 
@@ -39,7 +41,8 @@ void tp_peek_excluded(tp_stream *s, const char *path, int fd, enum tp_peek how, 
 {
     int reserved = fd >= 0;
     if (fd < 0) /* never blocks on a FIFO, never follows a link planted since */
-        fd = TP_REAL(open)(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        fd = tp_real_fd_above_std(
+            TP_REAL(open)(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (fd < 0)
         return;
     struct stat st;
@@ -52,14 +55,14 @@ void tp_peek_excluded(tp_stream *s, const char *path, int fd, enum tp_peek how, 
             TP_REAL(close)(fd);
         return;
     }
-    int hash_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    int hash_fd = fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN);
     if (reserved)
         tp_peek_release_fd(fd);
     else
         TP_REAL(close)(fd);
     tp_file f;
     memset(&f, 0, sizeof f);
-    f.path = (char *)path;
+    snprintf(f.path, sizeof f.path, "%s", path);
     f.dev = st.st_dev;
     f.ino = st.st_ino;
     f.fd = -1;

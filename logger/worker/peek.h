@@ -18,7 +18,8 @@
  * tp_peek_release_fd must close it), 0 when the peek goes by path.
  * Lock-free: one atomic. */
 int tp_peek_reserve_fd(void);
-/* Closes a reserved duplicate and gives its place back. */
+/* Closes a reserved duplicate (none when fd is -1: the dup failed) and
+ * gives its place back. */
 void tp_peek_release_fd(int fd);
 
 /* Worker: looks at the content of path (from fd, a reserved duplicate of

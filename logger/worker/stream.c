@@ -62,7 +62,7 @@ static int journal_fd(tp_stream *s)
     s->fd = -1;
     if (!s->path[0])
         return -1;
-    int fd = TP_REAL(open)(s->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    int fd = tp_real_fd_above_std(TP_REAL(open)(s->path, O_WRONLY | O_APPEND | O_CLOEXEC));
     if (fd >= 0 && !is_journal(s, fd)) {
         TP_REAL(close)(fd);
         fd = -1;
@@ -201,7 +201,7 @@ int tp_stream_head_due(const tp_stream *s, int64_t now_ns)
 /* argv from /proc/self/cmdline: NUL-separated, bounded in count and size. */
 static size_t read_argv(char *buf, size_t cap, char **argv, size_t max_args)
 {
-    int fd = TP_REAL(open)("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    int fd = tp_real_fd_above_std(TP_REAL(open)("/proc/self/cmdline", O_RDONLY | O_CLOEXEC));
     if (fd < 0)
         return 0;
     size_t len = 0;
@@ -284,7 +284,8 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
     tp_merkle_init(&s->tree);
     mkdir(cfg->journal_dir, 0700); /* normally made by `trainprov run` */
     tp_journal_path(s->path, sizeof s->path, cfg->journal_dir, id);
-    int fd = TP_REAL(open)(s->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    int fd = tp_real_fd_above_std(
+        TP_REAL(open)(s->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         int err = errno;

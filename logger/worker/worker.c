@@ -33,6 +33,7 @@
 #include "core/hashfile.h"
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
+#include "logger/job/sigpool.h"
 #include "logger/worker/cryptogate.h"
 #include "logger/worker/filerec.h"
 #include "logger/worker/peek.h"
@@ -60,7 +61,6 @@ static struct {
     char origin[16];
     const tp_config *cfg;
     const tp_key *key;
-    int lazy;
 } start_args;
 static tp_file *retired;             /* closed files waiting for quiet readers */
 static int final_ok;                 /* the seal's final head was signed: */
@@ -78,28 +78,38 @@ static void wake_worker(void)
     futex(&wake, FUTEX_WAKE, 1, NULL);
 }
 
+#define EVENTS_PER_SLAB 1024
+
+static tp_sigpool event_pool = TP_SIGPOOL_INIT(sizeof(tp_event), EVENTS_PER_SLAB);
+
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2)
 {
-    tp_event *ev = calloc(1, sizeof *ev);
+    tp_event *ev = tp_sigpool_alloc(&event_pool);
     if (!ev)
         return NULL;
     ev->kind = kind;
     ev->fd = -1;
     ev->time_ns = tp_now_ns();
     if ((text && !(ev->text = strdup(text))) || (text2 && !(ev->text2 = strdup(text2)))) {
-        free(ev->text);
-        free(ev);
+        tp_event_free(ev);
         return NULL;
     }
     return ev;
 }
 
-static void event_free(tp_event *ev)
+void tp_event_free(tp_event *ev)
 {
-    free(ev->text);
-    free(ev->text2);
+    if (!ev)
+        return;
+    if (ev->texts_pooled) {
+        tp_sigpool_free(&tp_sigpool_paths, ev->text);
+        tp_sigpool_free(&tp_sigpool_paths, ev->text2);
+    } else {
+        free(ev->text);
+        free(ev->text2);
+    }
     free(ev->body);
-    free(ev);
+    tp_sigpool_free(&event_pool, ev);
 }
 
 void tp_worker_post(tp_event *ev)
@@ -211,7 +221,7 @@ static void process(tp_event *ev)
         write_simple(&rec, ev->time_ns);
         break;
     }
-    event_free(ev);
+    tp_event_free(ev);
 }
 
 static void process_batch(tp_event *batch)
@@ -223,7 +233,7 @@ static void process_batch(tp_event *batch)
         } else {
             if (batch->kind == TP_EV_FILE_PEEK && batch->fd >= 0)
                 tp_peek_release_fd(batch->fd);
-            event_free(batch);
+            tp_event_free(batch);
         }
         made_progress();
         batch = next;
@@ -248,7 +258,7 @@ static void close_out(tp_file *f, void *unused)
 {
     (void)unused;
     if (stream_rc == 0)
-        tp_filerec_closed(&stream, f, fcntl(f->fd, F_DUPFD_CLOEXEC, 0), tp_now_ns());
+        tp_filerec_closed(&stream, f, fcntl(f->fd, F_DUPFD_CLOEXEC, TP_FD_MIN), tp_now_ns());
     retire(f);
     made_progress();
 }
@@ -305,8 +315,6 @@ static void *worker_main(void *unused)
 {
     (void)unused;
     tp_guard_enter(); /* everything this thread does is trainprov's own I/O */
-    if (!start_args.lazy)
-        open_stream();
     for (;;) {
         unsigned seen = atomic_load_explicit(&wake, memory_order_acquire);
         int ending = atomic_load_explicit(&end_requested, memory_order_acquire);
@@ -335,7 +343,9 @@ static void *worker_main(void *unused)
 int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id, uint64_t parent,
                     const char *origin, int lazy)
 {
-    static const tp_hash_hooks hooks = {tp_cryptogate_enter, tp_cryptogate_leave, made_progress};
+    /* no mappings: the job may truncate a file while it is hashed, and the
+     * SIGBUS of a mapping would kill the job */
+    static const tp_hash_hooks hooks = {tp_cryptogate_enter, tp_cryptogate_leave, made_progress, 1};
     if (atomic_load(&running))
         return -EBUSY; /* a previous worker has not finished its seal */
     tp_sha256_set_hooks(&hooks);
@@ -343,7 +353,6 @@ int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,
     start_args.key = key;
     start_args.id = stream_id;
     start_args.parent = parent;
-    start_args.lazy = lazy;
     snprintf(start_args.origin, sizeof start_args.origin, "%s", origin);
     memset(&stream, 0, sizeof stream);
     stream.fd = -1;
@@ -353,6 +362,14 @@ int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,
     atomic_store(&inbox, NULL);
     atomic_store(&end_requested, 0);
     atomic_store(&sealed, 0);
+    if (!lazy) {
+        /* at load, before the job runs: the journal's descriptor is made
+         * while no job thread can be opening a file (a job started with
+         * fd 0, 1 or 2 closed must get that number from its own open) */
+        tp_guard_enter();
+        open_stream();
+        tp_guard_leave();
+    }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 << 10);

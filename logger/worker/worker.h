@@ -34,13 +34,19 @@ typedef struct tp_event {
     uint64_t u64;
     int32_t i32;
     void *body; /* freed with the event */
+    int texts_pooled; /* text, text2 are tp_sigpool_paths buffers, not malloc'ed */
 } tp_event;
 
-/* Allocates an event with copies of the strings (NULL allowed). */
+/* Allocates an event with copies of the strings (NULL allowed). Without
+ * strings it allocates from a signal-safe pool and may be called from a
+ * signal handler (the close and open wrappers' events). */
 tp_event *tp_event_new(tp_event_kind kind, const char *text, const char *text2);
+/* Frees an event, its strings and its body (NULL is ignored). */
+void tp_event_free(tp_event *ev);
 
-/* Starts the worker thread. It opens the stream (journal + RunStart) at
- * once, or, when lazy, at its first event or at the seal (a forked child
+/* Starts the worker thread. The stream (journal + RunStart) is opened at
+ * once, on the calling thread before the worker exists, or, when lazy, by
+ * the worker at its first event or at the seal (a forked child
  * that execs at once then leaves no journal: the new image takes over its
  * stream id). 0, or -errno. */
 int tp_worker_start(const tp_config *cfg, const tp_key *key, uint64_t stream_id,

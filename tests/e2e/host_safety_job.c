@@ -16,11 +16,43 @@
  *                          child's store before its exec must be seen by
  *                          the parent (vfork semantics: shared memory).
  *   high-fd FILE           raise RLIMIT_NOFILE after load, take fds up to
- *                          5000 with /dev/null, then open and read FILE. */
+ *                          5000 with /dev/null, then open and read FILE.
+ *   vfork-child-closes DIR 100 times: write 4096 bytes to DIR/out<N>.bin,
+ *                          vfork a child that closes that fd (then execs
+ *                          /bin/true, fails to exec a missing program, or
+ *                          just _exits), open /dev/null in the parent and
+ *                          write to it while the library handles the
+ *                          child's close; then write 4096 more bytes to
+ *                          out<N>.bin. Every write must succeed (the child's
+ *                          close is its own: the parent's fds, recorded or
+ *                          not, stay open).
+ *   open-in-handler FILE   a SIGALRM every 200 us whose handler opens,
+ *                          reads and closes FILE (all async-signal-safe)
+ *                          while the main thread loops on malloc/free; in
+ *                          a child, which must finish HANDLER_RUNS
+ *                          handler runs within EXIT_BOUND_S.
+ *   small-stack DIR        on a thread whose stack is PTHREAD_STACK_MIN,
+ *                          100 times: write DIR/small.bin, read it with
+ *                          read and fread, dup2 and close it, rename it to
+ *                          small2.bin relative to a directory fd and back
+ *                          with rename.
+ *   truncate-while-hashed FILE  50 times: write 8 MiB to FILE and close it
+ *                          (the worker hashes what was written), then at
+ *                          once truncate it by opening it again with
+ *                          O_TRUNC, as a job rewriting its last checkpoint
+ *                          does.
+ *   quick-exit FILE        read FILE, register an at_quick_exit handler that
+ *                          reads it again, and leave with quick_exit(5).
+ *   std-fds-closed FILE    started with stdin and stdout closed: 100 times,
+ *                          open FILE (it must get fd 0, the lowest free
+ *                          number), read it, close it; write FILE.out the
+ *                          same way; and a write to fd 1 must fail with
+ *                          EBADF. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +69,7 @@
 #define FORK_BOUND_S 20
 #define ROUNDS 100
 #define FORK_THREADS 4
+#define HANDLER_RUNS 5000
 
 static const char *file;
 static atomic_int stop;
@@ -260,11 +294,229 @@ static int high_fd(void)
     return 0;
 }
 
+/* ---- vfork-child-closes ---- */
+
+static int vfork_child_closes(void)
+{
+    char block[4096];
+    memset(block, 'x', sizeof block);
+    for (int round = 0; round < ROUNDS; round++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/out%d.bin", file, round);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, block, sizeof block) != (ssize_t)sizeof block) {
+            perror(path);
+            return 1;
+        }
+        pid_t pid = vfork();
+        if (pid == 0) {
+            close(fd); /* what a child does before exec with fds it does not need */
+            if (round % 3 == 0)
+                execl("/bin/true", "true", (char *)NULL);
+            else if (round % 3 == 1)
+                execl("/nonexistent/program", "program", (char *)NULL);
+            _exit(0);
+        }
+        int null = open("/dev/null", O_WRONLY);
+        for (int i = 0; i < 20; i++) {
+            if (write(null, block, 1) != 1) {
+                fprintf(stderr, "round %d: fd %d (/dev/null) was closed under the job: %s\n",
+                        round, null, strerror(errno));
+                return 1;
+            }
+            usleep(200);
+        }
+        double took;
+        if (wait_bounded(pid, FORK_BOUND_S, &took) != 0) {
+            fprintf(stderr, "round %d: the vfork child failed\n", round);
+            return 1;
+        }
+        if (write(fd, block, sizeof block) != (ssize_t)sizeof block || close(fd) != 0 ||
+            close(null) != 0) {
+            fprintf(stderr, "round %d: %s: %s\n", round, path, strerror(errno));
+            return 1;
+        }
+    }
+    printf("vfork-child-closes: %d vfork children closed the parent's fd; the parent's fds "
+           "stayed open\n", ROUNDS);
+    return 0;
+}
+
+/* ---- open-in-handler ---- */
+
+static volatile sig_atomic_t handler_runs;
+
+static void open_read_close(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    char buf[512];
+    int fd = open(file, O_RDONLY);
+    if (fd >= 0) {
+        while (read(fd, buf, sizeof buf) > 0)
+            ;
+        close(fd);
+    }
+    handler_runs++;
+    errno = saved;
+}
+
+static int open_in_handler(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = open_read_close;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval every = {{0, 200}, {0, 200}};
+        setitimer(ITIMER_REAL, &every, NULL);
+        void *blocks[64] = {0};
+        for (unsigned i = 0; handler_runs < HANDLER_RUNS; i++) {
+            free(blocks[i % 64]);
+            blocks[i % 64] = malloc(16 + (i * 7919u) % 20000);
+        }
+        _exit(0);
+    }
+    double took;
+    int rc = wait_bounded(pid, EXIT_BOUND_S, &took);
+    if (rc != 0) {
+        fprintf(stderr, "open-in-handler: the child %s (status %d after %.1fs)\n",
+                rc < 0 ? "hung" : "failed", rc, took);
+        return 1;
+    }
+    printf("open-in-handler: %d handler runs opened %s while malloc was interrupted; %.2fs\n",
+           HANDLER_RUNS, file, took);
+    return 0;
+}
+
+/* ---- small-stack ---- */
+
+static void *small_stack_io(void *arg)
+{
+    (void)arg;
+    char path[512], buf[64];
+    snprintf(path, sizeof path, "%s/small.bin", file);
+    int dir = open(file, O_RDONLY | O_DIRECTORY);
+    for (int round = 0; round < ROUNDS; round++) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, "small stack", 11) != 11 || close(fd) != 0)
+            return (void *)"write";
+        fd = open(path, O_RDONLY);
+        if (fd < 0 || read(fd, buf, sizeof buf) != 11 || dup2(fd, 200) != 200 ||
+            close(200) != 0 || close(fd) != 0)
+            return (void *)"read";
+        FILE *f = fopen(path, "r");
+        if (!f || fread(buf, 1, 11, f) != 11 || fclose(f) != 0)
+            return (void *)"fread";
+        if (renameat(dir, "small.bin", dir, "small2.bin") != 0)
+            return (void *)"renameat";
+        char back[512];
+        snprintf(back, sizeof back, "%s/small2.bin", file);
+        if (rename(back, path) != 0)
+            return (void *)"rename";
+    }
+    close(dir);
+    return NULL;
+}
+
+static int small_stack(void)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
+    pthread_t t;
+    if (pthread_create(&t, &attr, small_stack_io, NULL) != 0) {
+        perror("pthread_create");
+        return 1;
+    }
+    void *failed;
+    pthread_join(t, &failed);
+    if (failed) {
+        fprintf(stderr, "small-stack: %s failed: %s\n", (char *)failed, strerror(errno));
+        return 1;
+    }
+    printf("small-stack: %d rounds of I/O on a %d-byte stack\n", ROUNDS, (int)PTHREAD_STACK_MIN);
+    return 0;
+}
+
+/* ---- truncate-while-hashed ---- */
+
+static int truncate_while_hashed(void)
+{
+    size_t size = 8 << 20;
+    char *data = malloc(size);
+    if (!data)
+        return 1;
+    memset(data, 'c', size);
+    for (int round = 0; round < 50; round++) {
+        int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0) {
+            perror(file);
+            return 1;
+        }
+        fd = open(file, O_WRONLY | O_TRUNC); /* while the worker hashes it */
+        if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0) {
+            perror(file);
+            return 1;
+        }
+    }
+    free(data);
+    printf("truncate-while-hashed: 50 files truncated right after they were written\n");
+    return 0;
+}
+
+/* ---- quick-exit ---- */
+
+static void read_again(void) { read_file(); }
+
+static int quick_exit_job(void)
+{
+    if (read_file() != 0)
+        return 1;
+    at_quick_exit(read_again);
+    quick_exit(5);
+}
+
+/* ---- std-fds-closed ---- */
+
+static int std_fds_closed(void)
+{
+    if (fcntl(0, F_GETFD) != -1 || fcntl(1, F_GETFD) != -1) {
+        fprintf(stderr, "std-fds-closed: start me with 0<&- 1>&-\n");
+        return 2;
+    }
+    char out[4096], buf[4096];
+    snprintf(out, sizeof out, "%s.out", file);
+    for (int round = 0; round < ROUNDS; round++) {
+        int fd = open(file, O_RDONLY);
+        if (fd != 0 || read(fd, buf, sizeof buf) <= 0 || close(fd) != 0) {
+            fprintf(stderr, "round %d: open %s gave fd %d, not 0\n", round, file, fd);
+            return 1;
+        }
+        fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd != 0 || write(fd, buf, 100) != 100 || close(fd) != 0) {
+            fprintf(stderr, "round %d: open %s gave fd %d, not 0\n", round, out, fd);
+            return 1;
+        }
+        errno = 0;
+        if (write(1, "x", 1) != -1 || errno != EBADF) {
+            fprintf(stderr, "round %d: a write to the closed stdout did not fail with EBADF\n",
+                    round);
+            return 1;
+        }
+    }
+    fprintf(stderr, "std-fds-closed: %d rounds, fd 0 always the job's\n", ROUNDS);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd "
-                        "FILE\n");
+        fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd|"
+                        "vfork-child-closes|open-in-handler|small-stack|"
+                        "truncate-while-hashed|quick-exit|std-fds-closed FILE\n");
         return 2;
     }
     file = argv[2];
@@ -276,6 +528,18 @@ int main(int argc, char **argv)
         return vfork_exec();
     if (strcmp(argv[1], "high-fd") == 0)
         return high_fd();
+    if (strcmp(argv[1], "vfork-child-closes") == 0)
+        return vfork_child_closes();
+    if (strcmp(argv[1], "open-in-handler") == 0)
+        return open_in_handler();
+    if (strcmp(argv[1], "small-stack") == 0)
+        return small_stack();
+    if (strcmp(argv[1], "truncate-while-hashed") == 0)
+        return truncate_while_hashed();
+    if (strcmp(argv[1], "quick-exit") == 0)
+        return quick_exit_job();
+    if (strcmp(argv[1], "std-fds-closed") == 0)
+        return std_fds_closed();
     fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
     return 2;
 }
