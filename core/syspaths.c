@@ -14,6 +14,8 @@ const char *const tp_system_prefixes[] = {
 int tp_syspath_covers(const char *prefix, const char *path)
 {
     size_t n = strlen(prefix);
+    if (n >= 2 && prefix[n - 1] == '*') /* "DIR/NAME*": files of DIR named NAME... */
+        return strncmp(path, prefix, n - 1) == 0 && !strchr(path + n - 1, '/');
     if (n == 0 || strncmp(path, prefix, n) != 0)
         return 0;
     return prefix[n - 1] == '/' || path[n] == '\0' || path[n] == '/';

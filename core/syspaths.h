@@ -12,7 +12,10 @@ extern const char *const tp_system_prefixes[];
 
 /* 1 when prefix covers path as whole components: prefix is a directory
  * ending in '/' that path lies under, or path itself, or a directory of
- * path ("/a/RUN.h5" covers "/a/RUN.h5" and "/a/RUN.h5/x", not "/a/RUN.h5.x"). */
+ * path ("/a/RUN.h5" covers "/a/RUN.h5" and "/a/RUN.h5/x", not "/a/RUN.h5.x").
+ * A prefix ending in '*' covers the files of its directory whose names
+ * start with the rest ("/dev/shm/vader_segment.*": the MPI launcher's
+ * shared-memory segments, and nothing in a subdirectory). */
 int tp_syspath_covers(const char *prefix, const char *path);
 
 /* 1 when every path under prefix is in a read-only system location. */

@@ -145,10 +145,25 @@ static int exclude_python_prefix(tp_config *cfg)
     return add_exclusion(cfg, exe, strlen(exe), TP_EXCLUDE_PYTHON);
 }
 
-/* Under mpirun, the launcher's session directories (PMIx stores, shared
- * memory segments) are the MPI runtime's own files, not the job's. */
+/* Under mpirun, the launcher's session directories (PMIx stores) and the
+ * shared-memory segment files of Open MPI's vader / sm transports (in
+ * btl_vader_backing_directory, /dev/shm by default) are the MPI runtime's
+ * own files, not the job's: each rank maps every peer's. */
 static int exclude_launcher_dirs(tp_config *cfg)
 {
+    if (getenv("OMPI_COMM_WORLD_RANK")) {
+        const char *dir = getenv("OMPI_MCA_btl_vader_backing_directory");
+        static const char *const names[] = {"vader_segment.*", "sm_segment.*", NULL};
+        if (!dir || dir[0] != '/')
+            dir = "/dev/shm";
+        for (const char *const *name = names; *name; name++) {
+            char prefix[PATH_MAX];
+            int n = snprintf(prefix, sizeof prefix, "%s/%s", dir, *name);
+            if (n > 0 && (size_t)n < sizeof prefix &&
+                add_exclusion(cfg, prefix, (size_t)n, TP_EXCLUDE_LAUNCHER) != 0)
+                return -1;
+        }
+    }
     static const char *const vars[] = {"OMPI_MCA_orte_top_session_dir", "PMIX_SERVER_TMPDIR",
                                        NULL};
     int bad = 0;

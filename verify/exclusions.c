@@ -4,7 +4,9 @@
  * it "system" or "python" (the verifier checks the prefix itself, it does
  * not take the word for it), trainprov's own journal, log and key (whose use
  * by the job other claims watch), or the MPI launcher's session directory,
- * which the launcher makes fresh for each job. Everything else (--exclude,
+ * which the launcher makes fresh for each job, and its shared-memory
+ * segment files (a donor given such a name is still looked at: only a
+ * format the content test does not know would pass there unseen). Everything else (--exclude,
  * a Python installation outside the system locations, an unknown source) is
  * a blind spot. */
 #include "verify/exclusions.h"
@@ -34,7 +36,7 @@ int tp_exclusions_collect(const tp_decoded_stream *dec, size_t n_streams, tp_exc
     memset(out, 0, sizeof *out);
     size_t cap = 0;
     for (size_t s = 0; s < n_streams; s++) {
-        if (dec[s].n == 0 ||
+        if (dec[s].n == 0 || !dec[s].records[0] || /* a record that does not decode */
             dec[s].records[0]->body_case != TRAINPROV__V1__RECORD__BODY_RUN_START)
             continue;
         const Trainprov__V1__RunStart *rs = dec[s].records[0]->run_start;

@@ -42,6 +42,11 @@ static void test_whole_components(void **state)
     assert_true(tp_classify_recorded(&cfg, "/data/RUN.h5.x/donor.pt"));
     assert_true(tp_classify_recorded(&cfg, "/keys/KEY.pem.d/donor.pt"));
     assert_true(tp_classify_recorded(&cfg, "/data/run.h5.journalX/donor.pt"));
+    /* a name prefix: the files of one directory, nothing below it */
+    add(&cfg.exclude_prefixes, "/dev/shm/vader_segment.*");
+    assert_false(tp_classify_recorded(&cfg, "/dev/shm/vader_segment.vm.0.147a0001.1"));
+    assert_true(tp_classify_recorded(&cfg, "/dev/shm/vader_segment.x/donor.pt"));
+    assert_true(tp_classify_recorded(&cfg, "/dev/shm/donor.pt"));
 }
 
 static void test_excluded_reads_are_peeked(void **state)
