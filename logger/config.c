@@ -249,6 +249,7 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
     cfg->head_every = env_u64(TP_ENV_HEAD_EVERY, 1000);
     cfg->head_seconds = env_u64(TP_ENV_HEAD_SECONDS, 10);
     cfg->exit_timeout_s = env_u64(TP_ENV_EXIT_TIMEOUT, 120);
+    cfg->test_hash_delay_ms = env_u64("TRAINPROV_TEST_HASH_DELAY_MS", 0);
     cfg->inherited_stream = env_stream_id(TP_ENV_STREAM_ID);
     cfg->inherited_parent = env_stream_id(TP_ENV_PARENT_STREAM);
     const char *origin = getenv(TP_ENV_ORIGIN);

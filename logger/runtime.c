@@ -479,7 +479,7 @@ static void track_inherited_fds(void)
             continue;
         int flags = fcntl((int)fd, F_GETFL);
         if (flags >= 0)
-            tp_track_open((int)fd, flags & ~(O_CREAT | O_TRUNC));
+            tp_track_inherited((int)fd, flags & ~(O_CREAT | O_TRUNC));
     }
     closedir(dir);
 }

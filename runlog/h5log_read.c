@@ -6,9 +6,11 @@
  * error that names the file and the object.
  *
  * HDF5 itself is not hardened against hostile files: 1.10 crashes on a
- * damaged global heap (variable-length strings) or object header. So a forked
- * child reads the file first; only when it comes back whole does this process
- * read it, and a crash becomes a clean "corrupt file" error. */
+ * damaged global heap (variable-length strings) or object header, and loops
+ * forever or asks for gigabytes on others. So a forked child reads the file
+ * first, with limits on its CPU time and memory; only when it reads the file
+ * does this process read it, and a crash, an endless loop or a huge
+ * allocation becomes a clean "corrupt file" error. */
 #include "runlog/h5log.h"
 
 #include <errno.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +37,14 @@
 #define TP_ATTR_MAX 4096       /* longest string attribute or /files string we accept */
 #define TP_STREAMS_MAX 1000000 /* more stream groups than any run can have */
 #define TP_MAX_RATIO 1032      /* deflate's best ratio: no dataset holds more per stored byte */
+/* What the probing child may spend: CPU seconds, a base plus one per MiB of
+ * file, far more than reading a sound log takes (~50 MiB/s), so only a loop
+ * hits it; and memory beyond what it already has, a base plus a multiple of
+ * the file's size, more than a sound log's records take in memory. */
+#define TP_PROBE_CPU_BASE 2
+#define TP_PROBE_CPU_PER_MIB 1
+#define TP_PROBE_MEM_BASE (1ull << 30)
+#define TP_PROBE_MEM_PER_BYTE 16
 
 typedef struct {
     const char *path;
@@ -585,30 +597,98 @@ static int read_log(reader *rd, tp_runlog *out, tp_file_table *t)
     return rc;
 }
 
-/* Reads the log in a forked child. 0 when the child came back whole (its
- * verdict on the file is left to our own read), -1 when HDF5 crashed in it. */
+/* The data segment's size now (Linux: /proc/self/statm's "data" field, in
+ * pages), so the child's memory limit is what it has plus a budget. */
+static rlim_t data_size_now(void)
+{
+    unsigned long pages[6] = {0};
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%lu %lu %lu %lu %lu %lu", &pages[0], &pages[1], &pages[2], &pages[3],
+                   &pages[4], &pages[5]) != 6)
+            pages[5] = 0;
+        fclose(f);
+    }
+    return (rlim_t)pages[5] * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
+/* In the forked child: the CPU-time and memory limits, then our reader; its
+ * verdict (empty: the file reads) goes to fd. Never returns. */
+static void probe_child(reader *rd, rlim_t cpu, rlim_t data, int fd)
+{
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0)
+        dup2(devnull, STDERR_FILENO); /* glibc's abort message is not ours to print */
+    struct rlimit cpu_lim = {cpu, cpu + 1}; /* soft: SIGXCPU (default: die); hard: SIGKILL */
+    struct rlimit data_lim = {data, data};  /* beyond it malloc fails, and so does HDF5 */
+    setrlimit(RLIMIT_CPU, &cpu_lim);
+    if (data != RLIM_INFINITY)
+        setrlimit(RLIMIT_DATA, &data_lim);
+    tp_runlog log;
+    tp_file_table t;
+    char msg[512] = "";
+    reader child = {rd->path, msg, sizeof msg};
+    int rc = read_log(&child, &log, &t);
+    ssize_t w = write(fd, msg, strlen(msg));
+    (void)w;
+    _exit(rc == 0 ? 0 : 3);
+}
+
+/* Reads the log in a forked child with limits on its CPU time and memory.
+ * 0 when the child read it (this process then reads it for real), -1 when
+ * the child found it broken (its message), or HDF5 crashed in it, or was
+ * still at it when its CPU-time limit ran out (SIGXCPU). A file the child
+ * rejected is not read again here: a file that makes HDF5 allocate without
+ * bound fails in the child, under its memory limit, and only there. */
 static int probe_in_child(reader *rd)
 {
+    struct stat st;
+    uint64_t size = stat(rd->path, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    rlim_t cpu = TP_PROBE_CPU_BASE + (rlim_t)(size >> 20) * TP_PROBE_CPU_PER_MIB;
+    rlim_t budget = TP_PROBE_MEM_BASE + (rlim_t)size * TP_PROBE_MEM_PER_BYTE;
+    rlim_t now = data_size_now();
+    rlim_t data = now && now < RLIM_INFINITY - budget ? now + budget : RLIM_INFINITY;
+    int fds[2];
+    if (pipe(fds) != 0)
+        return failf(rd, "cannot read the file safely: pipe: %s", strerror(errno));
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
         return failf(rd, "cannot fork to read the file safely: %s", strerror(errno));
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDERR_FILENO); /* glibc's abort message is not ours to print */
-        tp_runlog log;
-        tp_file_table t;
-        reader quiet = {rd->path, NULL, 0};
-        _exit(read_log(&quiet, &log, &t) == 0 ? 0 : 3);
     }
+    if (pid == 0) {
+        close(fds[0]);
+        probe_child(rd, cpu, data, fds[1]);
+    }
+    close(fds[1]);
+    char msg[512];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof msg - 1 &&
+           ((n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+        got += n > 0 ? (size_t)n : 0;
+    msg[got] = '\0';
+    close(fds[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return failf(rd, "cannot read the file safely: waitpid: %s", strerror(errno));
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+        return failf(rd, "corrupt HDF5 file: the HDF5 library was still reading it after %llu s"
+                         " of CPU time (an endless loop)", (unsigned long long)cpu);
     if (WIFSIGNALED(status))
         return failf(rd, "corrupt HDF5 file: the HDF5 library crashed reading it (%s)",
                      strsignal(WTERMSIG(status)));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && got > 0) {
+        if (rd->err && rd->errlen)
+            snprintf(rd->err, rd->errlen, "%s", msg); /* already names the file */
+        return -1;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return failf(rd, "corrupt HDF5 file: reading it failed (exit status %d)",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return 0;
 }
 

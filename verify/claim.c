@@ -92,6 +92,35 @@ int tp_file_was_read(const Trainprov__V1__FileEvent *f)
     return f->bytes_read > 0 || a == TP_ACCESS_READ || a == TP_ACCESS_READWRITE;
 }
 
+int tp_file_authored(const Trainprov__V1__FileEvent *f)
+{
+    enum tp_access a = tp_access_parse(f->access);
+    return f->authored && !f->changed && f->sha256.len == TP_HASH_LEN &&
+           (a == TP_ACCESS_WRITE || a == TP_ACCESS_READWRITE || a == TP_ACCESS_RENAME);
+}
+
+int tp_file_foreign_read(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData **digest,
+                         const char **hash_error)
+{
+    *digest = &f->sha256;
+    *hash_error = f->hash_error;
+    switch (tp_access_parse(f->access)) {
+    case TP_ACCESS_WRITE:
+    case TP_ACCESS_READWRITE:
+        if (f->authored || (!f->prior_sha256.len && !f->prior_hash_error[0]))
+            return 0; /* its own content, or content it could not read (write-only) */
+        *digest = &f->prior_sha256;
+        *hash_error = f->prior_hash_error;
+        return 1;
+    case TP_ACCESS_RENAME:
+        return !f->authored;
+    default: /* a read; authored: of content the run produced, unchanged since */
+        return !f->authored && tp_file_was_read(f);
+    }
+}
+
+int tp_file_recorder(const Trainprov__V1__FileEvent *f) { return f->recorder_file; }
+
 static int cmp_ref(const void *a, const void *b)
 {
     uint64_t x = ((const tp_stream_ref *)a)->id, y = ((const tp_stream_ref *)b)->id;

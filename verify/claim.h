@@ -59,6 +59,17 @@ long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id);
 const Trainprov__V1__FileEvent *tp_file_event(const Trainprov__V1__Record *r);
 int tp_file_wrote(const Trainprov__V1__FileEvent *f);
 int tp_file_was_read(const Trainprov__V1__FileEvent *f);
+/* The run produced this content (FileEvent.authored, on a write or a rename)
+ * and it has a digest of that content (nobody changed it before the hash). */
+int tp_file_authored(const Trainprov__V1__FileEvent *f);
+/* 1 when the session read content the run did not produce: a read, a
+ * read-write session on content found there (prior_*), a rename of content
+ * the run did not produce. *digest is that content's SHA-256 (possibly
+ * empty: *hash_error says why). */
+int tp_file_foreign_read(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData **digest,
+                         const char **hash_error);
+/* The job opened the run's key file or its journal directory. */
+int tp_file_recorder(const Trainprov__V1__FileEvent *f);
 /* b holds exactly the n bytes want. */
 int tp_bytes_eq(const ProtobufCBinaryData *b, const uint8_t *want, size_t n);
 

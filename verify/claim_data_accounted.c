@@ -126,14 +126,25 @@ int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size
                 continue;
             paths[n_events++] = f->path;
             bytes += f->bytes_read;
-            if (f->sha256.len != TP_HASH_LEN) {
+            /* the content read: a read-write session read what it found (prior) */
+            const ProtobufCBinaryData *digest;
+            const char *hash_error;
+            if (!tp_file_foreign_read(f, &digest, &hash_error)) {
+                digest = &f->sha256;
+                hash_error = f->hash_error;
+            }
+            /* a read of content the run produced itself (authored, unchanged
+             * since it closed it) is no outside data, digest or not */
+            if (digest->len != TP_HASH_LEN && f->authored)
+                continue;
+            if (digest->len != TP_HASH_LEN) {
                 tp_problems_add(&p, "data file %s has no digest (%s)", f->path,
-                            f->hash_error[0] ? f->hash_error : "no hash_error given");
+                            hash_error[0] ? hash_error : "no hash_error given");
                 continue;
             }
-            if (mpath && !bsearch(f->sha256.data, set.digests, set.n, TP_HASH_LEN, cmp_digest)) {
+            if (mpath && !bsearch(digest->data, set.digests, set.n, TP_HASH_LEN, cmp_digest)) {
                 char hex[2 * TP_HASH_LEN + 1];
-                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
+                tp_hex_encode(digest->data, TP_HASH_LEN, hex);
                 tp_problems_add(&p, "data file %s (sha256 %s) is not in %s", f->path, hex, mpath);
             }
         }

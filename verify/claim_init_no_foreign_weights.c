@@ -1,9 +1,9 @@
 /* claim_init_no_foreign_weights.c: the claim init.no_foreign_weights
  * (docs/CLAIMS.md): every weights file the job read is one this run wrote
- * earlier, whatever role the job declared for it. Reads whose content may be
- * weights ("possible-" formats), exclusions a job could stage files in
- * (verify/exclusions.h), and, with declared data, large undeclared inputs
- * make it unknown, or fail under --strict. */
+ * earlier, whatever role the job declared for it. Reads of unknown content,
+ * reads whose content may be weights ("possible-" formats), exclusions a job
+ * could stage files in (verify/exclusions.h), and, with declared data, large
+ * undeclared inputs make it unknown, or fail under --strict. */
 #include "verify/claim.h"
 #include "verify/exclusions.h"
 
@@ -24,8 +24,8 @@ typedef struct {
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
-/* Files this run wrote with a digest (only checkpoints unless any_role). *n
- * gets the count; NULL when out of memory. */
+/* Files this run authored (docs/CLAIMS.md), with a digest: checkpoints only
+ * unless any_role. *n gets the count; NULL when out of memory. */
 static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *n)
 {
     size_t cap = 16;
@@ -35,7 +35,7 @@ static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *
         for (size_t i = 0; w && i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
             if (!f || (!any_role && tp_role_parse(f->role) != TP_ROLE_CHECKPOINT) ||
-                !tp_file_wrote(f) || f->sha256.len != TP_HASH_LEN)
+                !tp_file_authored(f))
                 continue;
             if (*n == cap) {
                 written_ckpt *g = realloc(w, 2 * cap * sizeof *w);
@@ -52,11 +52,15 @@ static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *
     return w;
 }
 
-/* A weights read: role weights, or a checkpoint-role file only read. */
-static int weights_read(const Trainprov__V1__FileEvent *f)
+/* A weights read: a session that read content the run did not produce
+ * (a read, read-write on content found there, a rename of such content)
+ * with role weights or checkpoint. *digest: the content read. */
+static int weights_read(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData **digest,
+                        const char **hash_error)
 {
     enum tp_role role = tp_role_parse(f->role);
-    return role == TP_ROLE_WEIGHTS || (role == TP_ROLE_CHECKPOINT && !tp_file_wrote(f) && tp_file_was_read(f));
+    return (role == TP_ROLE_WEIGHTS || role == TP_ROLE_CHECKPOINT) &&
+           tp_file_foreign_read(f, digest, hash_error);
 }
 
 static int declared_data(const tp_claim_ctx *c)
@@ -69,33 +73,41 @@ static int declared_data(const tp_claim_ctx *c)
     return 0;
 }
 
-static int possible_weights(const Trainprov__V1__FileEvent *f)
+/* The format of the content a read saw: the prior content's for a
+ * read-write session on content found there. */
+static const char *read_format(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData *digest)
 {
-    return f->format && strncmp(f->format, TP_FORMAT_POSSIBLE_PREFIX,
-                                sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
+    const char *fmt = digest == &f->prior_sha256 ? f->prior_format : f->format;
+    return fmt ? fmt : "";
 }
 
-/* Whether the read r of f comes after this run wrote the same bytes. */
-static int own_bytes(const written_ckpt *w, size_t n, const Trainprov__V1__FileEvent *f,
-                     const Trainprov__V1__Record *r)
+static int possible_weights(const char *format)
 {
-    for (size_t k = 0; f->sha256.len == TP_HASH_LEN && k < n; k++)
-        if (!memcmp(w[k].sha256, f->sha256.data, TP_HASH_LEN) &&
+    return strncmp(format, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
+}
+
+/* Whether the read r (of content digest) comes after this run wrote it. */
+static int own_bytes(const written_ckpt *w, size_t n, const ProtobufCBinaryData *digest,
+                     const Trainprov__V1__FileEvent *f, const Trainprov__V1__Record *r)
+{
+    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n; k++)
+        if (!memcmp(w[k].sha256, digest->data, TP_HASH_LEN) &&
             w[k].done_ns <= or_time(f->first_access_ns, r))
             return 1;
     return 0;
 }
 
 static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
+                                     const ProtobufCBinaryData *digest,
                                      const tp_exclusion_list *ex)
 {
     struct json_object *o = json_object_new_object();
-    char *hex = tp_hex_dup(f->sha256.data, f->sha256.len);
+    char *hex = tp_hex_dup(digest->data, digest->len);
     const tp_exclusion *e = tp_exclusions_covering(ex, f->path);
     json_object_object_add(o, "path", json_object_new_string(f->path));
     json_object_object_add(o, "sha256", json_object_new_string(hex ? hex : ""));
     json_object_object_add(o, "size", json_object_new_uint64(f->size));
-    json_object_object_add(o, "format", json_object_new_string(f->format ? f->format : ""));
+    json_object_object_add(o, "format", json_object_new_string(read_format(f, digest)));
     json_object_object_add(o, "declared_role",
                            json_object_new_string(f->declared_role ? f->declared_role : ""));
     if (e)
@@ -104,19 +116,20 @@ static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
     return o;
 }
 
-/* ", declared data", ", under the exclusion /x/": what a reader of the
- * detail should know about a weights read besides its digest. */
-static void read_context(const Trainprov__V1__FileEvent *f, const tp_exclusion_list *ex,
-                         char *out, size_t cap)
+/* ", declared data, its content is safetensors", ", read under the
+ * exclusion /x/ (user)": what a reader of the detail should know about a
+ * weights read besides its digest. */
+static void read_context(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData *digest,
+                         const tp_exclusion_list *ex, char *out, size_t cap)
 {
     const tp_exclusion *e = tp_exclusions_covering(ex, f->path);
+    enum tp_role declared = tp_role_parse(f->declared_role);
+    const char *fmt = read_format(f, digest);
     int n = 0;
     out[0] = '\0';
-    if (f->declared_role && *f->declared_role &&
-        tp_role_parse(f->declared_role) != TP_ROLE_WEIGHTS &&
-        tp_role_parse(f->declared_role) != TP_ROLE_CHECKPOINT)
+    if (declared != TP_ROLE_NONE && declared != TP_ROLE_WEIGHTS && declared != TP_ROLE_CHECKPOINT)
         n = snprintf(out, cap, ", declared %s, its content is %s", f->declared_role,
-                     f->format && *f->format ? f->format : "weights");
+                     fmt[0] ? fmt : "weights");
     if (e && n >= 0 && (size_t)n < cap)
         snprintf(out + n, cap - (size_t)n, ", read under the exclusion %s (%s)", e->prefix,
                  e->source);
@@ -152,13 +165,13 @@ static void make_unknown(const tp_claim_ctx *c, tp_claim *cl, const char *why, s
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_possible = 0;
+    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0;
     written_ckpt *ck = written_files(c, 0, &n_ckpt), *wr = written_files(c, 1, &n_written);
-    tp_problems p = {0}, undeclared = {0}, possible = {0}, blind = {0};
+    tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0};
     tp_exclusion_list ex;
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
-    struct json_object *maybe = json_object_new_array();
+    struct json_object *unknown_list = json_object_new_array(), *maybe = json_object_new_array();
     if (tp_exclusions_collect(c->dec, c->log->n_streams, &ex) != 0 || !ck || !wr) {
         tp_problems_add(&p, "out of memory listing checkpoints");
         free(ck);
@@ -168,38 +181,54 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__Record *r = c->dec[s].records[i];
             const Trainprov__V1__FileEvent *f = tp_file_event(r);
-            char context[4096 + 256];
             if (!f)
                 continue;
+            const ProtobufCBinaryData *digest;
+            const char *hash_error;
+            char context[4096 + 256];
             if (declared && tp_role_parse(f->role) == TP_ROLE_OTHER && tp_file_was_read(f) &&
-                f->size > TP_UNDECLARED_MIN && !possible_weights(f)) {
+                f->size > TP_UNDECLARED_MIN && !possible_weights(f->format)) {
                 n_undeclared++;
                 tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
-                json_object_array_add(undecl, file_json(f, &ex));
+                json_object_array_add(undecl, file_json(f, &f->sha256, &ex));
             }
-            if (possible_weights(f) && !tp_file_wrote(f) && tp_file_was_read(f) &&
-                !own_bytes(wr, n_written, f, r)) {
+            /* content that may be weights, read and not the run's own */
+            if (tp_file_foreign_read(f, &digest, &hash_error) &&
+                possible_weights(read_format(f, digest)) &&
+                !own_bytes(wr, n_written, digest, f, r)) {
                 n_possible++;
-                tp_problems_add(&possible, "%s (%s, %" PRIu64 " bytes)", f->path, f->format,
-                                f->size);
-                json_object_array_add(maybe, file_json(f, &ex));
+                tp_problems_add(&possible, "%s (%s, %" PRIu64 " bytes)", f->path,
+                                read_format(f, digest), f->size);
+                json_object_array_add(maybe, file_json(f, digest, &ex));
             }
-            if (!weights_read(f))
+            if (!weights_read(f, &digest, &hash_error)) {
+                /* a read of bytes nobody knows (another writer changed the
+                 * file around the hash): they may have been weights */
+                if (f->changed && tp_file_foreign_read(f, &digest, &hash_error)) {
+                    n_unknown++;
+                    tp_problems_add(&unknown, "%s", f->path);
+                    json_object_array_add(unknown_list, file_json(f, digest, &ex));
+                }
                 continue;
+            }
             n_weights++;
-            if (own_bytes(ck, n_ckpt, f, r))
+            if (own_bytes(ck, n_ckpt, digest, f, r))
                 continue;
+            read_context(f, digest, &ex, context, sizeof context);
             char hex[2 * TP_HASH_LEN + 1] = "";
-            if (f->sha256.len == TP_HASH_LEN)
-                tp_hex_encode(f->sha256.data, TP_HASH_LEN, hex);
-            read_context(f, &ex, context, sizeof context);
+            const char *how = tp_access_parse(f->access) == TP_ACCESS_READ ? "read"
+                              : tp_access_parse(f->access) == TP_ACCESS_RENAME
+                                  ? "renamed (a read of content it did not produce)"
+                                  : "opened for writing without producing its content (a read)";
+            if (digest->len == TP_HASH_LEN)
+                tp_hex_encode(digest->data, TP_HASH_LEN, hex);
             if (hex[0])
-                tp_problems_add(&p, "read weights %s (sha256 %s%s) that this run did not write",
-                                f->path, hex, context);
+                tp_problems_add(&p, "weights %s (sha256 %s%s) %s, which this run did not write",
+                                f->path, hex, context, how);
             else
-                tp_problems_add(&p, "read weights %s that could not be hashed (%s%s)", f->path,
-                                f->hash_error, context);
-            json_object_array_add(foreign, file_json(f, &ex));
+                tp_problems_add(&p, "weights %s %s, of unknown content (%s%s)", f->path, how,
+                                hash_error[0] ? hash_error : "not hashed", context);
+            json_object_array_add(foreign, file_json(f, digest, &ex));
         }
     free(ck);
     free(wr);
@@ -208,8 +237,9 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
             tp_problems_add(&blind, "%s (%s)", ex.items[i].prefix, ex.items[i].source);
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));
     json_object_object_add(tp_claim_evidence(cl), "foreign_weights", foreign);
-    json_object_object_add(tp_claim_evidence(cl), "possible_weights", maybe);
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);
+    json_object_object_add(tp_claim_evidence(cl), "unknown_content_reads", unknown_list);
+    json_object_object_add(tp_claim_evidence(cl), "possible_weights", maybe);
     json_object_object_add(tp_claim_evidence(cl), "exclusions", exclusions_json(&ex));
     char pass[128];
     if (n_weights)
@@ -218,6 +248,10 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else
         snprintf(pass, sizeof pass, "no weights file was read");
     tp_claim_conclude(cl, &p, pass);
+    if (n_unknown)
+        make_unknown(c, cl, "reads of unknown content (the file changed by another writer "
+                     "before it was hashed: the bytes read could have been weights)", n_unknown,
+                     &unknown);
     if (n_possible)
         make_unknown(c, cl, "content that may be weights (raw floats, an undeclared dtype) was "
                      "read from files this run did not write", n_possible, &possible);
@@ -232,6 +266,7 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
         make_unknown(c, cl, "undeclared inputs over 64 KiB could be weights in a format "
                      "trainprov does not recognise (declare data with --data)", n_undeclared,
                      &undeclared);
+    json_object_put(unknown.list);
     json_object_put(undeclared.list);
     json_object_put(possible.list);
     json_object_put(blind.list);

@@ -1,5 +1,6 @@
 /* claim_lineage_final.c: the claim lineage.final (docs/CLAIMS.md): the
- * --model file is byte-identical to a checkpoint this run wrote. */
+ * --model file is byte-identical to a checkpoint this run wrote: authored
+ * (it produced the bytes) and hashed as the job left it. */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -34,7 +35,7 @@ int tp_claim_lineage_final(const tp_claim_ctx *c, tp_claim *cl, char *err, size_
     for (size_t s = 0; s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
-            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_wrote(f) ||
+            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_authored(f) ||
                 !tp_bytes_eq(&f->sha256, digest, TP_HASH_LEN))
                 continue;
             cl->status = TP_CLAIM_PASS;
@@ -44,6 +45,8 @@ int tp_claim_lineage_final(const tp_claim_ctx *c, tp_claim *cl, char *err, size_
             return 0;
         }
     cl->status = TP_CLAIM_FAIL;
-    tp_claim_detail(cl, "sha256 %s of %s matches no checkpoint this run wrote", hex, model);
+    tp_claim_detail(cl, "sha256 %s of %s matches no checkpoint this run wrote (a file the run "
+                    "only modified, renamed without writing, or that changed after it closed it "
+                    "does not count)", hex, model);
     return 0;
 }

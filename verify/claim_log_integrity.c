@@ -2,7 +2,8 @@
  * records are the ones the key signed. Every record decodes and sits at its
  * place, every head verifies with --pubkey and covers a prefix whose Merkle
  * root it names, no record is left unsigned, and the /files index says what
- * the FileEvent records say. */
+ * the FileEvent records say; and the job never opened the run's key file or
+ * journal directory. */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -65,6 +66,20 @@ static void check_records(const tp_claim_ctx *c, size_t s, tp_problems *p)
             tp_stream_hex(r->stream_id, hex);
             tp_problems_add(p, "%s: record %zu belongs to stream %s", c->streams[s].name, i, hex);
         }
+    }
+}
+
+/* The job itself opened the run's key file or its journal directory (the
+ * signing key, the journals, the digest cache): the recorder's own state
+ * may have been read or forged, so nothing signed can be relied on. */
+static void check_recorder_files(const tp_claim_ctx *c, size_t s, tp_problems *p)
+{
+    for (size_t i = 0; i < c->dec[s].n; i++) {
+        const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
+        if (f && tp_file_recorder(f))
+            tp_problems_add(p, "%s: the job opened trainprov's own file %s (%s): the run's "
+                               "signing key or journal directory",
+                            c->streams[s].name, f->path, f->access);
     }
 }
 
@@ -135,6 +150,7 @@ int tp_claim_log_integrity(const tp_claim_ctx *c, tp_claim *cl, char *err, size_
     for (size_t s = 0; s < c->log->n_streams; s++) {
         check_records(c, s, &p);
         check_heads(c, s, &p);
+        check_recorder_files(c, s, &p);
     }
     check_index(c->index, c->files, &p);
     char pass[160];

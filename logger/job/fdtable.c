@@ -133,6 +133,19 @@ tp_file *tp_file_new(const char *path, int fd, dev_t dev, ino_t ino, int rd, int
     return f;
 }
 
+tp_file_key tp_file_key_of(const struct stat *st)
+{
+    return (tp_file_key){st->st_dev, st->st_ino, (uint64_t)st->st_size,
+                         (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+                         (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec};
+}
+
+int tp_file_key_same(const tp_file_key *a, const tp_file_key *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
 void tp_file_free(tp_file *f) { tp_sigpool_free(&file_pool, f); }
 
 static void note_first_access(tp_file *f)

@@ -20,9 +20,31 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "logger/classify.h"
+
+/* A file's identity: which inode, and which content as far as stat can
+ * tell. ctime is in it because nobody can set it back: an overwrite that
+ * restores size and mtime still moves ctime. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    uint64_t size;
+    int64_t mtime_ns;
+    int64_t ctime_ns;
+} tp_file_key;
+
+/* What hashing a file found (filled by the worker). */
+typedef struct {
+    int hashed;                     /* sha256 below is valid */
+    int hash_errno;
+    int changed;                    /* another writer changed it around the hash */
+    uint8_t sha256[32];
+    tp_file_key key;                /* the identity that was hashed */
+    const char *format;             /* weights format of the first bytes, or NULL */
+} tp_digest;
 
 /* One open-to-close session on a recorded regular file. Created by an open
  * wrapper, owned by the fd table until close, then by the background worker.
@@ -43,15 +65,25 @@ typedef struct tp_file {
     _Atomic int64_t first_access_ns;
     atomic_int mapped;
     atomic_int written_via_map;
-    int truncated;                  /* opened with O_TRUNC or O_CREAT for writing */
+    int truncated;                  /* opened for writing with O_TRUNC, or empty */
+    int fresh;                      /* for writing: truncated, or content this process
+                                       produced and nobody changed since (ownfiles.h);
+                                       for reading: such content */
+    int has_prior;                  /* read-write on content found there: hash it at open */
+    int recorder;                   /* the run's key file or journal directory */
+    tp_file_key opened_id;          /* identity at open (job thread) */
+    tp_file_key closed_id;          /* identity at close (job thread), when closed_id_ok */
+    int closed_id_ok;
+    uint64_t own_gen;               /* ownfiles generation of this close, 0 if none */
     /* Owned by the background worker once the open event is posted: */
-    int hashed;                     /* sha256 below is valid */
-    int hash_errno;
-    uint8_t sha256[32];
-    uint64_t hashed_size;
-    int64_t hashed_mtime_ns;
-    const char *format;             /* weights format of the first bytes, or NULL */
+    tp_digest content;              /* read: the content at open; written: at close */
+    tp_digest prior;                /* has_prior: the content before the session wrote */
 } tp_file;
+
+/* The identity stat gives. */
+tp_file_key tp_file_key_of(const struct stat *st);
+/* Same inode and same content as far as stat can tell. */
+int tp_file_key_same(const tp_file_key *a, const tp_file_key *b);
 
 #define TP_FDTABLE_CHUNK_BITS 10
 #define TP_FDTABLE_CHUNK (1u << TP_FDTABLE_CHUNK_BITS)

@@ -220,26 +220,29 @@ TP_EXPORT int dup3(int oldfd, int newfd, int flags)
 
 TP_EXPORT int rename(const char *oldpath, const char *newpath)
 {
-    char *old_abs = tp_track_rename_begin(AT_FDCWD, oldpath);
+    tp_track_rename r;
+    char *old_abs = tp_track_rename_begin(AT_FDCWD, oldpath, &r);
     int rc = TP_REAL(rename)(oldpath, newpath);
-    tp_track_rename_end(old_abs, rc == 0, AT_FDCWD, newpath);
+    tp_track_rename_end(old_abs, &r, rc == 0, AT_FDCWD, newpath);
     return rc;
 }
 
 TP_EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
-    char *old_abs = tp_track_rename_begin(olddirfd, oldpath);
+    tp_track_rename r;
+    char *old_abs = tp_track_rename_begin(olddirfd, oldpath, &r);
     int rc = TP_REAL(renameat)(olddirfd, oldpath, newdirfd, newpath);
-    tp_track_rename_end(old_abs, rc == 0, newdirfd, newpath);
+    tp_track_rename_end(old_abs, &r, rc == 0, newdirfd, newpath);
     return rc;
 }
 
 TP_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
                         unsigned int flags)
 {
-    char *old_abs = tp_track_rename_begin(olddirfd, oldpath);
+    tp_track_rename r;
+    char *old_abs = tp_track_rename_begin(olddirfd, oldpath, &r);
     int rc = TP_REAL(renameat2)(olddirfd, oldpath, newdirfd, newpath, flags);
-    tp_track_rename_end(old_abs, rc == 0, newdirfd, newpath);
+    tp_track_rename_end(old_abs, &r, rc == 0, newdirfd, newpath);
     return rc;
 }
 

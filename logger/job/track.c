@@ -16,6 +16,7 @@
 
 #include "logger/job/fdtable.h"
 #include "logger/job/guard.h"
+#include "logger/job/ownfiles.h"
 #include "logger/job/real.h"
 #include "logger/job/sigpool.h"
 #include "logger/runtime.h"
@@ -73,7 +74,20 @@ static void post_peek(int fd, char **abs, enum tp_peek how)
     tp_runtime_post(ev);
 }
 
-void tp_track_open(int fd, int flags)
+/* 1 when path is the run's key file, its journal directory or anything in
+ * it (whole path components: "RUN.h5.journal2" is not "RUN.h5.journal"). The
+ * logger's own accesses never get here (they hold the re-entry guard): these
+ * are the job's, and they are recorded whatever the exclusions say. */
+static int recorder_path(const char *path)
+{
+    const char *dir = tp_cfg.journal_dir;
+    size_t n = strlen(dir);
+    if (n && strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+        return 1;
+    return tp_cfg.key_path[0] && strcmp(path, tp_cfg.key_path) == 0;
+}
+
+static void track_open(int fd, int flags, int inherited)
 {
     if (fd < 0 || !tp_runtime_recording() || tp_guard_held())
         return;
@@ -81,7 +95,7 @@ void tp_track_open(int fd, int flags)
     tp_guard_enter();
     struct stat st;
     char link[64], *abs = NULL;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) ||
         !(abs = tp_sigpool_alloc(&tp_sigpool_paths)))
         goto out;
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
@@ -89,9 +103,14 @@ void tp_track_open(int fd, int flags)
     if (n <= 0)
         goto out;
     abs[n] = '\0';
+    int recorder = recorder_path(abs);
+    if (recorder && inherited)
+        goto out; /* the worker's own journal, opened while the scan ran */
     int acc = flags & O_ACCMODE;
-    if (!tp_classify_recorded(&tp_cfg, abs)) {
-        enum tp_peek how = acc != O_WRONLY ? tp_classify_peeked(&tp_cfg, abs) : TP_PEEK_NONE;
+    if (!recorder && (!S_ISREG(st.st_mode) || !tp_classify_recorded(&tp_cfg, abs))) {
+        /* not hashed; read under an exclusion, its content is still looked at */
+        enum tp_peek how = S_ISREG(st.st_mode) && acc != O_WRONLY
+                               ? tp_classify_peeked(&tp_cfg, abs) : TP_PEEK_NONE;
         if (how != TP_PEEK_NONE)
             post_peek(fd, &abs, how);
         goto out;
@@ -101,7 +120,21 @@ void tp_track_open(int fd, int flags)
     tp_file *f = tp_file_new(abs, fd, st.st_dev, st.st_ino, rd, wr);
     if (!f)
         goto out;
-    f->truncated = wr && ((flags & O_TRUNC) || ((flags & O_CREAT) && st.st_size == 0));
+    f->recorder = recorder;
+    f->opened_id = tp_file_key_of(&st);
+    if (wr && !recorder) {
+        /* The run produces the content only from nothing (O_TRUNC, a new or
+         * empty file) or from what it produced itself. O_CREAT alone on a
+         * file that has content is not authorship. Read-write on content
+         * found there is a read of that content: hash it now. */
+        f->truncated = (flags & O_TRUNC) || st.st_size == 0;
+        f->fresh = f->truncated || tp_ownfiles_match(&f->opened_id);
+        f->has_prior = !f->fresh && rd;
+    } else if (!recorder) {
+        /* a read of content this process produced, unchanged since: its own
+         * (even when its own later rewrite beats the hasher to it) */
+        f->fresh = tp_ownfiles_match(&f->opened_id);
+    }
     tp_file *old = tp_fdtable_put(fd, f);
     if (old == f) {
         tp_runtime_count_untracked();
@@ -110,7 +143,7 @@ void tp_track_open(int fd, int flags)
     }
     if (old) /* its close went through a path we do not wrap (close_range ...) */
         post_close(old, -1);
-    if (rd) {
+    if (!recorder && ((rd && !wr) || f->has_prior)) {
         tp_event *ev = tp_event_new(TP_EV_FILE_OPEN, NULL, NULL);
         if (ev) {
             ev->file = f;
@@ -123,6 +156,10 @@ out:
     tp_guard_leave();
     errno = saved_errno;
 }
+
+void tp_track_open(int fd, int flags) { track_open(fd, flags, 0); }
+
+void tp_track_inherited(int fd, int flags) { track_open(fd, flags, 1); }
 
 /* A descriptor for the worker to hash a written file from, made on the
  * job's thread before the close: the same inode reopened for reading
@@ -157,7 +194,19 @@ void *tp_track_close_begin(int fd)
      * right after close cannot hide what was written */
     int wrote = atomic_load(&f->bytes_written) > 0 || atomic_load(&f->written_via_map) ||
                 f->truncated;
-    f->fd = wrote ? hash_source(fd, f->opened_for_read) : -1;
+    f->fd = wrote && !f->recorder ? hash_source(fd, f->opened_for_read) : -1;
+    /* the identity the job leaves: the worker hashes this content or
+     * reports that another writer changed it first */
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+        f->closed_id = tp_file_key_of(&st);
+        f->closed_id_ok = 1;
+        if (wrote && f->fresh)
+            f->own_gen = tp_ownfiles_put(&f->closed_id);
+        else if (!wrote && f->fresh && !tp_file_key_same(&f->closed_id, &f->opened_id) &&
+                 !tp_ownfiles_match(&f->closed_id))
+            f->fresh = 0; /* someone else wrote it while the job read it */
+    }
     errno = saved_errno;
     return f;
 }
@@ -174,23 +223,32 @@ void tp_track_close_end(void *token)
     errno = saved_errno;
 }
 
-char *tp_track_rename_begin(int olddirfd, const char *oldpath)
+char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r)
 {
+    r->own = -1;
+    r->gen = 0;
     if (!tp_runtime_recording() || tp_guard_held())
         return NULL;
     int saved_errno = errno;
     tp_guard_enter();
     char *old_abs = tp_sigpool_alloc(&tp_sigpool_paths);
+    struct stat st;
     if (old_abs && tp_track_resolve(olddirfd, oldpath, old_abs, PATH_MAX) != 0) {
         tp_sigpool_free(&tp_sigpool_paths, old_abs);
         old_abs = NULL;
+    } else if (old_abs && lstat(old_abs, &st) == 0 && S_ISREG(st.st_mode)) {
+        /* a file this process produced and nobody changed since: the rename
+         * keeps it the run's (and moves its ctime, which the worker must know) */
+        tp_file_key k = tp_file_key_of(&st);
+        r->own = tp_ownfiles_rename_begin(&k, &r->gen);
     }
     tp_guard_leave();
     errno = saved_errno;
     return old_abs;
 }
 
-void tp_track_rename_end(char *old_abs, int renamed, int newdirfd, const char *newpath)
+void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, int newdirfd,
+                         const char *newpath)
 {
     if (!old_abs)
         return;
@@ -198,12 +256,20 @@ void tp_track_rename_end(char *old_abs, int renamed, int newdirfd, const char *n
     tp_guard_enter();
     char *new_abs = renamed ? tp_sigpool_alloc(&tp_sigpool_paths) : NULL;
     tp_event *ev = NULL;
-    if (new_abs && tp_track_resolve(newdirfd, newpath, new_abs, PATH_MAX) == 0 &&
-        tp_classify_recorded(&tp_cfg, new_abs) &&
+    struct stat st;
+    int resolved = new_abs && tp_track_resolve(newdirfd, newpath, new_abs, PATH_MAX) == 0;
+    int have = resolved && stat(new_abs, &st) == 0;
+    tp_file_key after = have ? tp_file_key_of(&st) : (tp_file_key){0};
+    if (r->own >= 0) /* NULL: the rename failed, the identity did not move */
+        tp_ownfiles_rename_end(r->own, r->gen, renamed ? &after : NULL);
+    if (resolved && tp_classify_recorded(&tp_cfg, new_abs) &&
         (ev = tp_event_new(TP_EV_RENAME, NULL, NULL))) {
         ev->texts_pooled = 1;
         ev->text = old_abs;
         ev->text2 = new_abs;
+        ev->i32 = r->own >= 0; /* authored: the run's own content, unchanged */
+        ev->key = after;
+        ev->has_key = have;
         tp_runtime_post(ev);
     } else {
         tp_sigpool_free(&tp_sigpool_paths, old_abs);
@@ -218,6 +284,8 @@ void tp_track_mmap(int fd, int prot, int flags)
     tp_fdtable_stripe *reader = tp_fdtable_reader_enter();
     tp_file *f = tp_fdtable_get(fd);
     if (f) {
+        /* the mapping can be read from now on: that is the first access */
+        tp_file_note_read(f, 0);
         atomic_store(&f->mapped, 1);
         if ((prot & PROT_WRITE) && (flags & MAP_SHARED))
             atomic_store(&f->written_via_map, 1);

@@ -4,9 +4,13 @@
 #ifndef TP_TRACK_H
 #define TP_TRACK_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* After a successful open of fd (flags as for open(2)). Keeps errno. */
 void tp_track_open(int fd, int flags);
+/* The same for a descriptor found open at load: the run's own files among
+ * them (the journal the worker just opened) are the logger's, not the job's. */
+void tp_track_inherited(int fd, int flags);
 /* Around a close of fd: _begin before the real close (returns a token, or
  * NULL when fd is not recorded), _end after it. Keep errno. */
 void *tp_track_close_begin(int fd);
@@ -14,8 +18,15 @@ void tp_track_close_end(void *token);
 /* Around a rename: _begin resolves the old path into a path buffer
  * (returns it, or NULL when the rename is not followed); _end takes the
  * buffer back and, when the rename succeeded (renamed), records it. */
-char *tp_track_rename_begin(int olddirfd, const char *oldpath);
-void tp_track_rename_end(char *old_abs, int renamed, int newdirfd, const char *newpath);
+/* r: whether the old file is this process's own content (ownfiles.h), kept
+ * between the halves. */
+typedef struct {
+    int own;      /* ownfiles token, -1 when not its own content */
+    uint64_t gen;
+} tp_track_rename;
+char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r);
+void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, int newdirfd,
+                         const char *newpath);
 /* After a successful mmap of fd. */
 void tp_track_mmap(int fd, int prot, int flags);
 /* fopen-style mode string to open(2) flags. */

@@ -1,8 +1,19 @@
 /* filerec.c: FileEvent records (see filerec.h). Read files are hashed when
  * opened, written files when closed; either way through the digest caches, so
- * a (device, inode, size, mtime) is hashed once per process tree (hashcache.c)
- * and, for files of TP_NODECACHE_MIN_BYTES or more, once per node for the
- * whole run (nodecache.c). */
+ * an identity (device, inode, size, mtime, ctime) is hashed once per process
+ * tree (hashcache.c) and, for files of TP_NODECACHE_MIN_BYTES or more, once
+ * per node for the whole run (nodecache.c).
+ *
+ * A digest belongs to the identity the job left: the one taken at open for a
+ * read, at close for a write. The file is stat'ed before and after hashing;
+ * when another writer changed it in between, the record says so (changed,
+ * no sha256): what the job read, or what it wrote, is then unknown. The
+ * job's own rename moves ctime too; ownfiles.h tells that apart.
+ *
+ * Authorship (docs/FORMAT.md section 1): a written file is the run's only
+ * when the session started from nothing or from the process's own content
+ * (tp_file.fresh, decided at open on the job's thread). A read-write session
+ * on content found there is a read of that content, hashed at open (prior). */
 #define _GNU_SOURCE
 #include "logger/worker/filerec.h"
 
@@ -12,17 +23,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "logger/classify.h"
-#include "logger/worker/hashcache.h"
 #include "core/hashfile.h"
-#include "logger/worker/nodecache.h"
+#include "logger/classify.h"
+#include "logger/job/ownfiles.h"
 #include "logger/job/real.h"
 #include "logger/job/roles.h"
+#include "logger/worker/hashcache.h"
+#include "logger/worker/nodecache.h"
 #include "logger/worker/sniff.h"
 
 #define WRITTEN_RING 1024
+#define CHANGED_ERROR "changed by another writer before it was hashed"
+#define RECORDER_ERROR "trainprov's own file: not hashed"
 
 /* Bytes this process's stream hashed itself (StreamEnd.bytes_hashed). */
 static uint64_t bytes_hashed;
@@ -64,59 +79,80 @@ static int readable_fd(int fd)
     return rfd;
 }
 
-/* Hashes the file's content as (device, inode, size, mtime) says it is now,
- * or takes the digest from a cache; the node cache is published to only when
- * the file did not change while we hashed it. */
-static void hash_file(const tp_config *cfg, tp_file *f, int fd)
+static void test_delay(const tp_config *cfg)
 {
-    fd = fd < 0 ? tp_real_fd_above_std(TP_REAL(open)(f->path, O_RDONLY | O_CLOEXEC))
-                : readable_fd(fd);
-    if (fd < 0) {
-        f->hashed = 0;
-        f->hash_errno = errno;
+    if (!cfg->test_hash_delay_ms)
+        return;
+    struct timespec t = {(time_t)(cfg->test_hash_delay_ms / 1000),
+                         (long)(cfg->test_hash_delay_ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* Hashes the content of the identity `expect` (NULL: whatever the file is
+ * now) into d, from fd (a duplicate of the job's descriptor, closed here) or,
+ * when -1, by path; or takes the digest from a cache. own_gen: the ownfiles
+ * generation the job gave this content at close (its own renames keep it). */
+static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key *expect,
+                      uint64_t own_gen, tp_digest *d)
+{
+    memset(d, 0, sizeof *d);
+    if (expect && tp_hashcache_get(expect, d->sha256, &d->format)) {
+        /* this exact content was hashed already: whatever happened since */
+        d->hashed = 1;
+        d->key = *expect;
+        if (fd >= 0)
+            TP_REAL(close)(fd);
         return;
     }
+    test_delay(s->cfg);
+    fd = fd < 0 ? tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC))
+                : readable_fd(fd);
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        f->hashed = 0;
-        f->hash_errno = errno;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        d->hash_errno = errno;
+        if (fd >= 0)
+            TP_REAL(close)(fd);
+        return;
+    }
+    tp_file_key key = tp_file_key_of(&st);
+    d->key = key;
+    if (expect && !tp_file_key_same(&key, expect) && !tp_ownfiles_still(own_gen, &key)) {
+        d->changed = 1;
         TP_REAL(close)(fd);
         return;
     }
-    tp_file_key key = {st.st_dev, st.st_ino, (uint64_t)st.st_size,
-                       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
-    f->hashed_size = key.size;
-    f->hashed_mtime_ns = key.mtime_ns;
     uint8_t head[TP_MAGIC_BYTES];
     size_t head_len = 0;
     tp_nodecache_claim claim;
-    if (tp_hashcache_get(&key, f->sha256, &f->format)) {
-        f->hashed = 1;
-    } else if (tp_nodecache_lookup(cfg, &key, f->sha256, head, sizeof head, &head_len, &claim)) {
-        f->hashed = 1;
-        f->format = tp_sniff_format(fd, key.size, TP_REAL(pread), 1);
-        tp_hashcache_put(&key, f->sha256, f->format);
+    if (tp_hashcache_get(&key, d->sha256, &d->format)) {
+        d->hashed = 1;
+    } else if (tp_nodecache_lookup(s->cfg, s->key, &key, d->sha256, head, sizeof head, &head_len,
+                                   &claim)) {
+        d->hashed = 1;
+        d->format = tp_sniff_format(fd, key.size, TP_REAL(pread), 1);
+        tp_hashcache_put(&key, d->sha256, d->format);
     } else {
         uint64_t size = 0;
-        int rc = tp_sha256_fd(fd, TP_REAL(pread), f->sha256, &size, head, sizeof head, &head_len);
+        int rc = tp_sha256_fd(fd, TP_REAL(pread), d->sha256, &size, head, sizeof head, &head_len);
         bytes_hashed += size;
-        f->hashed = rc == 0;
-        f->hash_errno = -rc;
         struct stat after;
-        int unchanged = rc == 0 && size == key.size && fstat(fd, &after) == 0 &&
-                        (uint64_t)after.st_size == key.size &&
-                        (int64_t)after.st_mtim.tv_sec * 1000000000 + after.st_mtim.tv_nsec ==
-                            key.mtime_ns;
-        if (rc == 0) {
-            f->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
-            f->hashed_size = size;
-        }
-        /* cache only when the file did not change while we hashed it */
-        if (unchanged) {
-            tp_hashcache_put(&key, f->sha256, f->format);
-            tp_nodecache_publish(&claim, f->sha256, head, head_len);
-        } else {
+        tp_file_key now = key;
+        if (fstat(fd, &after) == 0)
+            now = tp_file_key_of(&after);
+        else
+            now.ctime_ns = -1;
+        if (rc != 0) {
+            d->hash_errno = -rc;
             tp_nodecache_release(&claim);
+        } else if (size != key.size || !tp_file_key_same(&now, &key)) {
+            /* it changed while we hashed it: the digest is of no one content */
+            d->changed = 1;
+            tp_nodecache_release(&claim);
+        } else {
+            d->hashed = 1;
+            d->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
+            tp_hashcache_put(&key, d->sha256, d->format);
+            tp_nodecache_publish(&claim, s->key, d->sha256, head, head_len);
         }
     }
     TP_REAL(close)(fd);
@@ -124,39 +160,58 @@ static void hash_file(const tp_config *cfg, tp_file *f, int fd)
 
 void tp_filerec_opened(tp_stream *s, tp_file *f, int hash_fd)
 {
-    hash_file(s->cfg, f, hash_fd);
+    hash_into(s, f->path, hash_fd, &f->opened_id, 0, f->has_prior ? &f->prior : &f->content);
 }
 
 uint64_t tp_filerec_bytes_hashed(void) { return bytes_hashed; }
 
 void tp_filerec_atfork_child(void) { bytes_hashed = 0; }
 
+static void set_digest(const tp_digest *d, ProtobufCBinaryData *sha, char **error)
+{
+    if (d->hashed) {
+        sha->data = (uint8_t *)d->sha256;
+        sha->len = 32;
+    } else {
+        *error = d->changed ? (char *)CHANGED_ERROR
+                            : strerror(d->hash_errno ? d->hash_errno : EIO);
+    }
+}
+
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
                               enum tp_role declared, const char *access, const char *renamed_from,
-                              int64_t time_ns)
+                              int authored, int64_t time_ns)
 {
     Trainprov__V1__FileEvent fe = TRAINPROV__V1__FILE_EVENT__INIT;
+    const tp_digest *d = &f->content;
     fe.path = (char *)path;
     fe.role = (char *)tp_role_name(role);
     fe.declared_role = (char *)(declared == TP_ROLE_NONE ? "" : tp_role_name(declared));
     fe.device = (uint64_t)f->dev;
     fe.inode = (uint64_t)f->ino;
-    fe.size = f->hashed_size;
-    fe.mtime_ns = f->hashed_mtime_ns;
-    if (f->hashed) {
-        fe.sha256.data = (uint8_t *)f->sha256;
-        fe.sha256.len = 32;
-    } else {
-        fe.hash_error = strerror(f->hash_errno ? f->hash_errno : EIO);
-    }
+    fe.size = d->key.size;
+    fe.mtime_ns = d->key.mtime_ns;
+    fe.ctime_ns = d->key.ctime_ns;
+    if (f->recorder)
+        fe.hash_error = (char *)RECORDER_ERROR;
+    else
+        set_digest(d, &fe.sha256, &fe.hash_error);
+    fe.changed = d->changed != 0;
     fe.bytes_read = atomic_load(&f->bytes_read);
     fe.bytes_written = atomic_load(&f->bytes_written);
     fe.first_access_ns = atomic_load(&f->first_access_ns);
     fe.last_access_ns = time_ns;
     fe.access = (char *)access;
-    fe.format = (char *)(f->format ? f->format : "");
+    fe.format = (char *)(d->format ? d->format : "");
     fe.renamed_from = (char *)(renamed_from ? renamed_from : "");
     fe.mapped = atomic_load(&f->mapped) != 0;
+    fe.authored = authored != 0;
+    fe.recorder_file = f->recorder != 0;
+    if (f->has_prior) {
+        set_digest(&f->prior, &fe.prior_sha256, &fe.prior_hash_error);
+        fe.prior_size = f->prior.key.size;
+        fe.prior_format = (char *)(f->prior.format ? f->prior.format : "");
+    }
     Trainprov__V1__Record rec = TRAINPROV__V1__RECORD__INIT;
     rec.time_ns = time_ns;
     rec.body_case = TRAINPROV__V1__RECORD__BODY_FILE;
@@ -168,52 +223,84 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
 {
     int wrote = atomic_load(&f->bytes_written) > 0 || atomic_load(&f->written_via_map) ||
                 (f->opened_for_write && f->truncated);
-    if (!wrote && !f->opened_for_read) {
+    if (!wrote && !f->opened_for_read && !f->recorder) {
         /* a write-only descriptor nothing was written to: no session to record */
         if (hash_fd >= 0)
             TP_REAL(close)(hash_fd);
         return;
     }
-    enum tp_role api_role = tp_roles_lookup(f->path), role;
+    enum tp_role api_role = tp_roles_lookup(f->path), role; /* declared through the API */
+    const tp_file_key *closed = f->closed_id_ok ? &f->closed_id : NULL;
     const char *access;
-    if (wrote) {
-        hash_file(s->cfg, f, hash_fd);
-        role = tp_classify_written(s->cfg, f->path, f->format, api_role);
+    int authored = 0;
+    if (f->recorder) {
+        /* the job touched the run's key or journals: recorded, never hashed */
+        if (hash_fd >= 0)
+            TP_REAL(close)(hash_fd);
+        role = api_role != TP_ROLE_NONE ? api_role : TP_ROLE_OTHER;
+        access = tp_access_name(wrote ? TP_ACCESS_WRITE : TP_ACCESS_READ);
+    } else if (wrote) {
+        hash_into(s, f->path, hash_fd, closed, f->own_gen, &f->content);
+        authored = f->fresh;
+        const char *found = f->prior.format ? f->prior.format : f->content.format;
+        role = f->has_prior ? tp_classify_read(s->cfg, f->path, found, api_role)
+                            : tp_classify_written(s->cfg, f->path, f->content.format, api_role);
         access = tp_access_name(atomic_load(&f->bytes_read) > 0 ? TP_ACCESS_READWRITE : TP_ACCESS_WRITE);
         remember_written(f->path, role);
     } else {
-        if (!f->hashed)
-            hash_file(s->cfg, f, hash_fd);
+        /* not hashed at open (no event, an error, or a forked child that
+         * copied the parent's file mid-hash): hash it now */
+        if (!f->content.hashed && !f->content.changed)
+            hash_into(s, f->path, hash_fd, &f->opened_id, 0, &f->content);
         else if (hash_fd >= 0)
             TP_REAL(close)(hash_fd);
-        role = tp_classify_read(s->cfg, f->path, f->format, api_role);
+        /* the job read until close: if the file changed meanwhile, what it read is unknown */
+        if (closed && f->content.hashed && !tp_file_key_same(closed, &f->opened_id)) {
+            f->content.hashed = 0;
+            f->content.changed = 1;
+        }
+        authored = f->fresh; /* it read content this process produced */
+        role = tp_classify_read(s->cfg, f->path, f->content.format, api_role);
         access = tp_access_name(TP_ACCESS_READ);
     }
-    write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role),
-                      access, NULL, time_ns);
+    write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role), access,
+                      NULL, authored, time_ns);
 }
 
-void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
-                        int64_t time_ns)
+/* The weights format of path's content (logger/content.c), or NULL. */
+static const char *peek_format(const char *path)
+{
+    struct stat st;
+    int fd = tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (fd < 0)
+        return NULL;
+    const char *format = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+                             ? tp_sniff_format(fd, (uint64_t)st.st_size, TP_REAL(pread), 1)
+                             : NULL;
+    TP_REAL(close)(fd);
+    return format;
+}
+
+void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
+                        const tp_file_key *after, int64_t time_ns)
 {
     enum tp_role role = written_role(old_path);
+    if (role == TP_ROLE_NONE && !authored &&
+        tp_classify_read(s->cfg, new_path, peek_format(new_path), TP_ROLE_NONE) != TP_ROLE_WEIGHTS)
+        return; /* neither the run's nor weights: nothing any claim asks about */
     tp_file probe;
     memset(&probe, 0, sizeof probe);
     snprintf(probe.path, sizeof probe.path, "%s", new_path);
-    if (role == TP_ROLE_NONE) {
-        /* not written by this stream: only a declared checkpoint is worth a record */
-        if (tp_classify_written(s->cfg, new_path, NULL, TP_ROLE_NONE) != TP_ROLE_CHECKPOINT)
-            return;
-    }
-    hash_file(s->cfg, &probe, -1);
-    struct stat st;
-    if (stat(new_path, &st) == 0) {
-        probe.dev = st.st_dev;
-        probe.ino = st.st_ino;
-    }
-    if (role == TP_ROLE_NONE || tp_classify_format_certain(probe.format))
-        role = tp_classify_written(s->cfg, new_path, probe.format, role);
-    remember_written(new_path, role);
+    hash_into(s, new_path, -1, after, 0, &probe.content);
+    probe.dev = probe.content.key.dev;
+    probe.ino = probe.content.key.ino;
+    /* the role it was written with, unless its content says weights */
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(probe.content.format))
+        role = authored ? tp_classify_written(s->cfg, new_path, probe.content.format, role)
+                        : tp_classify_read(s->cfg, new_path, probe.content.format, role);
+    if (authored)
+        remember_written(new_path, role);
+    /* a rename of content the run did not produce is a read of it */
     write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
-                      tp_access_name(TP_ACCESS_RENAME), old_path, time_ns);
+                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns);
 }

@@ -11,10 +11,12 @@ void tp_filerec_opened(tp_stream *s, tp_file *f, int hash_fd);
 /* The session ended: hash written content (from hash_fd as above) and write
  * the FileEvent record. f stays owned by the caller. */
 void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns);
-/* A rename succeeded: a file this stream wrote (or a declared checkpoint)
- * now lives at new_path; record it there. */
-void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
-                        int64_t time_ns);
+/* A rename succeeded: a file this stream wrote, or weights, now live at
+ * new_path; record it there. authored: the job's own content, unchanged
+ * since it closed it (ownfiles.h); after: the identity the rename left
+ * (NULL when unknown). */
+void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
+                        const tp_file_key *after, int64_t time_ns);
 /* Bytes this process hashed itself so far (not taken from a digest cache). */
 uint64_t tp_filerec_bytes_hashed(void);
 /* In a forked child: its stream has hashed nothing yet. */

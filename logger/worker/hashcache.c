@@ -22,15 +22,12 @@ static uint64_t mix(const tp_file_key *k)
 {
     uint64_t h = (uint64_t)k->dev * 0x9E3779B97F4A7C15ull ^ (uint64_t)k->ino;
     h ^= k->size * 0xC2B2AE3D27D4EB4Full ^ (uint64_t)k->mtime_ns;
+    h ^= (uint64_t)k->ctime_ns * 0x94D049BB133111EBull;
     h ^= h >> 29;
     return h * 0xBF58476D1CE4E5B9ull;
 }
 
-static int same(const tp_file_key *a, const tp_file_key *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime_ns == b->mtime_ns;
-}
+static int same(const tp_file_key *a, const tp_file_key *b) { return tp_file_key_same(a, b); }
 
 int tp_hashcache_get(const tp_file_key *key, uint8_t sha256[32], const char **format)
 {

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "core/sign.h"
 #include "logger/config.h"
 #include "logger/worker/hashcache.h"
 
@@ -22,17 +23,23 @@
 typedef struct {
     char entry[PATH_MAX]; /* the result file; "" when the cache is not in use */
     int lock_fd;          /* >= 0: we hold the flock of the entry's ".lock" */
+    const tp_config *cfg;
+    tp_file_key key;
 } tp_nodecache_claim;
 
 /* 1 with the digest and the file's first bytes (head, up to head_cap; *head_len)
- * when some process of this run on this node hashed the file with this key;
- * 0 when the caller must hash it (c says whether to publish). Never fails
- * otherwise: any problem with the cache just means hashing. */
-int tp_nodecache_lookup(const tp_config *cfg, const tp_file_key *key, uint8_t sha256[32],
-                        uint8_t *head, size_t head_cap, size_t *head_len, tp_nodecache_claim *c);
-/* Stores the digest and first bytes for the others (atomically), releases the claim. */
-void tp_nodecache_publish(tp_nodecache_claim *c, const uint8_t sha256[32], const uint8_t *head,
-                          size_t head_len);
+ * when some process of this run on this node hashed the file with this
+ * identity and signed the entry with the run's key (signer; entries whose
+ * signature does not verify are ignored); 0 when the caller must hash it (c
+ * says whether to publish). Never fails otherwise: any problem with the
+ * cache just means hashing. */
+int tp_nodecache_lookup(const tp_config *cfg, const tp_key *signer, const tp_file_key *key,
+                        uint8_t sha256[32], uint8_t *head, size_t head_cap, size_t *head_len,
+                        tp_nodecache_claim *c);
+/* Stores the digest and first bytes for the others (atomically, signed with
+ * signer), releases the claim. */
+void tp_nodecache_publish(tp_nodecache_claim *c, const tp_key *signer, const uint8_t sha256[32],
+                          const uint8_t *head, size_t head_len);
 /* Gives a claim up without a result (the hash failed). */
 void tp_nodecache_release(tp_nodecache_claim *c);
 

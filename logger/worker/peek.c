@@ -67,6 +67,7 @@ void tp_peek_excluded(tp_stream *s, const char *path, int fd, enum tp_peek how, 
     f.ino = st.st_ino;
     f.fd = -1;
     f.opened_for_read = 1;
+    f.opened_id = tp_file_key_of(&st); /* the identity the job opened */
     f.opened_ns = time_ns;
     atomic_store(&f.first_access_ns, time_ns);
     tp_filerec_closed(s, &f, hash_fd, time_ns);

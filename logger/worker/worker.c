@@ -140,6 +140,20 @@ static tp_event *take_inbox(void)
 
 static void made_progress(void) { atomic_fetch_add_explicit(&progress, 1, memory_order_relaxed); }
 
+/* Set while the worker waits on the journal's file system (creating it,
+ * fdatasync at a head): that wait is bounded by the disk, not by a lock the
+ * job holds, so a waiting _exit does not count it as a stall (a loaded node
+ * can take seconds to fsync). Only the overall bound applies then. */
+static atomic_int in_journal_io;
+
+static void journal_io_begin(void) { atomic_store_explicit(&in_journal_io, 1, memory_order_relaxed); }
+
+static void journal_io_end(void)
+{
+    atomic_store_explicit(&in_journal_io, 0, memory_order_relaxed);
+    made_progress();
+}
+
 static void retire(tp_file *f)
 {
     f->next_free = retired;
@@ -178,7 +192,8 @@ static void process(tp_event *ev)
         tp_peek_excluded(&stream, ev->text, ev->fd, (enum tp_peek)ev->i32, ev->time_ns);
         break;
     case TP_EV_RENAME:
-        tp_filerec_renamed(&stream, ev->text, ev->text2, ev->time_ns);
+        tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32, ev->has_key ? &ev->key : NULL,
+                           ev->time_ns);
         break;
     case TP_EV_SEED: {
         Trainprov__V1__Seed seed = TRAINPROV__V1__SEED__INIT;
@@ -245,8 +260,10 @@ static void open_stream(void)
     if (stream_opened)
         return;
     stream_opened = 1;
+    journal_io_begin();
     stream_rc = tp_stream_open(&stream, start_args.cfg, start_args.key, start_args.id,
                                start_args.parent, start_args.origin);
+    journal_io_end();
     if (stream_rc != 0)
         fprintf(stderr, "trainprov: cannot create journal %s/%016llx.tpj: %s; this process "
                 "is not recorded\n", start_args.cfg->journal_dir,
@@ -282,7 +299,9 @@ static void seal(void)
     rec.body_case = TRAINPROV__V1__RECORD__BODY_STREAM_END;
     rec.stream_end = &end;
     write_simple(&rec, 0);
+    journal_io_begin();
     tp_stream_sign_head(&stream, 1);
+    journal_io_end();
     final_ok = stream.path[0] && stream.signed_size == stream.tree.size;
     final_size = stream.tree.size;
     tp_cryptogate_enter();
@@ -325,8 +344,9 @@ static void *worker_main(void *unused)
         if (ending)
             break;
         if (stream_rc == 0 && tp_stream_head_due(&stream, tp_now_ns())) {
+            journal_io_begin();
             tp_stream_sign_head(&stream, 0);
-            made_progress();
+            journal_io_end();
         }
         reclaim();
         struct timespec ts;
@@ -426,7 +446,7 @@ int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uin
     while (!atomic_load_explicit(&sealed, memory_order_acquire)) {
         int64_t now = monotonic_ns();
         unsigned long long p = atomic_load(&progress);
-        if (p != last) {
+        if (p != last || atomic_load_explicit(&in_journal_io, memory_order_relaxed)) {
             last = p;
             last_move = now;
         }
@@ -455,6 +475,7 @@ void tp_worker_atfork_child(void)
     /* The parent's worker thread does not exist here; its queue and journal
      * belong to the parent. Queued events and closed files are leaked, not
      * freed: they may reference files the parent still owns. */
+    atomic_store(&in_journal_io, 0);
     tp_stream_close(&stream);
     memset(&stream, 0, sizeof stream);
     stream.fd = -1;

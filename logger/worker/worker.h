@@ -35,6 +35,8 @@ typedef struct tp_event {
     int32_t i32;
     void *body; /* freed with the event */
     int texts_pooled; /* text, text2 are tp_sigpool_paths buffers, not malloc'ed */
+    tp_file_key key;  /* TP_EV_RENAME: the identity the rename left, when has_key */
+    int has_key;
 } tp_event;
 
 /* Allocates an event with copies of the strings (NULL allowed). Without

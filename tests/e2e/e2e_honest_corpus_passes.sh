@@ -16,8 +16,11 @@ grep -q "wrote and read back" "$WORK/declared.h5.out" || die "the job did not re
 expect_verify 0 "$WORK/declared.h5" "$WORK/declared.json" --pubkey "$WORK/key.pub.pem" \
     --require init.no_foreign_weights --require data.accounted
 expect_claim "$WORK/declared.json" init.no_foreign_weights pass
-jcheck detail-contains "$WORK/declared.json" init.no_foreign_weights "all of files this run wrote" ||
-    fail "the run's own checkpoints were not counted as weights reads of its own"
+# its checkpoints were recognised as weights, written and read back
+for ck in "$WORK/out/step_3.pt" "$WORK/out/model_step_3.bin"; do
+    jcheck files "$WORK/declared.json" "checkpoint:$(sha256 "$ck"):$ck" "weights:$(sha256 "$ck"):$ck" ||
+        fail "$ck is not listed as a checkpoint written and weights read back"
+done
 for f in "$WORK"/data/*; do
     jcheck files "$WORK/declared.json" "data:$(sha256 "$f"):$f" ||
         fail "$f is not listed as data"

@@ -87,7 +87,7 @@ host=$("$PYTHON" -c 'import re, socket; print(re.sub(r"[^A-Za-z0-9._-]", "_", so
 cache=$STALE.journal/digests-$host
 mkdir -p "$cache"
 chmod 700 "$STALE.journal"
-entry() { "$PYTHON" -c 'import os, sys; s = os.stat(sys.argv[1]); print("%x-%x-%x-%x" % (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns))' "$1"; }
+entry() { "$PYTHON" -c 'import os, sys; s = os.stat(sys.argv[1]); print("%x-%x-%x-%x-%x" % (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns))' "$1"; }
 HOLD='import fcntl, sys, time
 held = []
 for p in sys.argv[2:]:
@@ -100,15 +100,28 @@ time.sleep(300)'
     "$cache/$(entry "$WORK/data/shard_002.bin").lock" "$cache/$(entry "$WORK/data/shard_003.bin").lock" &
 killed=$!
 E1=$cache/$(entry "$WORK/data/shard_001.bin")
-"$PYTHON" - "$WORK/held-ready" "$E1.lock" "$E1" "$(sha256 "$WORK/data/shard_001.bin")" <<'EOF2' &
-import fcntl, os, sys, time
+"$PYTHON" - "$WORK/held-ready" "$E1.lock" "$E1" "$(sha256 "$WORK/data/shard_001.bin")" \
+    "$WORK/data/shard_001.bin" "$WORK/key.pem" "${OPENSSL:-openssl}" <<'EOF2' &
+import fcntl, os, struct, subprocess, sys, time
 f = open(sys.argv[2], "w")
 fcntl.flock(f, fcntl.LOCK_EX)
 open(sys.argv[1], "w").close()
 time.sleep(1)
-# an entry as logger/worker/nodecache.c writes it: magic, sha256, no leading bytes
+# an entry as logger/worker/nodecache.c writes it: magic, sha256, no leading
+# bytes, and the run key's signature (DSSE PAE) over identity, sha256 and them
+s = os.stat(sys.argv[5])
+digest = bytes.fromhex(sys.argv[4])
+body = struct.pack("<5Q", s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns) + digest + b"\0"
+kind = b"application/vnd.trainprov.nodecache.v1"
+pae = b"DSSEv1 %d %s %d " % (len(kind), kind, len(body)) + body
+with open(sys.argv[1] + ".pae", "wb") as p:
+    p.write(pae)
+sig = subprocess.run([sys.argv[7], "pkeyutl", "-sign", "-inkey", sys.argv[6], "-rawin", "-in",
+                      sys.argv[1] + ".pae"], check=True, capture_output=True).stdout
+os.unlink(sys.argv[1] + ".pae")
+assert len(sig) == 64
 with open(sys.argv[3] + ".tmp", "wb") as e:
-    e.write(b"TPNC1\n" + bytes.fromhex(sys.argv[4]) + b"\0")
+    e.write(b"TPNC2\n" + digest + b"\0" + sig)
 os.rename(sys.argv[3] + ".tmp", sys.argv[3])
 EOF2
 holder=$!

@@ -47,7 +47,15 @@
  *                          open FILE (it must get fd 0, the lowest free
  *                          number), read it, close it; write FILE.out the
  *                          same way; and a write to fd 1 must fail with
- *                          EBADF. */
+ *                          EBADF.
+ *   open-while-fsync FILE  for OPEN_WINDOW_S seconds, open, read and close
+ *                          FILE on the main thread while another thread
+ *                          posts notes (run with TRAINPROV_HEAD_EVERY=1 and
+ *                          fsync_shim.so preloaded, whose fdatasync sleeps
+ *                          and raises fsync_shim_busy meanwhile); times
+ *                          every open() and counts those made while a
+ *                          journal fdatasync was in progress. No open may
+ *                          take OPEN_BOUND_MS. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -70,6 +78,8 @@
 #define ROUNDS 100
 #define FORK_THREADS 4
 #define HANDLER_RUNS 5000
+#define OPEN_WINDOW_S 4.0
+#define OPEN_BOUND_MS 500.0
 
 static const char *file;
 static atomic_int stop;
@@ -511,12 +521,67 @@ static int std_fds_closed(void)
     return 0;
 }
 
+/* ---- open-while-fsync ---- */
+
+static void *post_notes(void *arg)
+{
+    int (*note)(const char *, const char *) = arg;
+    while (!atomic_load(&stop)) {
+        note("open-while-fsync", "busy");
+        usleep(2000);
+    }
+    return NULL;
+}
+
+static int open_while_fsync(void)
+{
+    void *note = dlsym(RTLD_DEFAULT, "trainprov_note_record");
+    atomic_int *fsync_busy = dlsym(RTLD_DEFAULT, "fsync_shim_busy");
+    if (!note || !fsync_busy) {
+        fprintf(stderr, "open-while-fsync: needs libtrainprov.so and fsync_shim.so preloaded\n");
+        return 1;
+    }
+    pthread_t notes;
+    pthread_create(&notes, NULL, post_notes, note);
+    int opens = 0, during_fsync = 0, failed = 0;
+    double slowest_ms = 0, slowest_during_ms = 0, start = now_s();
+    while (now_s() - start < OPEN_WINDOW_S) {
+        int busy = atomic_load(fsync_busy);
+        double t0 = now_s();
+        int fd = open(file, O_RDONLY);
+        double ms = (now_s() - t0) * 1000;
+        if (fd < 0) {
+            failed++;
+        } else {
+            char buf[4096];
+            while (read(fd, buf, sizeof buf) > 0)
+                ;
+            close(fd);
+        }
+        opens++;
+        if (ms > slowest_ms)
+            slowest_ms = ms;
+        if (busy && atomic_load(fsync_busy)) { /* an fdatasync ran as it began and ended */
+            during_fsync++;
+            if (ms > slowest_during_ms)
+                slowest_during_ms = ms;
+        }
+        usleep(1000);
+    }
+    atomic_store(&stop, 1);
+    pthread_join(notes, NULL);
+    printf("open-while-fsync: %d opens, %d failed, %d during a journal fdatasync; "
+           "slowest open %.1f ms (%.1f ms during an fdatasync)\n",
+           opens, failed, during_fsync, slowest_ms, slowest_during_ms);
+    return failed == 0 && slowest_ms < OPEN_BOUND_MS ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: host_safety_job exit-in-handler|fork-storm|vfork-exec|high-fd|"
                         "vfork-child-closes|open-in-handler|small-stack|"
-                        "truncate-while-hashed|quick-exit|std-fds-closed FILE\n");
+                        "truncate-while-hashed|quick-exit|std-fds-closed|open-while-fsync FILE\n");
         return 2;
     }
     file = argv[2];
@@ -540,6 +605,8 @@ int main(int argc, char **argv)
         return quick_exit_job();
     if (strcmp(argv[1], "std-fds-closed") == 0)
         return std_fds_closed();
+    if (strcmp(argv[1], "open-while-fsync") == 0)
+        return open_while_fsync();
     fprintf(stderr, "host_safety_job: unknown mode %s\n", argv[1]);
     return 2;
 }

@@ -148,10 +148,12 @@ static void add_file_as(tp_stream_data *s, const uint8_t run_id[16], const char 
         f.sha256 = (ProtobufCBinaryData){32, (uint8_t *)sha};
     else
         f.hash_error = "EACCES";
-    if (!strcmp(access, "write"))
+    if (!strcmp(access, "write")) {
         f.bytes_written = size;
-    else
+        f.authored = 1; /* the logger's fresh write: created or truncated */
+    } else {
         f.bytes_read = size;
+    }
     Trainprov__V1__Record r = TRAINPROV__V1__RECORD__INIT;
     r.body_case = TRAINPROV__V1__RECORD__BODY_FILE;
     r.file = &f;
@@ -261,6 +263,22 @@ static void build_run(tp_runlog *log, const uint8_t run_id[16], const tp_key *ke
     add_end(child, run_id);
     add_head(child, run_id, key, 1);
 
+    sign_manifest(log, run_id, key);
+}
+
+/* Appends the FileEvent f to the worker's stream and seals the log again. */
+static void add_worker_event(tp_runlog *log, const uint8_t run_id[16], const tp_key *key,
+                             Trainprov__V1__FileEvent *f)
+{
+    tp_stream_data *s = &log->streams[1];
+    free(s->records[--s->n_records].data); /* reopen the worker's stream */
+    free(s->head_bodies[--s->n_heads].data);
+    Trainprov__V1__Record r = TRAINPROV__V1__RECORD__INIT;
+    r.body_case = TRAINPROV__V1__RECORD__BODY_FILE;
+    r.file = f;
+    add_record(s, run_id, &r);
+    add_end(s, run_id);
+    add_head(s, run_id, key, 1);
     sign_manifest(log, run_id, key);
 }
 
@@ -699,6 +717,95 @@ static void test_lineage(void **state)
     tp_runlog_free(&log);
 }
 
+/* A donor opened read-write: the session wrote (one byte back) but did not
+ * produce the content, so it is a read of what it found (prior_sha256), and
+ * what it left is no checkpoint of the run's. */
+static void test_read_write_on_found_content_is_a_read(void **state)
+{
+    tp_runlog log;
+    uint8_t donor[32];
+    memset(donor, 0xcd, sizeof donor);
+    build_run(&log, run_a, key_a, 0);
+    Trainprov__V1__FileEvent f = TRAINPROV__V1__FILE_EVENT__INIT;
+    f.path = "/models/donor.pt";
+    f.role = "weights";
+    f.access = "readwrite";
+    f.sha256 = (ProtobufCBinaryData){32, donor};
+    f.prior_sha256 = (ProtobufCBinaryData){32, donor};
+    f.bytes_read = f.bytes_written = 1;
+    add_worker_event(&log, run_a, key_a, &f);
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_FAIL,
+           "/models/donor.pt (sha256 cdcdcdcd");
+    tp_runlog_free(&log);
+    /* the same bytes written as a "checkpoint" without authorship do not count */
+    build_run(&log, run_a, key_a, 0);
+    f.role = "checkpoint";
+    f.access = "write";
+    f.prior_sha256 = (ProtobufCBinaryData){0, NULL};
+    f.bytes_read = 0;
+    memcpy(donor, ckpt_sha, 32);
+    add_worker_event(&log, run_a, key_a, &f);
+    tp_claim_options other = {.model_path = other_path};
+    expect(&log, pub_a, &other, "lineage.final", TP_CLAIM_FAIL, "matches no checkpoint");
+    tp_runlog_free(&log);
+}
+
+/* A rename of content the run did not produce (into a --checkpoint glob) is
+ * a read of it, not a checkpoint of the run's. */
+static void test_rename_of_found_content_is_a_read(void **state)
+{
+    tp_runlog log;
+    uint8_t donor[32];
+    memset(donor, 0xef, sizeof donor);
+    build_run(&log, run_a, key_a, 0);
+    Trainprov__V1__FileEvent f = TRAINPROV__V1__FILE_EVENT__INIT;
+    f.path = "/out/ckpt_9.pt";
+    f.role = "weights";
+    f.access = "rename";
+    f.renamed_from = "/models/donor.pt";
+    f.sha256 = (ProtobufCBinaryData){32, donor};
+    add_worker_event(&log, run_a, key_a, &f);
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_FAIL, "/out/ckpt_9.pt");
+    tp_runlog_free(&log);
+}
+
+/* A checkpoint another writer changed before the hash has no digest: no
+ * claim passes on it. */
+static void test_changed_checkpoint_is_not_the_runs(void **state)
+{
+    tp_runlog log;
+    build_run(&log, run_a, key_a, 0);
+    Trainprov__V1__FileEvent f = TRAINPROV__V1__FILE_EVENT__INIT;
+    f.path = "/out/final.pt";
+    f.role = "checkpoint";
+    f.access = "write";
+    f.authored = 1;
+    f.changed = 1;
+    f.hash_error = "changed by another writer before it was hashed";
+    f.bytes_written = 10;
+    add_worker_event(&log, run_a, key_a, &f);
+    tp_claim_options other = {.model_path = other_path};
+    expect(&log, pub_a, &other, "lineage.final", TP_CLAIM_FAIL, "matches no checkpoint");
+    tp_runlog_free(&log);
+}
+
+/* The job opened a file in the journal directory (or the key): log.integrity fails. */
+static void test_recorder_file_fails_integrity(void **state)
+{
+    tp_runlog log;
+    build_run(&log, run_a, key_a, 0);
+    Trainprov__V1__FileEvent f = TRAINPROV__V1__FILE_EVENT__INIT;
+    f.path = "/out/run.h5.journal/digests-host/1-2-3-4-5";
+    f.role = "other";
+    f.access = "write";
+    f.recorder_file = 1;
+    f.hash_error = "trainprov's own file: not hashed";
+    add_worker_event(&log, run_a, key_a, &f);
+    expect(&log, pub_a, NULL, "log.integrity", TP_CLAIM_FAIL,
+           "opened trainprov's own file /out/run.h5.journal/digests-host/1-2-3-4-5");
+    tp_runlog_free(&log);
+}
+
 static void test_h5_round_trip(void **state)
 {
     tp_runlog log, back;
@@ -782,6 +889,10 @@ int main(void)
         cmocka_unit_test(test_writable_exclusion_makes_it_unknown),
         cmocka_unit_test(test_data_manifest),    cmocka_unit_test(test_unhashed_data),
         cmocka_unit_test(test_lineage),          cmocka_unit_test(test_h5_round_trip),
+        cmocka_unit_test(test_read_write_on_found_content_is_a_read),
+        cmocka_unit_test(test_rename_of_found_content_is_a_read),
+        cmocka_unit_test(test_changed_checkpoint_is_not_the_runs),
+        cmocka_unit_test(test_recorder_file_fails_integrity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
