@@ -21,6 +21,7 @@ static int word_index(const char *word, const char *const *words, size_t n)
 
 TP_VOCAB_DEFINE(role, TP_ROLE_LIST)
 TP_VOCAB_DEFINE(access, TP_ACCESS_LIST)
+TP_VOCAB_DEFINE(exclude_source, TP_EXCLUDE_SOURCE_LIST)
 TP_VOCAB_DEFINE(origin, TP_ORIGIN_LIST)
 TP_VOCAB_DEFINE(end, TP_END_LIST)
 TP_VOCAB_DEFINE(mpi_kind, TP_MPI_KIND_LIST)

@@ -20,6 +20,19 @@
     X(TP_ROLE_CODE, "code")                                                                        \
     X(TP_ROLE_OTHER, "other")
 
+/* Exclusion.source (RunStart.exclusions): why a path prefix is not hashed. */
+#define TP_EXCLUDE_SOURCE_LIST(X)                                                                  \
+    X(TP_EXCLUDE_UNKNOWN, "")                                                                      \
+    X(TP_EXCLUDE_SYSTEM, "system")                                                                 \
+    X(TP_EXCLUDE_PYTHON, "python")                                                                 \
+    X(TP_EXCLUDE_USER, "user")                                                                     \
+    X(TP_EXCLUDE_TRAINPROV, "trainprov")                                                           \
+    X(TP_EXCLUDE_LAUNCHER, "launcher")
+
+/* FileEvent.format: a format word with this prefix says the content may be
+ * weights (a guess, not a recognised format): "possible-raw-float16". */
+#define TP_FORMAT_POSSIBLE_PREFIX "possible-"
+
 /* FileEvent.access: what the session did with the file. */
 #define TP_ACCESS_LIST(X)                                                                          \
     X(TP_ACCESS_UNKNOWN, "")                                                                       \
@@ -96,6 +109,7 @@
 
 TP_VOCAB_DECLARE(role, TP_ROLE_LIST)
 TP_VOCAB_DECLARE(access, TP_ACCESS_LIST)
+TP_VOCAB_DECLARE(exclude_source, TP_EXCLUDE_SOURCE_LIST)
 TP_VOCAB_DECLARE(origin, TP_ORIGIN_LIST)
 TP_VOCAB_DECLARE(end, TP_END_LIST)
 TP_VOCAB_DECLARE(mpi_kind, TP_MPI_KIND_LIST)

@@ -1,6 +1,9 @@
 /* config.c: parses the TRAINPROV_* environment into a tp_config, and builds
- * the exclusion list: system prefixes, the Python installation running the
- * job, and trainprov's own files (journals, log, key). */
+ * the exclusion list, each entry with its source (recorded in RunStart):
+ * the read-only system locations (core/syspaths.h), --exclude, the Python
+ * installation running the job, trainprov's own files (journals, log, key)
+ * and the MPI launcher's session directories. An exclusion only skips
+ * hashing: the worker still looks at the bytes of a file read there. */
 #define _GNU_SOURCE
 #include "logger/config.h"
 
@@ -14,17 +17,14 @@
 
 #include "core/hex.h"
 #include "core/settings.h"
+#include "core/syspaths.h"
+#include "core/vocab.h"
 
 const char *const tp_config_env_names[] = {
     TP_ENV_KEY,         TP_ENV_LOG,          TP_ENV_RUN_ID,       TP_ENV_DATA,
     TP_ENV_CHECKPOINTS, TP_ENV_EXCLUDE,      TP_ENV_INCLUDE,      TP_ENV_HEAD_EVERY,
     TP_ENV_HEAD_SECONDS, TP_ENV_EXIT_TIMEOUT, TP_ENV_NONCE,       TP_ENV_CHALLENGE,
     NULL,
-};
-
-static const char *const system_prefixes[] = {
-    "/usr/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/etc/", "/proc/", "/sys/", "/dev/",
-    "/run/", "/var/lib/dpkg/", "/var/cache/", NULL,
 };
 
 static int add_pattern(tp_pattern_list *l, const char *s, size_t len)
@@ -37,6 +37,17 @@ static int add_pattern(tp_pattern_list *l, const char *s, size_t len)
     if (!copy)
         return -1;
     l->items[l->n++] = copy;
+    return 0;
+}
+
+static int add_exclusion(tp_config *cfg, const char *prefix, size_t len,
+                         enum tp_exclude_source source)
+{
+    size_t n = cfg->exclude_prefixes.n;
+    if (add_pattern(&cfg->exclude_prefixes, prefix, len) != 0)
+        return -1;
+    if (cfg->exclude_prefixes.n > n)
+        cfg->exclude_sources[n] = (uint8_t)source;
     return 0;
 }
 
@@ -108,30 +119,51 @@ static uint64_t env_stream_id(const char *name)
     return v;
 }
 
-/* The Python installation (sys.prefix) is code the job did not choose to read:
- * when the executable is a python, its prefix is two levels above it. */
-static void exclude_python_prefix(tp_config *cfg)
+/* The Python installation is code the job did not choose to read: when the
+ * executable is a python, its libraries are in lib/ of the prefix two levels
+ * above it. Only lib/, never the whole prefix: a project that holds its own
+ * interpreter (a venv made with --copies, a conda env in the project) would
+ * otherwise hide the whole project. For /usr/bin/python3 it is /usr/lib/, a
+ * system location already excluded. */
+static int exclude_python_prefix(tp_config *cfg)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
-        return;
+        return 0;
     exe[n] = '\0';
     char *base = strrchr(exe, '/');
     if (!base || strncmp(base + 1, "python", 6) != 0)
-        return;
+        return 0;
     *base = '\0';
     char *bin = strrchr(exe, '/');
-    if (!bin || bin == exe)
-        return;
-    bin[1] = '\0'; /* keep the trailing slash: a prefix of directories */
-    add_pattern(&cfg->exclude_prefixes, exe, strlen(exe));
+    if (!bin || bin == exe || (size_t)(bin - exe) + 6 > sizeof exe)
+        return 0;
+    memcpy(bin + 1, "lib/", 5); /* keep the trailing slash: a prefix of directories */
+    if (tp_syspath_is_system(exe))
+        return 0;
+    return add_exclusion(cfg, exe, strlen(exe), TP_EXCLUDE_PYTHON);
 }
 
-/* Under mpirun, the launcher's session directories (PMIx stores, shared
- * memory segments) are the MPI runtime's own files, not the job's. */
+/* Under mpirun, the launcher's session directories (PMIx stores) and the
+ * shared-memory segment files of Open MPI's vader / sm transports (in
+ * btl_vader_backing_directory, /dev/shm by default) are the MPI runtime's
+ * own files, not the job's: each rank maps every peer's. */
 static int exclude_launcher_dirs(tp_config *cfg)
 {
+    if (getenv("OMPI_COMM_WORLD_RANK")) {
+        const char *dir = getenv("OMPI_MCA_btl_vader_backing_directory");
+        static const char *const names[] = {"vader_segment.*", "sm_segment.*", NULL};
+        if (!dir || dir[0] != '/')
+            dir = "/dev/shm";
+        for (const char *const *name = names; *name; name++) {
+            char prefix[PATH_MAX];
+            int n = snprintf(prefix, sizeof prefix, "%s/%s", dir, *name);
+            if (n > 0 && (size_t)n < sizeof prefix &&
+                add_exclusion(cfg, prefix, (size_t)n, TP_EXCLUDE_LAUNCHER) != 0)
+                return -1;
+        }
+    }
     static const char *const vars[] = {"OMPI_MCA_orte_top_session_dir", "PMIX_SERVER_TMPDIR",
                                        NULL};
     int bad = 0;
@@ -142,7 +174,7 @@ static int exclude_launcher_dirs(tp_config *cfg)
             continue;
         int n = snprintf(prefix, sizeof prefix, "%s/", dir);
         if (n > 0 && (size_t)n < sizeof prefix)
-            bad |= add_pattern(&cfg->exclude_prefixes, prefix, (size_t)n);
+            bad |= add_exclusion(cfg, prefix, (size_t)n, TP_EXCLUDE_LAUNCHER);
     }
     return bad;
 }
@@ -182,18 +214,20 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
               add_list(&cfg->checkpoint_globs, getenv(TP_ENV_CHECKPOINTS), cwd) |
               add_list(&cfg->include_prefixes, getenv(TP_ENV_INCLUDE), cwd) |
               add_list(&cfg->exclude_prefixes, getenv(TP_ENV_EXCLUDE), cwd);
-    for (const char *const *p = system_prefixes; *p; p++)
-        bad |= add_pattern(&cfg->exclude_prefixes, *p, strlen(*p));
+    for (size_t i = 0; i < cfg->exclude_prefixes.n; i++)
+        cfg->exclude_sources[i] = TP_EXCLUDE_USER;
+    for (const char *const *p = tp_system_prefixes; *p; p++)
+        bad |= add_exclusion(cfg, *p, strlen(*p), TP_EXCLUDE_SYSTEM);
     char own[4200];
     int n = snprintf(own, sizeof own, "%s/", cfg->journal_dir);
-    bad |= add_pattern(&cfg->exclude_prefixes, own, (size_t)n);
-    bad |= add_pattern(&cfg->exclude_prefixes, cfg->log_path, strlen(cfg->log_path));
-    bad |= add_pattern(&cfg->exclude_prefixes, cfg->key_path, strlen(cfg->key_path));
-    exclude_python_prefix(cfg);
+    bad |= add_exclusion(cfg, own, (size_t)n, TP_EXCLUDE_TRAINPROV);
+    bad |= add_exclusion(cfg, cfg->log_path, strlen(cfg->log_path), TP_EXCLUDE_TRAINPROV);
+    bad |= add_exclusion(cfg, cfg->key_path, strlen(cfg->key_path), TP_EXCLUDE_TRAINPROV);
+    bad |= exclude_python_prefix(cfg);
     bad |= exclude_launcher_dirs(cfg);
     if (bad) {
         snprintf(msg, msglen, "too many or too long TRAINPROV_DATA/CHECKPOINTS/EXCLUDE/INCLUDE "
-                 "entries (at most %d each)", TP_MAX_PATTERNS);
+                 "entries (at most %d each, the built-in exclusions included)", TP_MAX_PATTERNS);
         return -1;
     }
     long nonce = env_hex(TP_ENV_NONCE, cfg->nonce, sizeof cfg->nonce);

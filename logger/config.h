@@ -7,7 +7,7 @@
 
 #include "core/format.h"
 
-#define TP_MAX_PATTERNS 64
+#define TP_MAX_PATTERNS 128
 
 typedef struct {
     char *items[TP_MAX_PATTERNS];
@@ -23,6 +23,7 @@ typedef struct {
     tp_pattern_list data_globs;
     tp_pattern_list checkpoint_globs;
     tp_pattern_list exclude_prefixes; /* system prefixes + TRAINPROV_EXCLUDE + own files */
+    uint8_t exclude_sources[TP_MAX_PATTERNS]; /* enum tp_exclude_source of each */
     tp_pattern_list include_prefixes; /* TRAINPROV_INCLUDE: recorded even if excluded */
     uint64_t head_every;        /* sign a head after this many records */
     uint64_t head_seconds;      /* ... or when records are this old */

@@ -20,6 +20,7 @@
 
 #include "logger/job/fdtable.h"
 #include "logger/job/guard.h"
+#include "logger/worker/peek.h"
 #include "logger/worker/hashcache.h"
 #include "logger/job/real.h"
 #include "logger/job/roles.h"
@@ -98,7 +99,9 @@ static void start_worker(int lazy)
 
 static void drop_event(tp_event *ev)
 {
-    if (ev->fd >= 0)
+    if (ev->kind == TP_EV_FILE_PEEK && ev->fd >= 0)
+        tp_peek_release_fd(ev->fd);
+    else if (ev->fd >= 0)
         TP_REAL(close)(ev->fd);
     if (ev->kind == TP_EV_FILE_CLOSE)
         tp_file_release(ev->file);

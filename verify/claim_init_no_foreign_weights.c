@@ -1,8 +1,11 @@
 /* claim_init_no_foreign_weights.c: the claim init.no_foreign_weights
  * (docs/CLAIMS.md): every weights file the job read is one this run wrote
- * earlier; with declared data, large undeclared inputs (weights in a format
- * trainprov does not recognise?) make it unknown, or fail under --strict. */
+ * earlier, whatever role the job declared for it. Reads of unknown content,
+ * reads whose content may be weights ("possible-" formats), exclusions a job
+ * could stage files in (verify/exclusions.h), and, with declared data, large
+ * undeclared inputs make it unknown, or fail under --strict. */
 #include "verify/claim.h"
+#include "verify/exclusions.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,8 +24,9 @@ typedef struct {
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
-/* Checkpoints this run wrote (authored, docs/CLAIMS.md), with a digest. *n gets the count; NULL when out of memory. */
-static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
+/* Files this run authored (docs/CLAIMS.md), with a digest: checkpoints only
+ * unless any_role. *n gets the count; NULL when out of memory. */
+static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *n)
 {
     size_t cap = 16;
     written_ckpt *w = malloc(cap * sizeof *w);
@@ -30,7 +34,8 @@ static written_ckpt *written_checkpoints(const tp_claim_ctx *c, size_t *n)
     for (size_t s = 0; w && s < c->log->n_streams; s++)
         for (size_t i = 0; w && i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
-            if (!f || tp_role_parse(f->role) != TP_ROLE_CHECKPOINT || !tp_file_authored(f))
+            if (!f || (!any_role && tp_role_parse(f->role) != TP_ROLE_CHECKPOINT) ||
+                !tp_file_authored(f))
                 continue;
             if (*n == cap) {
                 written_ckpt *g = realloc(w, 2 * cap * sizeof *w);
@@ -68,60 +73,148 @@ static int declared_data(const tp_claim_ctx *c)
     return 0;
 }
 
+/* The format of the content a read saw: the prior content's for a
+ * read-write session on content found there. */
+static const char *read_format(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData *digest)
+{
+    const char *fmt = digest == &f->prior_sha256 ? f->prior_format : f->format;
+    return fmt ? fmt : "";
+}
+
+static int possible_weights(const char *format)
+{
+    return strncmp(format, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
+}
+
+/* Whether the read r (of content digest) comes after this run wrote it. */
+static int own_bytes(const written_ckpt *w, size_t n, const ProtobufCBinaryData *digest,
+                     const Trainprov__V1__FileEvent *f, const Trainprov__V1__Record *r)
+{
+    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n; k++)
+        if (!memcmp(w[k].sha256, digest->data, TP_HASH_LEN) &&
+            w[k].done_ns <= or_time(f->first_access_ns, r))
+            return 1;
+    return 0;
+}
+
 static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
-                                     const ProtobufCBinaryData *digest)
+                                     const ProtobufCBinaryData *digest,
+                                     const tp_exclusion_list *ex)
 {
     struct json_object *o = json_object_new_object();
     char *hex = tp_hex_dup(digest->data, digest->len);
+    const tp_exclusion *e = tp_exclusions_covering(ex, f->path);
     json_object_object_add(o, "path", json_object_new_string(f->path));
     json_object_object_add(o, "sha256", json_object_new_string(hex ? hex : ""));
     json_object_object_add(o, "size", json_object_new_uint64(f->size));
+    json_object_object_add(o, "format", json_object_new_string(read_format(f, digest)));
+    json_object_object_add(o, "declared_role",
+                           json_object_new_string(f->declared_role ? f->declared_role : ""));
+    if (e)
+        json_object_object_add(o, "excluded_by", json_object_new_string(e->prefix));
     free(hex);
     return o;
+}
+
+/* ", declared data, its content is safetensors", ", read under the
+ * exclusion /x/ (user)": what a reader of the detail should know about a
+ * weights read besides its digest. */
+static void read_context(const Trainprov__V1__FileEvent *f, const ProtobufCBinaryData *digest,
+                         const tp_exclusion_list *ex, char *out, size_t cap)
+{
+    const tp_exclusion *e = tp_exclusions_covering(ex, f->path);
+    enum tp_role declared = tp_role_parse(f->declared_role);
+    const char *fmt = read_format(f, digest);
+    int n = 0;
+    out[0] = '\0';
+    if (declared != TP_ROLE_NONE && declared != TP_ROLE_WEIGHTS && declared != TP_ROLE_CHECKPOINT)
+        n = snprintf(out, cap, ", declared %s, its content is %s", f->declared_role,
+                     fmt[0] ? fmt : "weights");
+    if (e && n >= 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ", read under the exclusion %s (%s)", e->prefix,
+                 e->source);
+}
+
+static struct json_object *exclusions_json(const tp_exclusion_list *ex)
+{
+    struct json_object *a = json_object_new_array();
+    for (size_t i = 0; i < ex->n; i++) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "prefix", json_object_new_string(ex->items[i].prefix));
+        json_object_object_add(o, "source", json_object_new_string(ex->items[i].source));
+        json_object_object_add(o, "blind_spot", json_object_new_boolean(ex->items[i].blind));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+/* Appends "; WHY: a, b, c" to the claim's detail and lowers a pass to
+ * unknown (fail under --strict). */
+static void make_unknown(const tp_claim_ctx *c, tp_claim *cl, const char *why, size_t n,
+                         const tp_problems *list)
+{
+    char *d = cl->detail;
+    cl->detail = NULL;
+    tp_claim_detail(cl, "%s; %s: %s%s", d ? d : "", why, list->text,
+                    n > TP_DETAIL_PROBLEMS ? "; ..." : "");
+    free(d);
+    if (cl->status == TP_CLAIM_PASS)
+        cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
 }
 
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_weights = 0, n_undeclared = 0, n_unknown = 0;
-    written_ckpt *ck = written_checkpoints(c, &n_ckpt);
-    tp_problems p = {0}, undeclared = {0}, unknown = {0};
+    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0;
+    written_ckpt *ck = written_files(c, 0, &n_ckpt), *wr = written_files(c, 1, &n_written);
+    tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0};
+    tp_exclusion_list ex;
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
-    struct json_object *unknown_list = json_object_new_array();
-    if (!ck)
+    struct json_object *unknown_list = json_object_new_array(), *maybe = json_object_new_array();
+    if (tp_exclusions_collect(c->dec, c->log->n_streams, &ex) != 0 || !ck || !wr) {
         tp_problems_add(&p, "out of memory listing checkpoints");
+        free(ck);
+        ck = NULL;
+    }
     for (size_t s = 0; ck && s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__Record *r = c->dec[s].records[i];
             const Trainprov__V1__FileEvent *f = tp_file_event(r);
             if (!f)
                 continue;
-            if (declared && tp_role_parse(f->role) == TP_ROLE_OTHER && tp_file_was_read(f) &&
-                f->size > TP_UNDECLARED_MIN) {
-                n_undeclared++;
-                tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
-                json_object_array_add(undecl, file_json(f, &f->sha256));
-            }
             const ProtobufCBinaryData *digest;
             const char *hash_error;
+            char context[4096 + 256];
+            if (declared && tp_role_parse(f->role) == TP_ROLE_OTHER && tp_file_was_read(f) &&
+                f->size > TP_UNDECLARED_MIN && !possible_weights(f->format)) {
+                n_undeclared++;
+                tp_problems_add(&undeclared, "%s (%" PRIu64 " bytes)", f->path, f->size);
+                json_object_array_add(undecl, file_json(f, &f->sha256, &ex));
+            }
+            /* content that may be weights, read and not the run's own */
+            if (tp_file_foreign_read(f, &digest, &hash_error) &&
+                possible_weights(read_format(f, digest)) &&
+                !own_bytes(wr, n_written, digest, f, r)) {
+                n_possible++;
+                tp_problems_add(&possible, "%s (%s, %" PRIu64 " bytes)", f->path,
+                                read_format(f, digest), f->size);
+                json_object_array_add(maybe, file_json(f, digest, &ex));
+            }
             if (!weights_read(f, &digest, &hash_error)) {
                 /* a read of bytes nobody knows (another writer changed the
                  * file around the hash): they may have been weights */
                 if (f->changed && tp_file_foreign_read(f, &digest, &hash_error)) {
                     n_unknown++;
                     tp_problems_add(&unknown, "%s", f->path);
-                    json_object_array_add(unknown_list, file_json(f, digest));
+                    json_object_array_add(unknown_list, file_json(f, digest, &ex));
                 }
                 continue;
             }
             n_weights++;
-            int own = 0;
-            for (size_t k = 0; digest->len == TP_HASH_LEN && !own && k < n_ckpt; k++)
-                own = !memcmp(ck[k].sha256, digest->data, TP_HASH_LEN) &&
-                      ck[k].done_ns <= or_time(f->first_access_ns, r);
-            if (own)
+            if (own_bytes(ck, n_ckpt, digest, f, r))
                 continue;
+            read_context(f, digest, &ex, context, sizeof context);
             char hex[2 * TP_HASH_LEN + 1] = "";
             const char *how = tp_access_parse(f->access) == TP_ACCESS_READ ? "read"
                               : tp_access_parse(f->access) == TP_ACCESS_RENAME
@@ -130,20 +223,24 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
             if (digest->len == TP_HASH_LEN)
                 tp_hex_encode(digest->data, TP_HASH_LEN, hex);
             if (hex[0])
-                tp_problems_add(&p, "weights %s (sha256 %s) %s, which this run did not write",
-                                f->path, hex, how);
+                tp_problems_add(&p, "weights %s (sha256 %s%s) %s, which this run did not write",
+                                f->path, hex, context, how);
             else
-                tp_problems_add(&p, "weights %s %s, of unknown content (%s)", f->path, how,
-                                hash_error[0] ? hash_error : "not hashed");
-            json_object_array_add(foreign, file_json(f, digest));
+                tp_problems_add(&p, "weights %s %s, of unknown content (%s%s)", f->path, how,
+                                hash_error[0] ? hash_error : "not hashed", context);
+            json_object_array_add(foreign, file_json(f, digest, &ex));
         }
     free(ck);
+    free(wr);
+    for (size_t i = 0; i < ex.n; i++)
+        if (ex.items[i].blind)
+            tp_problems_add(&blind, "%s (%s)", ex.items[i].prefix, ex.items[i].source);
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));
     json_object_object_add(tp_claim_evidence(cl), "foreign_weights", foreign);
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);
     json_object_object_add(tp_claim_evidence(cl), "unknown_content_reads", unknown_list);
-    json_object_put(unknown.list);
-    json_object_put(undeclared.list);
+    json_object_object_add(tp_claim_evidence(cl), "possible_weights", maybe);
+    json_object_object_add(tp_claim_evidence(cl), "exclusions", exclusions_json(&ex));
     char pass[128];
     if (n_weights)
         snprintf(pass, sizeof pass, "%zu weights read%s, all of files this run wrote", n_weights,
@@ -151,27 +248,28 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else
         snprintf(pass, sizeof pass, "no weights file was read");
     tp_claim_conclude(cl, &p, pass);
-    if (n_unknown) {
-        char *d = cl->detail;
-        cl->detail = NULL;
-        tp_claim_detail(cl, "%s; %zu read%s of unknown content (the file changed by another "
-                        "writer before it was hashed: the bytes read could have been weights): %s%s",
-                        d ? d : "", n_unknown, n_unknown == 1 ? "" : "s", unknown.text,
-                        n_unknown > TP_DETAIL_PROBLEMS ? "; ..." : "");
-        free(d);
-        if (cl->status == TP_CLAIM_PASS)
-            cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
-    }
-    if (n_undeclared) {
-        char *d = cl->detail;
-        cl->detail = NULL;
-        tp_claim_detail(cl, "%s; %zu undeclared input%s over 64 KiB could be weights in a format "
-                   "trainprov does not recognise (declare data with --data): %s%s", d ? d : "",
-                   n_undeclared, n_undeclared == 1 ? "" : "s", undeclared.text,
-                   n_undeclared > TP_DETAIL_PROBLEMS ? "; ..." : "");
-        free(d);
-        if (cl->status == TP_CLAIM_PASS)
-            cl->status = c->opt->strict ? TP_CLAIM_FAIL : TP_CLAIM_UNKNOWN;
-    }
+    if (n_unknown)
+        make_unknown(c, cl, "reads of unknown content (the file changed by another writer "
+                     "before it was hashed: the bytes read could have been weights)", n_unknown,
+                     &unknown);
+    if (n_possible)
+        make_unknown(c, cl, "content that may be weights (raw floats, an undeclared dtype) was "
+                     "read from files this run did not write", n_possible, &possible);
+    if (ex.n_blind)
+        make_unknown(c, cl, "files under exclusions a job can write to were not hashed (the "
+                     "logger still recorded those whose content is a known weights format)",
+                     ex.n_blind, &blind);
+    else if (!ex.recorded && c->log->n_streams)
+        make_unknown(c, cl, "the log does not record its exclusions (a logger older than "
+                     "this verifier)", 1, &(tp_problems){.text = "RunStart.exclusions"});
+    if (n_undeclared)
+        make_unknown(c, cl, "undeclared inputs over 64 KiB could be weights in a format "
+                     "trainprov does not recognise (declare data with --data)", n_undeclared,
+                     &undeclared);
+    json_object_put(unknown.list);
+    json_object_put(undeclared.list);
+    json_object_put(possible.list);
+    json_object_put(blind.list);
+    tp_exclusions_free(&ex);
     return 0;
 }

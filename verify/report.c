@@ -9,10 +9,42 @@
 
 #include "core/hex.h"
 #include "runlog/records.h"
+#include "verify/exclusions.h"
 
 static const char *status_word(tp_claim_status s)
 {
     return s == TP_CLAIM_PASS ? "PASS" : s == TP_CLAIM_FAIL ? "FAIL" : "UNKNOWN";
+}
+
+/* "  not hashed  SOURCE: PREFIX PREFIX ...", one line per source, blind
+ * spots marked (init.no_foreign_weights says what they mean). */
+static void print_exclusions(FILE *out, const tp_verdict *v)
+{
+    tp_exclusion_list ex;
+    if (!v->decoded || tp_exclusions_collect(v->decoded, v->n_streams, &ex) != 0)
+        return;
+    if (!ex.recorded)
+        fputs("  not hashed  (the log does not record its exclusions)\n", out);
+    for (size_t i = 0; i < ex.n; i++) {
+        size_t first = 0;
+        while (strcmp(ex.items[first].source, ex.items[i].source) != 0)
+            first++;
+        if (first != i)
+            continue; /* this source was printed with its first prefix */
+        fputs("  not hashed  ", out);
+        tp_print_safe(out, ex.items[i].source);
+        fputc(':', out);
+        for (size_t k = i; k < ex.n; k++) {
+            if (strcmp(ex.items[k].source, ex.items[i].source) != 0)
+                continue;
+            fputc(' ', out);
+            tp_print_safe(out, ex.items[k].prefix);
+            if (ex.items[k].blind)
+                fputs(" (a job can write there)", out);
+        }
+        fputc('\n', out);
+    }
+    tp_exclusions_free(&ex);
 }
 
 void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const tp_verdict *v)
@@ -45,6 +77,7 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
                 st->records, st->files, st->bytes_read, st->bytes_written,
                 st->ended ? "" : "  (did not end)");
     }
+    print_exclusions(out, v);
     fputc('\n', out);
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v->claims[k];

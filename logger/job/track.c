@@ -20,6 +20,7 @@
 #include "logger/job/real.h"
 #include "logger/job/sigpool.h"
 #include "logger/runtime.h"
+#include "logger/worker/peek.h"
 
 /* Through an O_PATH descriptor and its /proc/self/fd link rather than
  * realpath: a few bytes of stack instead of realpath's kilobytes plus a
@@ -56,6 +57,23 @@ static void post_close(tp_file *f, int hash_fd)
     tp_runtime_post(ev);
 }
 
+/* A file read under an exclusion: the worker looks at its content
+ * (logger/worker/peek.c); nothing else is tracked. Takes *abs (a pooled
+ * path) into the event when it can be posted. */
+static void post_peek(int fd, char **abs, enum tp_peek how)
+{
+    tp_event *ev = tp_event_new(TP_EV_FILE_PEEK, NULL, NULL);
+    if (!ev)
+        return;
+    ev->texts_pooled = 1;
+    ev->text = *abs;
+    *abs = NULL;
+    ev->i32 = (int32_t)how;
+    if (tp_peek_reserve_fd() && (ev->fd = fcntl(fd, F_DUPFD_CLOEXEC, TP_FD_MIN)) < 0)
+        tp_peek_release_fd(-1);
+    tp_runtime_post(ev);
+}
+
 /* 1 when path is the run's key file, its journal directory or anything in
  * it (whole path components: "RUN.h5.journal2" is not "RUN.h5.journal"). The
  * logger's own accesses never get here (they hold the re-entry guard): these
@@ -88,9 +106,15 @@ static void track_open(int fd, int flags, int inherited)
     int recorder = recorder_path(abs);
     if (recorder && inherited)
         goto out; /* the worker's own journal, opened while the scan ran */
-    if (!recorder && (!S_ISREG(st.st_mode) || !tp_classify_recorded(&tp_cfg, abs)))
-        goto out;
     int acc = flags & O_ACCMODE;
+    if (!recorder && (!S_ISREG(st.st_mode) || !tp_classify_recorded(&tp_cfg, abs))) {
+        /* not hashed; read under an exclusion, its content is still looked at */
+        enum tp_peek how = S_ISREG(st.st_mode) && acc != O_WRONLY
+                               ? tp_classify_peeked(&tp_cfg, abs) : TP_PEEK_NONE;
+        if (how != TP_PEEK_NONE)
+            post_peek(fd, &abs, how);
+        goto out;
+    }
     int rd = acc == O_RDONLY || acc == O_RDWR;
     int wr = acc == O_WRONLY || acc == O_RDWR;
     tp_file *f = tp_file_new(abs, fd, st.st_dev, st.st_ino, rd, wr);

@@ -33,6 +33,7 @@
 #include "logger/job/roles.h"
 #include "logger/worker/hashcache.h"
 #include "logger/worker/nodecache.h"
+#include "logger/worker/sniff.h"
 
 #define WRITTEN_RING 1024
 #define CHANGED_ERROR "changed by another writer before it was hashed"
@@ -128,7 +129,7 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
     } else if (tp_nodecache_lookup(s->cfg, s->key, &key, d->sha256, head, sizeof head, &head_len,
                                    &claim)) {
         d->hashed = 1;
-        d->format = tp_classify_weights_format(head, head_len);
+        d->format = tp_sniff_format(fd, key.size, TP_REAL(pread), 1);
         tp_hashcache_put(&key, d->sha256, d->format);
     } else {
         uint64_t size = 0;
@@ -149,7 +150,7 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
             tp_nodecache_release(&claim);
         } else {
             d->hashed = 1;
-            d->format = tp_classify_weights_format(head, head_len);
+            d->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
             tp_hashcache_put(&key, d->sha256, d->format);
             tp_nodecache_publish(&claim, s->key, d->sha256, head, head_len);
         }
@@ -178,13 +179,14 @@ static void set_digest(const tp_digest *d, ProtobufCBinaryData *sha, char **erro
 }
 
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
-                              const char *access, const char *renamed_from, int authored,
-                              int64_t time_ns)
+                              enum tp_role declared, const char *access, const char *renamed_from,
+                              int authored, int64_t time_ns)
 {
     Trainprov__V1__FileEvent fe = TRAINPROV__V1__FILE_EVENT__INIT;
     const tp_digest *d = &f->content;
     fe.path = (char *)path;
     fe.role = (char *)tp_role_name(role);
+    fe.declared_role = (char *)(declared == TP_ROLE_NONE ? "" : tp_role_name(declared));
     fe.device = (uint64_t)f->dev;
     fe.inode = (uint64_t)f->ino;
     fe.size = d->key.size;
@@ -227,7 +229,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
             TP_REAL(close)(hash_fd);
         return;
     }
-    enum tp_role role = tp_roles_lookup(f->path); /* declared through the API */
+    enum tp_role api_role = tp_roles_lookup(f->path), role; /* declared through the API */
     const tp_file_key *closed = f->closed_id_ok ? &f->closed_id : NULL;
     const char *access;
     int authored = 0;
@@ -235,17 +237,14 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
         /* the job touched the run's key or journals: recorded, never hashed */
         if (hash_fd >= 0)
             TP_REAL(close)(hash_fd);
-        if (role == TP_ROLE_NONE)
-            role = TP_ROLE_OTHER;
+        role = api_role != TP_ROLE_NONE ? api_role : TP_ROLE_OTHER;
         access = tp_access_name(wrote ? TP_ACCESS_WRITE : TP_ACCESS_READ);
     } else if (wrote) {
         hash_into(s, f->path, hash_fd, closed, f->own_gen, &f->content);
         authored = f->fresh;
-        if (role == TP_ROLE_NONE) {
-            const char *found = f->prior.format ? f->prior.format : f->content.format;
-            role = f->has_prior ? tp_classify_read(s->cfg, f->path, found)
-                                : tp_classify_written(s->cfg, f->path, f->content.format);
-        }
+        const char *found = f->prior.format ? f->prior.format : f->content.format;
+        role = f->has_prior ? tp_classify_read(s->cfg, f->path, found, api_role)
+                            : tp_classify_written(s->cfg, f->path, f->content.format, api_role);
         access = tp_access_name(atomic_load(&f->bytes_read) > 0 ? TP_ACCESS_READWRITE : TP_ACCESS_WRITE);
         remember_written(f->path, role);
     } else {
@@ -261,23 +260,25 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
             f->content.changed = 1;
         }
         authored = f->fresh; /* it read content this process produced */
-        if (role == TP_ROLE_NONE)
-            role = tp_classify_read(s->cfg, f->path, f->content.format);
+        role = tp_classify_read(s->cfg, f->path, f->content.format, api_role);
         access = tp_access_name(TP_ACCESS_READ);
     }
-    write_file_record(s, f->path, f, role, access, NULL, authored, time_ns);
+    write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role), access,
+                      NULL, authored, time_ns);
 }
 
-/* The weights format of the first bytes of path, or NULL. */
+/* The weights format of path's content (logger/content.c), or NULL. */
 static const char *peek_format(const char *path)
 {
-    uint8_t head[TP_MAGIC_BYTES];
-    int fd = tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    int fd = tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (fd < 0)
         return NULL;
-    ssize_t n = TP_REAL(pread)(fd, head, sizeof head, 0);
+    const char *format = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+                             ? tp_sniff_format(fd, (uint64_t)st.st_size, TP_REAL(pread), 1)
+                             : NULL;
     TP_REAL(close)(fd);
-    return n > 0 ? tp_classify_weights_format(head, (size_t)n) : NULL;
+    return format;
 }
 
 void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
@@ -285,7 +286,7 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
 {
     enum tp_role role = written_role(old_path);
     if (role == TP_ROLE_NONE && !authored &&
-        tp_classify_read(s->cfg, new_path, peek_format(new_path)) != TP_ROLE_WEIGHTS)
+        tp_classify_read(s->cfg, new_path, peek_format(new_path), TP_ROLE_NONE) != TP_ROLE_WEIGHTS)
         return; /* neither the run's nor weights: nothing any claim asks about */
     tp_file probe;
     memset(&probe, 0, sizeof probe);
@@ -293,12 +294,13 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     hash_into(s, new_path, -1, after, 0, &probe.content);
     probe.dev = probe.content.key.dev;
     probe.ino = probe.content.key.ino;
-    if (role == TP_ROLE_NONE)
-        role = authored ? tp_classify_written(s->cfg, new_path, probe.content.format)
-                        : tp_classify_read(s->cfg, new_path, probe.content.format);
+    /* the role it was written with, unless its content says weights */
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(probe.content.format))
+        role = authored ? tp_classify_written(s->cfg, new_path, probe.content.format, role)
+                        : tp_classify_read(s->cfg, new_path, probe.content.format, role);
     if (authored)
         remember_written(new_path, role);
     /* a rename of content the run did not produce is a read of it */
-    write_file_record(s, new_path, &probe, role, tp_access_name(TP_ACCESS_RENAME), old_path,
-                      authored, time_ns);
+    write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
+                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns);
 }

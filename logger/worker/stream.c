@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/journal.h"
+#include "core/vocab.h"
 #include "logger/job/real.h"
 #include "logger/worker/cryptogate.h"
 
@@ -246,6 +247,19 @@ static void write_run_start(tp_stream *s, uint64_t parent, const char *origin)
     rs.data_globs = (char **)s->cfg->data_globs.items;
     rs.n_checkpoint_globs = s->cfg->checkpoint_globs.n;
     rs.checkpoint_globs = (char **)s->cfg->checkpoint_globs.items;
+    /* every exclusion in force, so the verifier sees what was not hashed */
+    static Trainprov__V1__Exclusion excl[TP_MAX_PATTERNS];
+    static Trainprov__V1__Exclusion *excl_ptr[TP_MAX_PATTERNS];
+    for (size_t i = 0; i < s->cfg->exclude_prefixes.n; i++) {
+        trainprov__v1__exclusion__init(&excl[i]);
+        excl[i].prefix = s->cfg->exclude_prefixes.items[i];
+        excl[i].source = (char *)tp_exclude_source_name(s->cfg->exclude_sources[i]);
+        excl_ptr[i] = &excl[i];
+    }
+    rs.n_exclusions = s->cfg->exclude_prefixes.n;
+    rs.exclusions = excl_ptr;
+    rs.n_include_prefixes = s->cfg->include_prefixes.n;
+    rs.include_prefixes = (char **)s->cfg->include_prefixes.items;
     rs.nonce.data = (uint8_t *)s->cfg->nonce;
     rs.nonce.len = s->cfg->nonce_len;
     rs.challenge.data = (uint8_t *)s->cfg->challenge;

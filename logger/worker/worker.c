@@ -36,6 +36,7 @@
 #include "logger/job/sigpool.h"
 #include "logger/worker/cryptogate.h"
 #include "logger/worker/filerec.h"
+#include "logger/worker/peek.h"
 #include "logger/worker/stream.h"
 
 #define RECLAIM_RETRY_NS (50 * 1000000LL) /* retry freeing closed files */
@@ -187,6 +188,9 @@ static void process(tp_event *ev)
         tp_filerec_closed(&stream, ev->file, ev->fd, ev->time_ns);
         retire(ev->file);
         break;
+    case TP_EV_FILE_PEEK:
+        tp_peek_excluded(&stream, ev->text, ev->fd, (enum tp_peek)ev->i32, ev->time_ns);
+        break;
     case TP_EV_RENAME:
         tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32, ev->has_key ? &ev->key : NULL,
                            ev->time_ns);
@@ -239,10 +243,13 @@ static void process_batch(tp_event *batch)
 {
     while (batch) {
         tp_event *next = batch->next;
-        if (stream_rc == 0)
+        if (stream_rc == 0) {
             process(batch);
-        else
+        } else {
+            if (batch->kind == TP_EV_FILE_PEEK && batch->fd >= 0)
+                tp_peek_release_fd(batch->fd);
             tp_event_free(batch);
+        }
         made_progress();
         batch = next;
     }

@@ -14,6 +14,7 @@
 typedef enum {
     TP_EV_FILE_OPEN,   /* file opened for reading: hash it now (fd = a dup to hash) */
     TP_EV_FILE_CLOSE,  /* session ended: record it (fd = a dup when it was written) */
+    TP_EV_FILE_PEEK,   /* opened for reading under an exclusion: text = path, fd = a dup */
     TP_EV_RENAME,      /* text = old path, text2 = new path */
     TP_EV_SEED,        /* text = name, text2 = source, u64 = value */
     TP_EV_NOTE,        /* text = key, text2 = value */

@@ -93,9 +93,17 @@ static void add_head(tp_stream_data *s, const uint8_t run_id[16], const tp_key *
     assert_int_equal(tp_stream_add_head(s, buf, len, sig), 0);
 }
 
+/* The exclusions every RunStart of the fixture records: the logger's own
+ * kind (a system location, trainprov's journal directory) and, when a test
+ * sets them, one more. */
+static Trainprov__V1__Exclusion excl_system = {PROTOBUF_C_MESSAGE_INIT(&trainprov__v1__exclusion__descriptor), "/usr/lib/", "system"};
+static Trainprov__V1__Exclusion excl_own = {PROTOBUF_C_MESSAGE_INIT(&trainprov__v1__exclusion__descriptor), "/work/run.h5.journal/", "trainprov"};
+static Trainprov__V1__Exclusion excl_extra = {PROTOBUF_C_MESSAGE_INIT(&trainprov__v1__exclusion__descriptor), NULL, NULL};
+
 static void add_run_start(tp_stream_data *s, const uint8_t run_id[16], const tp_key *key,
                           int pid, uint64_t parent, const char *origin, int declare_data)
 {
+    Trainprov__V1__Exclusion *excl[] = {&excl_system, &excl_own, &excl_extra};
     uint8_t key_id[32];
     char *argv[] = {"python", "train.py"};
     char *globs[] = {"/data/*.bin"};
@@ -112,6 +120,8 @@ static void add_run_start(tp_stream_data *s, const uint8_t run_id[16], const tp_
     rs.parent_stream = parent;
     rs.origin = (char *)origin;
     rs.rank = -1;
+    rs.exclusions = excl;
+    rs.n_exclusions = excl_extra.prefix ? 3 : 2;
     if (declare_data) {
         rs.data_globs = globs;
         rs.n_data_globs = 1;
@@ -122,12 +132,16 @@ static void add_run_start(tp_stream_data *s, const uint8_t run_id[16], const tp_
     add_record(s, run_id, &r);
 }
 
-static void add_file(tp_stream_data *s, const uint8_t run_id[16], const char *path,
-                     const char *role, const char *access, const uint8_t *sha, uint64_t size)
+/* A FileEvent with its content's format and the role the job declared. */
+static void add_file_as(tp_stream_data *s, const uint8_t run_id[16], const char *path,
+                        const char *role, const char *access, const uint8_t *sha, uint64_t size,
+                        const char *format, const char *declared_role)
 {
     Trainprov__V1__FileEvent f = TRAINPROV__V1__FILE_EVENT__INIT;
     f.path = (char *)path;
     f.role = (char *)role;
+    f.format = (char *)format;
+    f.declared_role = (char *)declared_role;
     f.access = (char *)access;
     f.size = size;
     if (sha)
@@ -146,6 +160,11 @@ static void add_file(tp_stream_data *s, const uint8_t run_id[16], const char *pa
     add_record(s, run_id, &r);
 }
 
+static void add_file(tp_stream_data *s, const uint8_t run_id[16], const char *path,
+                     const char *role, const char *access, const uint8_t *sha, uint64_t size)
+{
+    add_file_as(s, run_id, path, role, access, sha, size, "", "");
+}
 
 /* A StreamEnd, reporting the gaps the logger could not avoid (if any). */
 static void add_end_with_gaps(tp_stream_data *s, const uint8_t run_id[16], uint64_t dropped,
@@ -541,6 +560,88 @@ static void test_foreign_weights(void **state)
     tp_runlog_free(&log);
 }
 
+static void test_weights_declared_as_data_fail_naming_the_declaration(void **state)
+{
+    tp_runlog log;
+    uint8_t foreign[32];
+    memset(foreign, 0xcd, sizeof foreign);
+    build_run(&log, run_a, key_a, 1);
+    tp_stream_data *s = &log.streams[1];
+    free(s->records[--s->n_records].data);
+    free(s->head_bodies[--s->n_heads].data);
+    add_file_as(s, run_a, "/data/donor.bin", "weights", "read", foreign, 1 << 20, "raw-float32",
+                "data");
+    add_end(s, run_a);
+    add_head(s, run_a, key_a, 1);
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_FAIL,
+           "declared data, its content is raw-float32");
+    tp_runlog_free(&log);
+}
+
+static void test_possible_weights_make_it_unknown_unless_own(void **state)
+{
+    tp_runlog log;
+    uint8_t maybe[32];
+    memset(maybe, 0xef, sizeof maybe);
+    build_run(&log, run_a, key_a, 1);
+    tp_stream_data *s = &log.streams[1];
+    free(s->records[--s->n_records].data);
+    free(s->head_bodies[--s->n_heads].data);
+    add_file_as(s, run_a, "/data/odd.bin", "data", "read", maybe, 1 << 20,
+                "possible-raw-float16", "data");
+    add_end(s, run_a);
+    add_head(s, run_a, key_a, 1);
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_UNKNOWN, "/data/odd.bin");
+    tp_claim_options strict = {.strict = 1};
+    expect(&log, pub_a, &strict, "init.no_foreign_weights", TP_CLAIM_FAIL, "may be weights");
+    tp_runlog_free(&log);
+
+    /* the same bytes written by the run before: its own */
+    build_run(&log, run_a, key_a, 1);
+    s = &log.streams[1];
+    free(s->records[--s->n_records].data);
+    free(s->head_bodies[--s->n_heads].data);
+    add_file_as(s, run_a, "/out/odd.bin", "other", "write", maybe, 1 << 20,
+                "possible-raw-float16", "");
+    add_file_as(s, run_a, "/out/odd.bin", "data", "read", maybe, 1 << 20,
+                "possible-raw-float16", "");
+    add_end(s, run_a);
+    add_head(s, run_a, key_a, 1);
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_PASS, NULL);
+    tp_runlog_free(&log);
+}
+
+static void test_writable_exclusion_makes_it_unknown(void **state)
+{
+    static const char *const cases[][3] = {
+        {"/scratch/cache/", "user", "/scratch/cache/"},
+        {"/proj/venv/lib/", "python", "/proj/venv/lib/"},
+        {"/dev/shm/", "system", "/dev/shm/"}, /* the verifier checks the prefix itself */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tp_runlog log;
+        excl_extra.prefix = (char *)cases[i][0];
+        excl_extra.source = (char *)cases[i][1];
+        build_run(&log, run_a, key_a, 0);
+        sign_manifest(&log, run_a, key_a);
+        expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_UNKNOWN, cases[i][2]);
+        tp_runlog_free(&log);
+    }
+    /* a read-only system location hides nothing */
+    tp_runlog log;
+    excl_extra.prefix = "/usr/share/";
+    excl_extra.source = "python";
+    build_run(&log, run_a, key_a, 0);
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_PASS, NULL);
+    tp_runlog_free(&log);
+    excl_extra.prefix = NULL;
+    excl_extra.source = NULL;
+}
+
 static void test_undeclared_input(void **state)
 {
     tp_runlog log;
@@ -783,6 +884,9 @@ int main(void)
         cmocka_unit_test(test_missing_child),    cmocka_unit_test(test_index_mismatch),
         cmocka_unit_test(test_reported_gaps),
         cmocka_unit_test(test_foreign_weights),  cmocka_unit_test(test_undeclared_input),
+        cmocka_unit_test(test_weights_declared_as_data_fail_naming_the_declaration),
+        cmocka_unit_test(test_possible_weights_make_it_unknown_unless_own),
+        cmocka_unit_test(test_writable_exclusion_makes_it_unknown),
         cmocka_unit_test(test_data_manifest),    cmocka_unit_test(test_unhashed_data),
         cmocka_unit_test(test_lineage),          cmocka_unit_test(test_h5_round_trip),
         cmocka_unit_test(test_read_write_on_found_content_is_a_read),

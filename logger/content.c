@@ -1,0 +1,334 @@
+/* content.c: a file's weights format from samples of its bytes (see
+ * content.h). Every length read from the content is bounded by the buffer
+ * it came in.
+ *
+ * The raw-float test. Weights are values of a continuous law centred on
+ * zero with one scale per tensor (normal or uniform at init, heavier-tailed
+ * after training): read as the right type, their signs are balanced and
+ * their binary exponents crowd into a few binades around the scale, which
+ * itself lies in a plausible band (2^-30 .. 2^10; for float16 its normal
+ * range). So, for each type (bfloat16, float32, float16, in that order: a
+ * bfloat16 array read as float32 still looks like weights, not the reverse)
+ * and each byte phase, over the non-zero elements of each body sample (a
+ * 4 KiB window mostly lies in one tensor, with one scale):
+ *   - conc: the largest fraction whose exponents lie in 8 consecutive
+ *     binades inside the band;
+ *   - neg: the fraction that are negative;
+ *   - nonfinite: the fraction that are Inf/NaN.
+ * A window looks like weights when conc >= 0.90, 0.30 <= neg <= 0.70 and
+ * nonfinite <= 0.001; possibly when conc >= 0.60, 0.15 <= neg <= 0.85 and
+ * nonfinite <= 0.01; a window of fewer than 64 non-zero elements, of 90%
+ * zeros, or of values all of one sign and scale (LayerNorm gains, but also
+ * pixels read as floats) does not count. The file is weights when 3/4 of its counted windows
+ * (at least 2) look like weights; possible weights when half look like
+ * weights or possibly.
+ * Token ids (small unsigned integers), text, compressed and random bytes
+ * fail on the band, the concentration or the sign balance; the rates
+ * measured on each are in docs/CLAIMS.md. */
+#include "logger/content.h"
+
+#include <string.h>
+
+#include "core/vocab.h"
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+int tp_content_is_hdf5(const uint8_t *h, size_t len)
+{
+    static const uint8_t magic[] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    return len >= sizeof magic && memcmp(h, magic, sizeof magic) == 0;
+}
+
+/* ---- NumPy ------------------------------------------------------------ */
+
+typedef enum { DTYPE_UNKNOWN, DTYPE_FLOAT, DTYPE_INTEGER, DTYPE_OPAQUE } dtype_kind;
+
+/* The kind of an .npy array from its header at h (len bytes available):
+ * "\x93NUMPY" major minor, header length (u16 in version 1, u32 after),
+ * then a Python dict literal whose 'descr' is a dtype string such as '<f4'
+ * or a list (a structured dtype). */
+static dtype_kind npy_dtype(const uint8_t *h, size_t len)
+{
+    if (len < 10 || memcmp(h, "\x93NUMPY", 6) != 0)
+        return DTYPE_UNKNOWN;
+    size_t start = h[6] == 1 ? 10 : 12;
+    if (len < start)
+        return DTYPE_UNKNOWN;
+    uint64_t hlen = h[6] == 1 ? le16(h + 8) : le32(h + 8);
+    size_t end = hlen < len - start ? start + (size_t)hlen : len;
+    static const char key[] = "'descr':";
+    for (size_t i = start; i + sizeof key - 1 < end; i++) {
+        if (memcmp(h + i, key, sizeof key - 1) != 0)
+            continue;
+        size_t j = i + sizeof key - 1;
+        while (j < end && h[j] == ' ')
+            j++;
+        if (j >= end || h[j] != '\'')
+            return DTYPE_OPAQUE; /* a list: a structured dtype */
+        j++;
+        if (j < end && strchr("<>|=", h[j]))
+            j++;
+        if (j >= end)
+            return DTYPE_UNKNOWN;
+        switch (h[j]) {
+        case 'f': case 'c': return DTYPE_FLOAT;
+        case 'i': case 'u': case 'b': case 'S': case 'U': case 'a': case 'M': case 'm':
+            return DTYPE_INTEGER;
+        default: return DTYPE_OPAQUE; /* 'O' (pickled objects), 'V' */
+        }
+    }
+    return DTYPE_UNKNOWN;
+}
+
+static const char *npy_format(dtype_kind k, const char *name, const char *possible)
+{
+    return k == DTYPE_FLOAT ? name : k == DTYPE_INTEGER ? NULL : possible;
+}
+
+/* ---- zip: PyTorch archives and .npz ------------------------------------ */
+
+/* A zip's first local file header names its first entry: PyTorch archives
+ * start with "<name>/data.pkl" (or ".../version"), NumPy .npz with "*.npy",
+ * whose header follows when the entry is stored (not deflated). */
+static const char *zip_format(const uint8_t *h, size_t len, int *decided)
+{
+    *decided = 1;
+    if (len < 30)
+        return NULL;
+    size_t name_len = le16(h + 26), extra_len = le16(h + 28);
+    if (name_len == 0 || 30 + name_len > len)
+        return NULL;
+    const char *name = (const char *)h + 30;
+    static const char *const torch_tails[] = {"/data.pkl", "/version", "/.format_version",
+                                              "/byteorder", NULL};
+    for (const char *const *t = torch_tails; *t; t++) {
+        size_t tl = strlen(*t);
+        if (name_len >= tl && memcmp(name + name_len - tl, *t, tl) == 0)
+            return "pytorch-zip";
+    }
+    if (name_len > 4 && memcmp(name + name_len - 4, ".npy", 4) == 0) {
+        size_t data = 30 + name_len + extra_len;
+        if (le16(h + 8) != 0 || data >= len)
+            return TP_FORMAT_POSSIBLE_PREFIX "numpy-npz"; /* compressed: dtype unseen */
+        dtype_kind k = npy_dtype(h + data, len - data);
+        *decided = k != DTYPE_INTEGER;
+        return npy_format(k, "numpy-npz", TP_FORMAT_POSSIBLE_PREFIX "numpy-npz");
+    }
+    *decided = 0; /* another zip: its bytes may still be raw weights */
+    return NULL;
+}
+
+/* ---- HDF5 --------------------------------------------------------------- */
+
+/* A datatype message body (HDF5 file format spec IV.A.2.d): version and
+ * class in byte 0, 3 bytes of class bits, u32 size, then class properties.
+ * Floating point (class 1): u16 bit offset, u16 precision, exponent
+ * location and size, mantissa location and size, u32 exponent bias; we
+ * accept only the IEEE layouts (and bfloat16). Fixed point (class 0): u16
+ * offset, u16 precision. */
+static int hdf5_float_at(const uint8_t *b)
+{
+    static const uint8_t ieee[][4] = {{10, 5, 0, 10}, {23, 8, 0, 23}, {52, 11, 0, 52}, {7, 8, 0, 7}};
+    static const uint32_t bias[] = {15, 127, 1023, 127};
+    if ((b[0] & 0x0f) != 1 || (b[0] >> 4) < 1 || (b[0] >> 4) > 3 || b[3] != 0)
+        return 0;
+    uint32_t size = le32(b + 4);
+    if ((size != 2 && size != 4 && size != 8) || b[2] != 8 * size - 1 || le16(b + 8) != 0 ||
+        le16(b + 10) != 8 * size)
+        return 0;
+    for (size_t i = 0; i < 4; i++)
+        if (memcmp(b + 12, ieee[i], 4) == 0 && le32(b + 16) == bias[i])
+            return 1;
+    return 0;
+}
+
+static int hdf5_integer_at(const uint8_t *b)
+{
+    if ((b[0] & 0x0f) != 0 || (b[0] >> 4) < 1 || (b[0] >> 4) > 3 || (b[1] & 0xf0) || b[2] ||
+        b[3])
+        return 0;
+    uint32_t size = le32(b + 4);
+    return (size == 1 || size == 2 || size == 4 || size == 8) && le16(b + 8) == 0 &&
+           le16(b + 10) == 8 * size;
+}
+
+static void hdf5_scan(const uint8_t *b, size_t len, int *floats, int *integers)
+{
+    for (size_t i = 0; i + 20 <= len; i++) {
+        if (hdf5_float_at(b + i))
+            *floats = 1;
+        else if (hdf5_integer_at(b + i))
+            *integers = 1;
+    }
+}
+
+/* ---- raw arrays of floats ----------------------------------------------- */
+
+typedef struct {
+    const char *name;      /* "raw-float32" ... */
+    const char *possible;  /* "possible-raw-float32" ... */
+    unsigned bytes;        /* element size */
+    unsigned exp_shift, exp_mask, sign_shift;
+    unsigned band_lo, band_hi; /* exponent fields of plausible scales */
+} float_type;
+
+static const float_type float_types[] = {
+    {"raw-bfloat16", TP_FORMAT_POSSIBLE_PREFIX "raw-bfloat16", 2, 7, 0xff, 15, 97, 137},
+    {"raw-float32", TP_FORMAT_POSSIBLE_PREFIX "raw-float32", 4, 23, 0xff, 31, 97, 137},
+    {"raw-float16", TP_FORMAT_POSSIBLE_PREFIX "raw-float16", 2, 10, 0x1f, 15, 1, 22},
+};
+
+#define BINADES 8
+
+typedef struct {
+    uint64_t n, zero, nonfinite, neg;
+    uint64_t hist[256];
+} float_stats;
+
+static void count(const float_type *t, const uint8_t *p, size_t len, unsigned phase,
+                  float_stats *st)
+{
+    for (size_t i = phase; i + t->bytes <= len; i += t->bytes) {
+        uint32_t v = t->bytes == 4 ? le32(p + i) : le16(p + i);
+        uint32_t magnitude = v & ~(1u << t->sign_shift);
+        unsigned e = (v >> t->exp_shift) & t->exp_mask;
+        st->n++;
+        if (magnitude == 0) {
+            st->zero++;
+            continue;
+        }
+        if (e == t->exp_mask) {
+            st->nonfinite++;
+            continue;
+        }
+        st->neg += v >> t->sign_shift & 1;
+        st->hist[e]++;
+    }
+}
+
+/* One window's verdict: 2 weights-like, 1 possibly, 0 not, -1 no evidence
+ * (mostly zeros: a zero bias, padding; or values of one sign and scale). */
+static int judge(const float_type *t, const float_stats *st)
+{
+    uint64_t nonzero = st->n - st->zero;
+    if (st->n == 0 || nonzero < 64 || st->zero * 10 > st->n * 9)
+        return -1;
+    uint64_t best = 0;
+    for (unsigned lo = t->band_lo; lo + BINADES - 1 <= t->band_hi; lo++) {
+        uint64_t in = 0;
+        for (unsigned e = lo; e < lo + BINADES; e++)
+            in += st->hist[e];
+        if (in > best)
+            best = in;
+    }
+    double conc = (double)best / (double)nonzero, neg = (double)st->neg / (double)nonzero;
+    double nonfinite = (double)st->nonfinite / (double)nonzero;
+    if (conc >= 0.90 && (neg < 0.05 || neg > 0.95))
+        return -1; /* one sign, one scale: LayerNorm gains, positive data: no evidence */
+    if (conc >= 0.90 && neg >= 0.30 && neg <= 0.70 && nonfinite <= 0.001)
+        return 2;
+    if (conc >= 0.60 && neg >= 0.15 && neg <= 0.85 && nonfinite <= 0.01)
+        return 1;
+    return 0;
+}
+
+/* The file's verdict for one type and phase, window by window (a window of
+ * 4 KiB mostly lies in one tensor, with one scale): 2 when at least 3/4 of
+ * the non-empty windows (and at least 2) look like weights, 1 when at least
+ * half look like weights or possibly weights, else 0. */
+static int judge_file(const float_type *t, const uint8_t *buf, const size_t *window_len,
+                      size_t n_windows, unsigned phase)
+{
+    size_t off = 0, nonempty = 0, weights = 0, possible = 0;
+    for (size_t w = 0; w < n_windows; w++) {
+        float_stats st;
+        memset(&st, 0, sizeof st);
+        count(t, buf + off, window_len[w], phase, &st);
+        off += window_len[w];
+        int v = judge(t, &st);
+        nonempty += v >= 0;
+        weights += v == 2;
+        possible += v == 1;
+    }
+    if (nonempty >= 2 && 4 * weights >= 3 * nonempty)
+        return 2;
+    if (nonempty >= 1 && 2 * (weights + possible) >= nonempty)
+        return 1;
+    return 0;
+}
+
+const char *tp_content_raw_floats(const uint8_t *buf, const size_t *window_len, size_t n_windows)
+{
+    const char *possible = NULL;
+    for (size_t k = 0; k < sizeof float_types / sizeof float_types[0]; k++) {
+        const float_type *t = &float_types[k];
+        for (unsigned phase = 0; phase < t->bytes; phase++) {
+            int verdict = judge_file(t, buf, window_len, n_windows, phase);
+            if (verdict == 2)
+                return t->name;
+            if (verdict == 1 && !possible)
+                possible = t->possible;
+        }
+    }
+    return possible;
+}
+
+/* ---- all together --------------------------------------------------------- */
+
+/* The format a file's first bytes name, with *decided = 1 when they settle
+ * the question (a recognised format, or a declared integer dtype). */
+static const char *head_format(const tp_content *c, int *decided)
+{
+    static const uint8_t torch_legacy[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
+                                           0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+    const uint8_t *h = c->head;
+    size_t len = c->head_len;
+    *decided = 1;
+    if (len >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
+        return zip_format(h, len, decided);
+    if (len >= sizeof torch_legacy && memcmp(h, torch_legacy, sizeof torch_legacy) == 0)
+        return "pytorch-legacy";
+    if (len >= 6 && memcmp(h, "\x93NUMPY", 6) == 0) {
+        dtype_kind k = npy_dtype(h, len);
+        /* integers by declaration; their bytes still go through the raw test */
+        *decided = k != DTYPE_INTEGER;
+        return npy_format(k, "numpy", TP_FORMAT_POSSIBLE_PREFIX "numpy");
+    }
+    if (len >= 4 && memcmp(h, "GGUF", 4) == 0)
+        return "gguf";
+    if (tp_content_is_hdf5(h, len)) {
+        int floats = 0, integers = 0;
+        hdf5_scan(h, len, &floats, &integers);
+        if (c->tail)
+            hdf5_scan(c->tail, c->tail_len, &floats, &integers);
+        *decided = !(integers && !floats);
+        return floats ? "hdf5" : integers ? NULL : TP_FORMAT_POSSIBLE_PREFIX "hdf5";
+    }
+    /* safetensors: u64 LE JSON header length, then the JSON object */
+    if (len >= 10) {
+        uint64_t n = le64(h);
+        if (n >= 2 && n <= (100u << 20) && h[8] == '{' && (h[9] == '"' || h[9] == '}'))
+            return "safetensors";
+    }
+    *decided = 0;
+    return NULL;
+}
+
+const char *tp_content_format(const tp_content *c)
+{
+    int decided;
+    const char *fmt = head_format(c, &decided);
+    if ((decided && fmt && strncmp(fmt, TP_FORMAT_POSSIBLE_PREFIX,
+                                   sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) != 0) ||
+        c->size < TP_CONTENT_RAW_MIN_SIZE || !c->body)
+        return fmt;
+    const char *raw = tp_content_raw_floats(c->body, c->window_len, c->n_windows);
+    if (raw && strncmp(raw, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) != 0)
+        return raw; /* certain raw floats beat a possible header format */
+    return fmt ? fmt : raw;
+}
