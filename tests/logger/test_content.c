@@ -151,7 +151,8 @@ static size_t hdf5_with(uint8_t *h, size_t cap, const uint8_t *dtype, size_t dle
 {
     memset(h, 0, cap);
     memcpy(h, "\x89HDF\r\n\x1a\n", 8);
-    memcpy(h + 1000, dtype, dlen);
+    if (dlen) /* NULL with 0 bytes: no datatype message at all */
+        memcpy(h + 1000, dtype, dlen);
     return cap;
 }
 
