@@ -47,6 +47,8 @@ void tp_fuzz_render_log(const tp_runlog *log)
         if (m)
             trainprov__v1__run_manifest__free_unpacked(m, NULL);
     }
-    tp_print_safe(sink, log->run_id_hex);
+    tp_runlog_ids_hex ids = tp_runlog_ids(log);
+    tp_print_safe(sink, ids.run_id);
+    tp_print_safe(sink, ids.key_id);
     tp_print_safe(sink, log->library_version);
 }
