@@ -35,6 +35,7 @@
 #include "runlog/journal_load.h"
 #include "runlog/manifest.h"
 #include "cli/run_mpi.h"
+#include "cli/run_resume.h"
 #include "core/hex.h"
 #include "core/settings.h"
 #include "core/vocab.h"
@@ -46,7 +47,7 @@
 static const char usage[] =
     "usage: trainprov run --key KEY.pem --log RUN.h5 [--data GLOB]... [--checkpoint GLOB]...\n"
     "                     [--exclude PREFIX]... [--include PREFIX]... [--force]\n"
-    "                     [--challenge FILE] -- CMD [ARGS]\n"
+    "                     [--challenge FILE] [--resume-from PREV.h5] -- CMD [ARGS]\n"
     "  Runs CMD with the trainprov logger preloaded, then writes the signed run log\n"
     "  RUN.h5 and exits with CMD's exit status.\n"
     "  --key KEY.pem        Ed25519 private key, mode 0600 (env " TP_ENV_KEY ")\n"
@@ -58,6 +59,9 @@ static const char usage[] =
     "  --force              replace an existing RUN.h5\n"
     "  --challenge FILE     the evaluator's signed challenge (trainprov challenge): its\n"
     "                       nonce keys the initialiser and is recorded in RunStart\n"
+    "  --resume-from PREV.h5  this job resumes the campaign whose previous segment's\n"
+    "                       log is PREV.h5 (signed with --key; checked now): its\n"
+    "                       digest is recorded in RunStart (verify --chain)\n"
     "  Repeatable options may be given several times; the environment variables\n"
     "  take ':'-separated lists. Relative globs and prefixes are relative to the\n"
     "  current directory. " TP_ENV_DRAIN_SECONDS " (default 30) bounds the wait for\n"
@@ -75,7 +79,7 @@ static const char *const list_flag[L_COUNT] = {"--data", "--checkpoint", "--excl
                                                "--include"};
 
 typedef struct {
-    const char *key_arg, *log_arg, *challenge_arg;
+    const char *key_arg, *log_arg, *challenge_arg, *resume_arg;
     char **lists[L_COUNT]; /* flag values, in order */
     size_t n_lists[L_COUNT];
     int force;
@@ -90,6 +94,7 @@ typedef struct {
     tp_key *signing_key;
     char nonce_hex[2 * TP_CHALLENGE_NONCE_LEN + 1];  /* "" without --challenge */
     char challenge_hex[2 * TP_CHALLENGE_MAX + 1]; /* the document's bytes */
+    char resume_hex[2 * TP_HASH_LEN + 1];         /* "" without --resume-from */
     tp_run_mpi mpi;
     char mpi_lib[PATH_MAX]; /* "" when not preloaded */
     int journal_fd;         /* the journal directory, checked; -1 before */
@@ -120,6 +125,7 @@ static int parse_args(int argc, char **argv, run_args *a)
                                          {"include", required_argument, NULL, OPT_LIST + L_INCLUDE},
                                          {"force", no_argument, NULL, 'f'},
                                          {"challenge", required_argument, NULL, 'c'},
+                                         {"resume-from", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -130,6 +136,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'l': a->log_arg = optarg; break;
         case 'f': a->force = 1; break;
         case 'c': a->challenge_arg = optarg; break;
+        case 'R': a->resume_arg = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: {
             int l = c - OPT_LIST;
@@ -320,7 +327,9 @@ static void child_exec(const run_setup *s, char **cmd, int report_fd)
         env_prepend("PYTHONPATH", pydir && *pydir ? pydir : TP_PYTHONDIR) ||
         (s->nonce_hex[0] ? setenv(TP_ENV_NONCE, s->nonce_hex, 1) ||
                                setenv(TP_ENV_CHALLENGE, s->challenge_hex, 1)
-                         : unsetenv(TP_ENV_NONCE) || unsetenv(TP_ENV_CHALLENGE)))
+                         : unsetenv(TP_ENV_NONCE) || unsetenv(TP_ENV_CHALLENGE)) ||
+        (s->resume_hex[0] ? setenv(TP_ENV_RESUME_FROM, s->resume_hex, 1)
+                          : unsetenv(TP_ENV_RESUME_FROM)))
         err = errno;
     for (int l = 0; !err && l < L_COUNT; l++)
         if ((s->lists[l] ? setenv(list_env[l], s->lists[l], 1) : unsetenv(list_env[l])) != 0)
@@ -546,6 +555,8 @@ static int prepare(const run_args *a, run_setup *s)
         rc = check_library(s);
     if (rc == 0)
         rc = load_challenge(a, s);
+    if (rc == 0)
+        rc = tp_run_resume_check(a->resume_arg, s->signing_key, s->resume_hex);
     if (rc == 0)
         rc = build_lists(a, s, cwd);
     if (rc != 0)

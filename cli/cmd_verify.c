@@ -1,6 +1,8 @@
 /* cmd_verify.c: `trainprov verify RUN.h5 --pubkey KEY.pub.pem [--model FILE]
  * [--data-manifest FILE] [--json OUT.json|-] [--strict] [--require CLAIM]...
- * [--quiet]`: reads the log, evaluates the claims and reports them.
+ * [--quiet] [--chain A.h5 B.h5 ...]`: reads the log, evaluates the claims and
+ * reports them; with --chain, the campaign of resumed segments ending in it
+ * (cli/verify_chain.c).
  * Exit 0: verdict pass; 1: a claim failed; 2: usage error, unreadable key,
  * or a file that is not a trainprov log. */
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include "runlog/records.h"
 #include "verify/report.h"
 #include "verify/challenge.h"
+#include "cli/verify_chain.h"
 #include "core/hex.h"
 
 #define TP_REQUIRE_MAX 32
@@ -27,6 +30,7 @@ static const char usage[] =
     "                        [--challenge CHALLENGE.json | --challenge-id ID]\n"
     "                        [--checkpoint STEP0.safetensors]\n"
     "                        [--init-declare LAWS.json] [--reference OTHER.safetensors]\n"
+    "                        [--chain A.h5 B.h5 ...]\n"
     "  Checks a run log and reports each claim as pass, fail or unknown.\n"
     "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
     "  --model FILE           released weights: lineage.final checks FILE's sha256\n"
@@ -54,6 +58,10 @@ static const char usage[] =
     "  --reference FILE       a suspected donor model (safetensors): centred\n"
     "                         similarity of the step-0 (--checkpoint) and final\n"
     "                         (--model) tensors to it, as init.random evidence\n"
+    "  --chain A.h5 B.h5 ...  RUN.h5 is the last segment of a campaign resumed with\n"
+    "                         `trainprov run --resume-from`: the earlier segments'\n"
+    "                         logs, in order. Checks every segment, every link and\n"
+    "                         the claims across the campaign\n"
     "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
 
 typedef struct {
@@ -62,6 +70,8 @@ typedef struct {
     uint8_t challenge_id[TP_CHALLENGE_ID_LEN];
     char *require[TP_REQUIRE_MAX];
     tp_claim_options claims;
+    char **chain; /* --chain: the earlier segments, in order */
+    size_t n_chain;
 } verify_args;
 
 static int parse_args(int argc, char **argv, verify_args *a)
@@ -83,6 +93,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
                                          {NULL, 0, NULL, 0}};
     int c;
     memset(a, 0, sizeof *a);
+    if (tp_verify_chain_take_args(&argc, argv, &a->chain, &a->n_chain) != 0)
+        return -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "k:m:d:j:sr:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -119,6 +131,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
         }
     }
     a->claims.require = a->require;
+    if (optind == argc && a->n_chain >= 2) /* --chain A.h5 B.h5 LAST.h5 */
+        argv[argc++] = a->chain[--a->n_chain];
     if (optind != argc - 1 || !a->pubkey) {
         fprintf(stderr, "trainprov verify: %s\n%s",
                 optind == argc ? "which log? (RUN.h5 is missing)"
@@ -157,6 +171,18 @@ int tp_cmd_verify(int argc, char **argv)
     if (tp_key_load_public(a.pubkey, &key, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov verify: %s\n", err);
         return 2;
+    }
+    if (a.n_chain) {
+        struct json_object *j = NULL;
+        int text = !a.quiet && !(a.json_path && strcmp(a.json_path, "-") == 0);
+        rc = tp_verify_chain(a.log_path, a.chain, a.n_chain, key, &a.claims, text,
+                             a.json_path ? &j : NULL);
+        if (j && write_json(a.json_path, j) != 0)
+            rc = 2;
+        json_object_put(j);
+        free(a.chain);
+        tp_key_free(key);
+        return rc;
     }
     const char *shown = realpath(a.log_path, abs) ? abs : a.log_path;
     tp_runlog log;

@@ -18,6 +18,7 @@
 #define TP_ENV_EXIT_TIMEOUT "TRAINPROV_EXIT_TIMEOUT" /* seconds exit waits for hashes */
 #define TP_ENV_NONCE "TRAINPROV_NONCE"               /* the challenge nonce, hex */
 #define TP_ENV_CHALLENGE "TRAINPROV_CHALLENGE"       /* the challenge document, hex */
+#define TP_ENV_RESUME_FROM "TRAINPROV_RESUME_FROM"   /* previous segment digest, hex (--resume-from) */
 
 /* The stream hand-off from a traced process to the image it exec'd. */
 #define TP_ENV_STREAM_ID "TRAINPROV_STREAM_ID"

@@ -24,7 +24,7 @@ const char *const tp_config_env_names[] = {
     TP_ENV_KEY,         TP_ENV_LOG,          TP_ENV_RUN_ID,       TP_ENV_DATA,
     TP_ENV_CHECKPOINTS, TP_ENV_EXCLUDE,      TP_ENV_INCLUDE,      TP_ENV_HEAD_EVERY,
     TP_ENV_HEAD_SECONDS, TP_ENV_EXIT_TIMEOUT, TP_ENV_NONCE,       TP_ENV_CHALLENGE,
-    NULL,
+    TP_ENV_RESUME_FROM, NULL,
 };
 
 static int add_pattern(tp_pattern_list *l, const char *s, size_t len)
@@ -240,6 +240,13 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
     }
     cfg->nonce_len = (size_t)nonce;
     cfg->challenge_len = (size_t)challenge;
+    long resume = env_hex(TP_ENV_RESUME_FROM, cfg->resume_from, sizeof cfg->resume_from);
+    if (resume != 0 && resume != TP_HASH_LEN) {
+        snprintf(msg, msglen, TP_ENV_RESUME_FROM " is not %d hex digits; start the job with "
+                 "`trainprov run --resume-from PREV.h5`", 2 * TP_HASH_LEN);
+        return -1;
+    }
+    cfg->resume_from_len = (size_t)resume;
     cfg->mpi_rank = env_mpi_int("OMPI_COMM_WORLD_RANK");
     cfg->mpi_world_size = env_mpi_int("OMPI_COMM_WORLD_SIZE");
     if (cfg->mpi_rank < 0 || cfg->mpi_world_size <= cfg->mpi_rank) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/format.h"
+#include "core/merkle.h"
 
 #define TP_MAX_PATTERNS 128
 
@@ -43,6 +44,9 @@ typedef struct {
     size_t nonce_len;
     uint8_t challenge[TP_CHALLENGE_MAX];
     size_t challenge_len;
+    /* the previous segment's digest (`trainprov run --resume-from`), empty if none */
+    uint8_t resume_from[TP_HASH_LEN];
+    size_t resume_from_len;
 } tp_config;
 
 /* The names of the environment variables that must survive an exec. */

@@ -3,7 +3,10 @@
  * earlier, whatever role the job declared for it. Reads of unknown content,
  * reads whose content may be weights ("possible-" formats), exclusions a job
  * could stage files in (verify/exclusions.h), and, with declared data, large
- * undeclared inputs make it unknown, or fail under --strict. */
+ * undeclared inputs make it unknown, or fail under --strict. In a resume
+ * chain (verify --chain) a checkpoint an earlier segment authored is the
+ * run's own too; a resumed segment verified alone cannot tell such a read
+ * from a foreign one, and is unknown. */
 #include "verify/claim.h"
 #include "verify/exclusions.h"
 
@@ -86,15 +89,41 @@ static int possible_weights(const char *format)
     return strncmp(format, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
 }
 
-/* Whether the read r (of content digest) comes after this run wrote it. */
-static int own_bytes(const written_ckpt *w, size_t n, const ProtobufCBinaryData *digest,
-                     const Trainprov__V1__FileEvent *f, const Trainprov__V1__Record *r)
+/* A file an earlier segment of the chain authored with this content
+ * (checkpoints only unless any_role), or NULL. */
+static const tp_prior_file *prior_file(const tp_claim_ctx *c, const ProtobufCBinaryData *digest,
+                                       int any_role)
+{
+    for (size_t k = 0; digest->len == TP_HASH_LEN && k < c->opt->n_prior; k++)
+        if ((any_role || c->opt->prior[k].checkpoint) &&
+            !memcmp(c->opt->prior[k].sha256, digest->data, TP_HASH_LEN))
+            return &c->opt->prior[k];
+    return NULL;
+}
+
+/* Whether the read r (of content digest) comes after this run wrote it, or
+ * is of content an earlier segment of the chain wrote. */
+static int own_bytes(const tp_claim_ctx *c, const written_ckpt *w, size_t n,
+                     const ProtobufCBinaryData *digest, const Trainprov__V1__FileEvent *f,
+                     const Trainprov__V1__Record *r, int any_role)
 {
     for (size_t k = 0; digest->len == TP_HASH_LEN && k < n; k++)
         if (!memcmp(w[k].sha256, digest->data, TP_HASH_LEN) &&
             w[k].done_ns <= or_time(f->first_access_ns, r))
             return 1;
-    return 0;
+    return prior_file(c, digest, any_role) != NULL;
+}
+
+/* The previous segment's digest this run resumes from (RunStart.resume_from,
+ * equal in every stream: run.binding), or NULL for a run that does not. */
+static const ProtobufCBinaryData *resumed_from(const tp_claim_ctx *c)
+{
+    for (size_t s = 0; s < c->log->n_streams; s++) {
+        const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
+        if (rs && rs->resume_from.len)
+            return &rs->resume_from;
+    }
+    return NULL;
 }
 
 static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
@@ -165,7 +194,11 @@ static void make_unknown(const tp_claim_ctx *c, tp_claim *cl, const char *why, s
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0;
+    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0,
+           n_unchecked = 0;
+    const ProtobufCBinaryData *resume = resumed_from(c);
+    tp_problems unchecked = {0};
+    struct json_object *unchecked_list = json_object_new_array();
     written_ckpt *ck = written_files(c, 0, &n_ckpt), *wr = written_files(c, 1, &n_written);
     tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0};
     tp_exclusion_list ex;
@@ -195,7 +228,7 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
             /* content that may be weights, read and not the run's own */
             if (tp_file_foreign_read(f, &digest, &hash_error) &&
                 possible_weights(read_format(f, digest)) &&
-                !own_bytes(wr, n_written, digest, f, r)) {
+                !own_bytes(c, wr, n_written, digest, f, r, 1)) {
                 n_possible++;
                 tp_problems_add(&possible, "%s (%s, %" PRIu64 " bytes)", f->path,
                                 read_format(f, digest), f->size);
@@ -212,7 +245,7 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                 continue;
             }
             n_weights++;
-            if (own_bytes(ck, n_ckpt, digest, f, r))
+            if (own_bytes(c, ck, n_ckpt, digest, f, r, 0))
                 continue;
             read_context(f, digest, &ex, context, sizeof context);
             char hex[2 * TP_HASH_LEN + 1] = "";
@@ -222,6 +255,13 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                                   : "opened for writing without producing its content (a read)";
             if (digest->len == TP_HASH_LEN)
                 tp_hex_encode(digest->data, TP_HASH_LEN, hex);
+            if (resume && !c->opt->chained) {
+                /* maybe an earlier segment's checkpoint: only --chain can tell */
+                n_unchecked++;
+                tp_problems_add(&unchecked, "%s (sha256 %s)", f->path, hex[0] ? hex : "unknown");
+                json_object_array_add(unchecked_list, file_json(f, digest, &ex));
+                continue;
+            }
             if (hex[0])
                 tp_problems_add(&p, "weights %s (sha256 %s%s) %s, which this run did not write",
                                 f->path, hex, context, how);
@@ -240,14 +280,28 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);
     json_object_object_add(tp_claim_evidence(cl), "unknown_content_reads", unknown_list);
     json_object_object_add(tp_claim_evidence(cl), "possible_weights", maybe);
+    json_object_object_add(tp_claim_evidence(cl), "resumed_unchecked", unchecked_list);
     json_object_object_add(tp_claim_evidence(cl), "exclusions", exclusions_json(&ex));
-    char pass[128];
-    if (n_weights)
-        snprintf(pass, sizeof pass, "%zu weights read%s, all of files this run wrote", n_weights,
-                 n_weights == 1 ? "" : "s");
+    char pass[160];
+    if (n_unchecked)
+        snprintf(pass, sizeof pass, "%zu of %zu weights reads are of files this run wrote",
+                 n_weights - n_unchecked, n_weights);
+    else if (n_weights)
+        snprintf(pass, sizeof pass, "%zu weights read%s, all of files this run%s wrote",
+                 n_weights - n_unchecked, n_weights - n_unchecked == 1 ? "" : "s",
+                 c->opt->n_prior ? " or an earlier segment of the chain" : "");
     else
         snprintf(pass, sizeof pass, "no weights file was read");
     tp_claim_conclude(cl, &p, pass);
+    if (n_unchecked) {
+        char why[256], hex[2 * TP_HASH_LEN + 1] = "";
+        if (resume->len == TP_HASH_LEN)
+            tp_hex_encode(resume->data, TP_HASH_LEN, hex);
+        snprintf(why, sizeof why, "weights read that this run did not write; it resumes from "
+                 "segment %s (--resume-from), whose checkpoints they may be: only verify --chain "
+                 "can check them", hex[0] ? hex : "(malformed digest)");
+        make_unknown(c, cl, why, n_unchecked, &unchecked);
+    }
     if (n_unknown)
         make_unknown(c, cl, "reads of unknown content (the file changed by another writer "
                      "before it was hashed: the bytes read could have been weights)", n_unknown,
@@ -267,6 +321,7 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                      "trainprov does not recognise (declare data with --data)", n_undeclared,
                      &undeclared);
     json_object_put(unknown.list);
+    json_object_put(unchecked.list);
     json_object_put(undeclared.list);
     json_object_put(possible.list);
     json_object_put(blind.list);

@@ -1,6 +1,7 @@
 /* claim_lineage_final.c: the claim lineage.final (docs/CLAIMS.md): the
  * --model file is byte-identical to a checkpoint this run wrote: authored
- * (it produced the bytes) and hashed as the job left it. */
+ * (it produced the bytes) and hashed as the job left it. In a resume chain
+ * (verify --chain), a checkpoint any earlier segment authored counts too. */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -44,9 +45,20 @@ int tp_claim_lineage_final(const tp_claim_ctx *c, tp_claim *cl, char *err, size_
             json_object_object_add(tp_claim_evidence(cl), "checkpoint", json_object_new_string(f->path));
             return 0;
         }
+    for (size_t k = 0; k < c->opt->n_prior; k++) {
+        const tp_prior_file *pf = &c->opt->prior[k];
+        if (!pf->checkpoint || memcmp(pf->sha256, digest, TP_HASH_LEN) != 0)
+            continue;
+        cl->status = TP_CLAIM_PASS;
+        tp_claim_detail(cl, "sha256 %s of %s equals checkpoint %s written by segment %zu of the "
+                        "chain (%s)", hex, model, pf->path, pf->segment, pf->segment_path);
+        json_object_object_add(tp_claim_evidence(cl), "checkpoint", json_object_new_string(pf->path));
+        json_object_object_add(tp_claim_evidence(cl), "segment", json_object_new_uint64(pf->segment));
+        return 0;
+    }
     cl->status = TP_CLAIM_FAIL;
-    tp_claim_detail(cl, "sha256 %s of %s matches no checkpoint this run wrote (a file the run "
+    tp_claim_detail(cl, "sha256 %s of %s matches no checkpoint this run%s wrote (a file the run "
                     "only modified, renamed without writing, or that changed after it closed it "
-                    "does not count)", hex, model);
+                    "does not count)", hex, model, c->opt->chained ? " or an earlier segment" : "");
     return 0;
 }

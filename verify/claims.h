@@ -11,6 +11,7 @@
 
 #include "runlog/records.h"
 #include "runlog/runlog.h"
+#include "core/merkle.h"
 #include "core/sign.h"
 
 typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN } tp_claim_status;
@@ -28,6 +29,16 @@ typedef struct {
     struct json_object *evidence; /* owned; NULL when there is none */
 } tp_claim;
 
+/* A file an earlier segment of a resume chain authored, with its digest
+ * (verify --chain; verify/chain.h). */
+typedef struct {
+    uint8_t sha256[TP_HASH_LEN];
+    int checkpoint;        /* recorded with role checkpoint */
+    const char *path;      /* as that segment recorded it */
+    size_t segment;        /* 1-based position in the chain */
+    const char *segment_path; /* that segment's log */
+} tp_prior_file;
+
 typedef struct {
     const char *model_path;         /* --model, or NULL */
     const char *checkpoint_path;    /* --checkpoint STEP0.safetensors (init.random), or NULL */
@@ -40,6 +51,10 @@ typedef struct {
     int strict;                     /* unknown fails the verdict; undeclared inputs fail */
     char *const *require;           /* --require CLAIM: these must pass */
     size_t n_require;
+    int chained;                    /* verified as a segment of --chain: reads of prior
+                                       files are the campaign's own */
+    const tp_prior_file *prior;     /* files the earlier segments authored */
+    size_t n_prior;
 } tp_claim_options;
 
 /* One stream as the report shows it (from its records, verified or not). */

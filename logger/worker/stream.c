@@ -264,6 +264,8 @@ static void write_run_start(tp_stream *s, uint64_t parent, const char *origin)
     rs.nonce.len = s->cfg->nonce_len;
     rs.challenge.data = (uint8_t *)s->cfg->challenge;
     rs.challenge.len = s->cfg->challenge_len;
+    rs.resume_from.data = (uint8_t *)s->cfg->resume_from;
+    rs.resume_from.len = s->cfg->resume_from_len;
     Trainprov__V1__Record rec = TRAINPROV__V1__RECORD__INIT;
     rec.body_case = TRAINPROV__V1__RECORD__BODY_RUN_START;
     rec.run_start = &rs;
