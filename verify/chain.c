@@ -237,6 +237,11 @@ static char *check_link(const tp_chain *ch, size_t k)
     }
     const tp_chain_segment *prev = &ch->seg[k - 1];
     tp_hex_encode(prev->digest, TP_HASH_LEN, want);
+    for (size_t i = 0; i < k; i++)
+        if (!memcmp(seg->log.run_id, ch->seg[i].log.run_id, TP_RUN_ID_LEN))
+            return (append(&p, "link %zu: %s is the same run as %s (%s): a segment listed twice",
+                           k + 1, seg->path, ch->seg[i].path, tp_runlog_ids(&seg->log).run_id),
+                    p);
     if (!rs->resume_from.len)
         append(&p, "link %zu: %s starts a new run (no --resume-from), it does not resume from "
                "%s (%s)", k + 1, seg->path, prev->path, want);
@@ -249,10 +254,6 @@ static char *check_link(const tp_chain *ch, size_t k)
         append(&p, "link %zu: %s is signed by key %s, %s by key %s: a campaign has one trainer "
                "key", k + 1, seg->path, tp_runlog_ids(&seg->log).key_id, first->path,
                tp_runlog_ids(&first->log).key_id);
-    for (size_t i = 0; i < k; i++)
-        if (!memcmp(seg->log.run_id, ch->seg[i].log.run_id, TP_RUN_ID_LEN))
-            append(&p, "link %zu: %s is the same run as %s (%s): a segment listed twice", k + 1,
-                   seg->path, ch->seg[i].path, tp_runlog_ids(&seg->log).run_id);
     if (rs->nonce.len && first->run_start &&
         !tp_bytes_eq(&rs->nonce, first->run_start->nonce.data, first->run_start->nonce.len))
         append(&p, "link %zu: %s answers another challenge than %s (the campaign's challenge "
@@ -342,13 +343,13 @@ static void campaign_over_all(tp_chain *ch, size_t k)
         const char *d = ch->seg[j].v.claims[k].detail;
         if (worst != TP_CLAIM_PASS && st == TP_CLAIM_PASS)
             continue;
-        append(&detail, "segment %zu (%s)%s%s: %s", j + 1, ch->seg[j].path,
+        append(&detail, "segment %zu (%s)%s%s: %s%s", j + 1, ch->seg[j].path,
                st == TP_CLAIM_PASS ? "" : " ", st == TP_CLAIM_PASS ? "" : tp_claim_status_name(st),
                st != ch->seg[j].v.claims[k].status
                    ? "killed and rebuilt by recover, then resumed by the next segment: no run "
                      "manifest shows that none of its streams was cut back to an earlier "
-                     "signed head"
-                   : d ? d : "");
+                     "signed head; its own log.complete: "
+                   : "", d ? d : "");
     }
     out->status = worst;
     tp_claim_detail(out, "%s", detail ? detail : "");

@@ -14,6 +14,8 @@ Options:
   --sleep-per-step S     slow each step down (for the kill tests)
   --release FILE         at the end, torch.save the model's state dict to FILE
   --load FILE            torch.load a weights file first (a donor)
+  --stall                after the last step, print "stalled" and sleep until
+                         killed (a job killed at its time limit)
   --seed N               torch.manual_seed (default 0)
 """
 import argparse
@@ -55,6 +57,7 @@ def main():
     ap.add_argument("--release")
     ap.add_argument("--load")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--stall", action="store_true")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -101,6 +104,10 @@ def main():
     if a.release:
         torch.save(model.state_dict(), a.release)
         print("released %s" % a.release, flush=True)
+    if a.stall:
+        print("stalled at step %d" % step, flush=True)
+        while True:
+            time.sleep(60)
     return 0
 
 
