@@ -261,11 +261,42 @@ static char *check_link(const tp_chain *ch, size_t k)
     return p;
 }
 
-/* A segment killed and rebuilt by `recover` that the next segment resumed. */
+/* The stream with this id is in the log. */
+static int has_stream(const tp_runlog *log, uint64_t id)
+{
+    for (size_t s = 0; s < log->n_streams; s++)
+        if (log->streams[s].stream_id == id)
+            return 1;
+    return 0;
+}
+
+/* What log.complete finds in a log without a manifest is only what a kill
+ * leaves (no manifest, streams that did not end, torn journals, unsigned
+ * records lost): no announced child stream is missing and no stream reports
+ * records it could not write. */
+static int only_kill_gaps(const tp_chain_segment *seg)
+{
+    if (seg->log.has_manifest)
+        return 0;
+    for (size_t s = 0; s < seg->log.n_streams; s++)
+        for (size_t i = 0; i < seg->v.decoded[s].n; i++) {
+            const Trainprov__V1__Record *r = seg->v.decoded[s].records[i];
+            if (r && r->body_case == TRAINPROV__V1__RECORD__BODY_CHILD &&
+                !has_stream(&seg->log, r->child->child_stream))
+                return 0;
+            if (r && r->body_case == TRAINPROV__V1__RECORD__BODY_STREAM_END &&
+                (r->stream_end->dropped_events || r->stream_end->untracked_fds))
+                return 0;
+        }
+    return 1;
+}
+
+/* A segment killed and rebuilt by `recover` (it has no manifest: the
+ * assembled_by attribute is not signed), resumed by the next segment, with
+ * nothing missing but what the kill cut off. */
 static int recovered_link(const tp_chain *ch, size_t k)
 {
-    return k + 1 < ch->n &&
-           !strcmp(ch->seg[k].log.assembled_by, tp_assembled_name(TP_ASSEMBLED_RECOVER));
+    return k + 1 < ch->n && only_kill_gaps(&ch->seg[k]);
 }
 
 /* Whether claim k (registry order) is the claim id. */
