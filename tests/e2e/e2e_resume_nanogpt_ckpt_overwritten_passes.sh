@@ -3,7 +3,8 @@
 # writes out/ckpt.pt (declared with --checkpoint); segment 2, run with
 # --resume-from, torch.loads out/ckpt.pt and overwrites it in place. `verify
 # --chain` passes with --require init.no_foreign_weights and lineage.final
-# on the final out/ckpt.pt. The chain does not launder foreign weights: a
+# on the final out/ckpt.pt; so does a checkpoint directory (out/ckpt/ with
+# model.pt, optimizer.pt and meta.json) rewritten in place. The chain does not launder foreign weights: a
 # resumed segment that also loads a donor fails init.no_foreign_weights
 # naming the donor, and a run without --resume-from that loads segment 1's
 # checkpoint fails it verified alone, as any run reading weights it did not
@@ -28,6 +29,17 @@ expect_verify 0 "$WORK/B.h5" "$J" --pubkey "$WORK/key.pub.pem" --chain "$WORK/A.
 expect_claim "$J" init.no_foreign_weights pass
 expect_claim "$J" lineage.final pass
 expect_link "$J" 2 ok
+
+# The same with a checkpoint directory.
+segment_ok "$WORK/DA.h5" "$WORK/dir" -- --steps 10 --dir-ckpt
+segment_ok "$WORK/DB.h5" "$WORK/dir" --resume-from "$WORK/DA.h5" -- --steps 20 --dir-ckpt
+grep -q 'resumed from .*ckpt at step 10' "$WORK/DB.h5.out" || fail "the directory segment did not resume"
+expect_verify 0 "$WORK/DB.h5" "$WORK/dir.json" --pubkey "$WORK/key.pub.pem" --chain "$WORK/DA.h5" \
+    --require init.no_foreign_weights --require lineage.final --model "$WORK/dir/ckpt/model.pt"
+jcheck detail-contains "$WORK/dir.json" init.no_foreign_weights "2 weights reads" ||
+    fail "segment 2 did not read model.pt and optimizer.pt as weights of the campaign"
+expect_verify 0 "$WORK/DB.h5" "$WORK/dir-alone.json" --pubkey "$WORK/key.pub.pem"
+expect_claim "$WORK/dir-alone.json" init.no_foreign_weights unknown
 
 # A donor loaded in a resumed segment is still foreign.
 "$PYTHON" -c '

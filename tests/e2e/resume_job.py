@@ -2,7 +2,8 @@
 """resume_job.py: a nanoGPT-style training job for the resume-chain tests.
 
 It keeps one checkpoint file, OUT/ckpt.pt (model, optimizer and step), and
-overwrites it in place every --ckpt-every steps. When OUT/ckpt.pt exists at
+overwrites it in place every --ckpt-every steps (with --dir-ckpt, a
+checkpoint directory OUT/ckpt/ of model.pt, optimizer.pt and meta.json). When OUT/ckpt.pt exists at
 start it resumes from it (torch.load, then training goes on from its step),
 as nanoGPT's `init_from = 'resume'` does; --fresh ignores it. Token shards
 (make_shards.py) are read with plain open()/read() by the main process.
@@ -14,12 +15,14 @@ Options:
   --sleep-per-step S     slow each step down (for the kill tests)
   --release FILE         at the end, torch.save the model's state dict to FILE
   --load FILE            torch.load a weights file first (a donor)
+  --dir-ckpt             the checkpoint is the directory OUT/ckpt/
   --stall                after the last step, print "stalled" and sleep until
                          killed (a job killed at its time limit)
   --seed N               torch.manual_seed (default 0)
 """
 import argparse
 import glob
+import json
 import os
 import sys
 import time
@@ -47,6 +50,26 @@ class TinyLM(nn.Module):
         return self.head(self.norm(x + self.mlp(x)))
 
 
+def save_checkpoint(path, as_dir, state):
+    if not as_dir:
+        torch.save(state, path)
+        return
+    os.makedirs(path, exist_ok=True)
+    torch.save(state["model"], os.path.join(path, "model.pt"))
+    torch.save(state["optimizer"], os.path.join(path, "optimizer.pt"))
+    with open(os.path.join(path, "meta.json"), "w") as f:
+        json.dump({"step": state["step"]}, f)
+
+
+def load_checkpoint(path, as_dir):
+    if not as_dir:
+        return torch.load(path)
+    with open(os.path.join(path, "meta.json")) as f:
+        step = json.load(f)["step"]
+    return {"model": torch.load(os.path.join(path, "model.pt")),
+            "optimizer": torch.load(os.path.join(path, "optimizer.pt")), "step": step}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
@@ -58,16 +81,17 @@ def main():
     ap.add_argument("--load")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--stall", action="store_true")
+    ap.add_argument("--dir-ckpt", action="store_true")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
     model = TinyLM()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    ckpt = os.path.join(a.out, "ckpt.pt")
+    ckpt = os.path.join(a.out, "ckpt" if a.dir_ckpt else "ckpt.pt")
     step = 0
     if os.path.exists(ckpt):
-        state = torch.load(ckpt)
+        state = load_checkpoint(ckpt, a.dir_ckpt)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step = state["step"]
@@ -96,8 +120,8 @@ def main():
         opt.step()
         step += 1
         if a.ckpt_every > 0 and step % a.ckpt_every == 0:
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                        "step": step}, ckpt)
+            save_checkpoint(ckpt, a.dir_ckpt, {"model": model.state_dict(),
+                                               "optimizer": opt.state_dict(), "step": step})
             print("step %d loss %.4f, saved %s" % (step, loss.item(), ckpt), flush=True)
         if a.sleep_per_step > 0:
             time.sleep(a.sleep_per_step)
