@@ -4,7 +4,8 @@
 # presenting another chain fails (exit 1) naming the broken link and the
 # digests: another run's log in the middle (a fresh run X.h5, or Y.h5 that
 # resumes from X.h5), a dropped segment (the middle one, or the first),
-# reordered segments, and a segment listed twice.
+# reordered segments, and a segment listed twice. A chain naming a file that
+# is not a log is bad input (exit 2, naming it).
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 . "$E2E_DIR/resume_lib.sh"
 e2e_init torch
@@ -52,4 +53,9 @@ expect_link "$WORK/order.json" 2 "link 2: $A starts a new run"
 
 verify "$C" "$WORK/twice.json" --pubkey "$WORK/key.pub.pem" --chain "$A" "$B" "$B"
 check "a segment listed twice" "$WORK/twice.json" 3 "is the same run as $B"
+verify "$C" "$WORK/missing.json" --pubkey "$WORK/key.pub.pem" --chain "$A" "$WORK/none.h5"
+[ "$VERIFY_STATUS" -eq 2 ] || fail "a chain with a missing log exited $VERIFY_STATUS, expected 2"
+grep -q "none.h5" "$WORK/missing.json.out" || fail "the missing segment is not named"
+verify "$C" "$WORK/empty.json" --pubkey "$WORK/key.pub.pem" --chain
+[ "$VERIFY_STATUS" -eq 2 ] || fail "--chain without logs exited $VERIFY_STATUS, expected 2"
 finish
