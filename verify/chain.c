@@ -18,7 +18,6 @@
 #include "core/vocab.h"
 #include "runlog/h5log.h"
 #include "verify/claim.h"
-#include "verify/report.h"
 
 #define TP_RECOVERED_DOMAIN "trainprov/segment/v1 recovered"
 
@@ -123,6 +122,11 @@ int tp_chain_check_previous(const char *path, const tp_key *key, uint8_t digest[
         int k = cl[0].status != TP_CLAIM_PASS ? 0 : 1;
         snprintf(err, errlen, "--resume-from %s: not a log to resume from: %s fails: %s", path,
                  cl[k].id, cl[k].detail ? cl[k].detail : "");
+    } else if (log.has_manifest &&
+               tp_key_verify(key, TP_PAYLOAD_MANIFEST, log.manifest_body.data,
+                             log.manifest_body.len, log.manifest_sig, TP_SIG_LEN) != 0) {
+        snprintf(err, errlen, "--resume-from %s: not a log to resume from: its run manifest's "
+                 "signature does not verify with --key", path);
     } else if (tp_chain_segment_digest(&log, digest) != 0) {
         snprintf(err, errlen, "out of memory");
     } else {

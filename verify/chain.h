@@ -29,8 +29,9 @@ int tp_chain_segment_digest(const tp_runlog *log, uint8_t out[TP_HASH_LEN]);
 /* For `trainprov run --resume-from PREV.h5`: reads PREV.h5, checks that it is
  * a trainprov log signed with key (the run's own: a chain keeps one trainer
  * key) whose records are intact and bound to one run (log.integrity and
- * run.binding; a log sealed on a signal or recovered after a kill is a valid
- * previous segment), and computes its digest. 0, or -1 with err naming the
+ * run.binding) and whose manifest, if it has one, verifies (a log sealed on
+ * a signal or recovered after a kill is a valid previous segment), and
+ * computes its digest. 0, or -1 with err naming the
  * file and the problem. */
 int tp_chain_check_previous(const char *path, const tp_key *key, uint8_t digest[TP_HASH_LEN],
                             char *err, size_t errlen);

@@ -2,8 +2,8 @@
 # e2e_resume_from_checked_at_start.sh: `trainprov run --resume-from PREV.h5`
 # checks PREV.h5 before the job starts and refuses (exit 2, the job never
 # runs, no log or journals left) a missing file, a file that is not a run
-# log, a log signed with another key than --key, and a log whose records were
-# tampered with. Accepted, the previous segment's digest is in the signed
+# log, a log signed with another key than --key, a log whose records were
+# tampered with, and one whose manifest was. Accepted, the previous segment's digest is in the signed
 # RunStart of every stream (the job's DataLoader workers too), as
 # `trainprov verify --chain` reports it.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
@@ -17,6 +17,9 @@ segment_ok "$WORK/A.h5" "$WORK/out" -- --steps 5
 echo "not a log" >"$WORK/text.h5"
 cp "$WORK/A.h5" "$WORK/tampered.h5"
 "$PYTHON" "$E2E_DIR/tamper.py" "$WORK/tampered.h5" flip-record middle >/dev/null ||
+    die "tamper.py failed"
+cp "$WORK/A.h5" "$WORK/manifest.h5"
+"$PYTHON" "$E2E_DIR/tamper.py" "$WORK/manifest.h5" flip-manifest >/dev/null ||
     die "tamper.py failed"
 
 refused() { # WHAT PREV MESSAGE [run options]
@@ -39,6 +42,7 @@ refused "a missing previous log" "$WORK/nothing.h5" "nothing.h5"
 refused "a file that is not a log" "$WORK/text.h5" "text.h5"
 refused "a log of another key" "$WORK/A.h5" "not by --key" --key "$WORK/other.pem"
 refused "a tampered log" "$WORK/tampered.h5" "log.integrity fails"
+refused "a log with a forged manifest" "$WORK/manifest.h5" "run manifest's signature does not verify"
 
 # Accepted: every stream of the resumed run (a job with 2 DataLoader workers)
 # records the digest verify --chain computes for A.h5.
