@@ -358,9 +358,10 @@ static void campaign_from(tp_chain *ch, size_t k, size_t j)
         out->evidence = json_object_get(c->evidence);
 }
 
-/* The campaign's claim k over every segment: failed if one fails, unknown if
- * one is unknown, else passed; the detail names the segments that did not
- * pass (or, when all did, each segment's detail). */
+/* The campaign's claim k over every segment: failed if one fails, else
+ * unknown if one is unknown, else passed if all passed (else the first other
+ * status); the detail names the segments that did not pass (or, when all
+ * did, each segment's detail). */
 static void campaign_over_all(tp_chain *ch, size_t k)
 {
     tp_claim *out = &ch->claims[k];
@@ -369,7 +370,8 @@ static void campaign_over_all(tp_chain *ch, size_t k)
     char *detail = NULL;
     for (size_t j = 0; j < ch->n; j++) {
         tp_claim_status st = campaign_status(ch, j, k);
-        if (st == TP_CLAIM_FAIL || (st == TP_CLAIM_UNKNOWN && worst == TP_CLAIM_PASS))
+        if (st == TP_CLAIM_FAIL || (st == TP_CLAIM_UNKNOWN && worst != TP_CLAIM_FAIL) ||
+            worst == TP_CLAIM_PASS)
             worst = st;
         json_object_array_add(list, segment_claim_json(ch, j, k));
     }
