@@ -4,7 +4,8 @@
  * stream order; `run --resume-from` accepts a log of its own key and refuses
  * another key's; a chain whose segment reads the previous segment's
  * checkpoint passes (alone that read is unknown); a dropped segment, another
- * key, a first segment that resumes each break the link they name; a killed
+ * key, a first segment that resumes, another challenge each break the link
+ * they name; a killed
  * and recovered middle segment is a valid link whose log.complete counts as
  * unknown, unless an announced child stream is missing. */
 #include <setjmp.h>
@@ -33,6 +34,8 @@
 static char dir[] = "/tmp/test_chain.XXXXXX";
 static tp_key *key_a, *key_b, *pub_a;
 static const uint8_t ckpt1[32] = {1, 1, 1}, ckpt2[32] = {2, 2, 2}, shard[32] = {9, 9, 9};
+static const uint8_t *challenge_nonce; /* recorded by the next segments made, when set */
+static size_t challenge_nonce_len;
 
 static char *path_in(const char *name)
 {
@@ -114,6 +117,8 @@ static void add_run_start(tp_stream_data *s, const tp_runlog *log, const uint8_t
     rs.n_exclusions = 1;
     if (resume_from)
         rs.resume_from = (ProtobufCBinaryData){32, (uint8_t *)resume_from};
+    if (challenge_nonce)
+        rs.nonce = (ProtobufCBinaryData){challenge_nonce_len, (uint8_t *)challenge_nonce};
     Trainprov__V1__Record r = TRAINPROV__V1__RECORD__INIT;
     r.body_case = TRAINPROV__V1__RECORD__BODY_RUN_START;
     r.run_start = &rs;
@@ -323,6 +328,29 @@ static void test_broken_links_are_named(void **state)
     tp_chain_free(&ch);
 }
 
+/* The campaign's challenge is the first segment's: a later segment may
+ * record none or the same, not another. */
+static void test_other_challenge_breaks_link(void **state)
+{
+    (void)state;
+    static const uint8_t first[32] = {5}, other[32] = {6};
+    uint8_t da[32], db[32], dc[32];
+    tp_chain ch;
+    challenge_nonce = first;
+    challenge_nonce_len = sizeof first;
+    segment("a.h5", 1, key_a, NULL, NULL, ckpt1, ENDED, da);
+    challenge_nonce = NULL;
+    segment("b.h5", 2, key_a, da, ckpt1, ckpt2, ENDED, db);
+    challenge_nonce = other;
+    segment("c.h5", 3, key_a, db, ckpt2, ckpt1, ENDED, dc);
+    challenge_nonce = NULL;
+    verify_chain(&ch, 0, 3, "a.h5", "b.h5", "c.h5");
+    assert_null(ch.link_problem[1]);
+    assert_non_null(ch.link_problem[2]);
+    assert_non_null(strstr(ch.link_problem[2], "answers another challenge"));
+    tp_chain_free(&ch);
+}
+
 static void test_recovered_segment_is_a_valid_link(void **state)
 {
     (void)state;
@@ -387,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_recovered_digest_commits_to_last_heads),
         cmocka_unit_test(test_chain_reads_earlier_checkpoint),
         cmocka_unit_test(test_broken_links_are_named),
+        cmocka_unit_test(test_other_challenge_breaks_link),
         cmocka_unit_test(test_recovered_segment_is_a_valid_link),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
