@@ -75,13 +75,15 @@ int tp_verify_chain(const char *last, char *const *chain, size_t n_chain, const 
     } else {
         tp_verdict view = tp_chain_campaign_view(&ch);
         const tp_chain_segment *seg = &ch.seg[ch.n - 1];
+        char abs[PATH_MAX];
+        const char *shown = realpath(seg->path, abs) ? abs : seg->path;
         rc = ch.pass ? 0 : 1;
         if (text) {
             tp_chain_report_text(stdout, &ch);
-            tp_report_text(stdout, seg->path, &seg->log, &view);
+            tp_report_text(stdout, shown, &seg->log, &view);
         }
         if (json) {
-            *json = tp_report_json(seg->path, &seg->log, &view);
+            *json = tp_report_json(shown, &seg->log, &view);
             json_object_object_add(*json, "chain", tp_chain_json(&ch));
         }
     }
