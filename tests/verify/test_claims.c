@@ -339,8 +339,8 @@ static void test_clean_run_passes(void **state)
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v.claims[k];
         /* no --model; no InitTensor (the run did not use trainprov's initialiser); not MPI */
-        tp_claim_status want = strcmp(c->id, "lineage.final") && strcmp(c->id, "init.random") &&
-                                       strcmp(c->id, "mpi.init_consistent")
+        tp_claim_status want = !strcmp(c->id, "mpi.init_consistent") ? TP_CLAIM_NA
+                               : strcmp(c->id, "lineage.final") && strcmp(c->id, "init.random")
                                    ? TP_CLAIM_PASS
                                    : TP_CLAIM_UNKNOWN;
         if (c->status != want)
@@ -352,6 +352,33 @@ static void test_clean_run_passes(void **state)
     assert_int_equal(v.n_streams, 2);
     assert_int_equal(v.streams[1].pid, 101);
     assert_true(v.streams[0].ended);
+    tp_verdict_free(&v);
+    tp_runlog_free(&log);
+}
+
+/* --strict leaves n/a as it is (the verdict under --strict is e2e_strict_passes_without_mpi.sh's);
+ * a claim the evaluator requires must pass, so a required n/a fails the verdict */
+static void test_na_stays_under_strict_and_fails_when_required(void **state)
+{
+    tp_runlog log;
+    tp_verdict v;
+    build_run(&log, run_a, key_a, 0);
+    char *req[] = {"mpi.init_consistent"}, *req_pass[] = {"log.integrity"};
+    tp_claim_options strict = no_options, required = no_options, other = no_options;
+    strict.strict = 1;
+    required.require = req;
+    required.n_require = 1;
+    other.require = req_pass;
+    other.n_require = 1;
+    evaluate(&log, pub_a, &strict, &v);
+    assert_int_equal(claim(&v, "mpi.init_consistent")->status, TP_CLAIM_NA);
+    tp_verdict_free(&v);
+    evaluate(&log, pub_a, &other, &v);
+    assert_true(v.pass);
+    tp_verdict_free(&v);
+    evaluate(&log, pub_a, &required, &v);
+    assert_int_equal(claim(&v, "mpi.init_consistent")->status, TP_CLAIM_NA);
+    assert_false(v.pass);
     tp_verdict_free(&v);
     tp_runlog_free(&log);
 }
@@ -875,7 +902,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean_run_passes), cmocka_unit_test(test_flipped_byte),
+        cmocka_unit_test(test_clean_run_passes),
+        cmocka_unit_test(test_na_stays_under_strict_and_fails_when_required),
+        cmocka_unit_test(test_flipped_byte),
         cmocka_unit_test(test_deleted_record),   cmocka_unit_test(test_reordered_records),
         cmocka_unit_test(test_duplicated_record), cmocka_unit_test(test_truncated_stream),
         cmocka_unit_test(test_swapped_stream_ids), cmocka_unit_test(test_spliced_stream),
