@@ -3,7 +3,9 @@
  * earlier, whatever role the job declared for it. Reads of unknown content,
  * reads whose content may be weights ("possible-" formats), exclusions a job
  * could stage files in (verify/exclusions.h), and, with declared data, large
- * undeclared inputs make it unknown, or fail under --strict. */
+ * undeclared inputs make it unknown, or fail under --strict. So do weights
+ * read whose only writer is a process that outlived the job (its stream is
+ * in the log only up to the manifest: what it read may be missing). */
 #include "verify/claim.h"
 #include "verify/exclusions.h"
 
@@ -20,6 +22,7 @@
 typedef struct {
     const uint8_t *sha256;
     int64_t done_ns; /* when writing it ended */
+    int outlived;    /* written by a stream that outlived the job */
 } written_ckpt;
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
@@ -47,7 +50,8 @@ static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *
                 cap *= 2;
             }
             w[(*n)++] = (written_ckpt){f->sha256.data,
-                                       or_time(f->last_access_ns, c->dec[s].records[i])};
+                                       or_time(f->last_access_ns, c->dec[s].records[i]),
+                                       c->streams[s].outlived};
         }
     return w;
 }
@@ -86,15 +90,17 @@ static int possible_weights(const char *format)
     return strncmp(format, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
 }
 
-/* Whether the read r (of content digest) comes after this run wrote it. */
+/* Whether the read r (of content digest) comes after this run wrote it: 1,
+ * 2 when only a stream that outlived the job wrote it, else 0. */
 static int own_bytes(const written_ckpt *w, size_t n, const ProtobufCBinaryData *digest,
                      const Trainprov__V1__FileEvent *f, const Trainprov__V1__Record *r)
 {
-    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n; k++)
+    int own = 0;
+    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n && own != 1; k++)
         if (!memcmp(w[k].sha256, digest->data, TP_HASH_LEN) &&
             w[k].done_ns <= or_time(f->first_access_ns, r))
-            return 1;
-    return 0;
+            own = w[k].outlived ? 2 : 1;
+    return own;
 }
 
 static struct json_object *file_json(const Trainprov__V1__FileEvent *f,
@@ -165,9 +171,11 @@ static void make_unknown(const tp_claim_ctx *c, tp_claim *cl, const char *why, s
 int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *err,
                                      size_t errlen)
 {
-    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0;
+    size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0,
+           n_outlived = 0;
     written_ckpt *ck = written_files(c, 0, &n_ckpt), *wr = written_files(c, 1, &n_written);
-    tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0};
+    tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0},
+                outlived = {0};
     tp_exclusion_list ex;
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
@@ -212,7 +220,12 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                 continue;
             }
             n_weights++;
-            if (own_bytes(ck, n_ckpt, digest, f, r))
+            int own = own_bytes(ck, n_ckpt, digest, f, r);
+            if (own == 2) {
+                n_outlived++;
+                tp_problems_add(&outlived, "%s", f->path);
+            }
+            if (own)
                 continue;
             read_context(f, digest, &ex, context, sizeof context);
             char hex[2 * TP_HASH_LEN + 1] = "";
@@ -262,6 +275,10 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else if (!ex.recorded && c->log->n_streams)
         make_unknown(c, cl, "the log does not record its exclusions (a logger older than "
                      "this verifier)", 1, &(tp_problems){.text = "RunStart.exclusions"});
+    if (n_outlived)
+        make_unknown(c, cl, "weights read were written only by a process that outlived the job "
+                     "(it is recorded up to the manifest only: what it read may be missing)",
+                     n_outlived, &outlived);
     if (n_undeclared)
         make_unknown(c, cl, "undeclared inputs over 64 KiB could be weights in a format "
                      "trainprov does not recognise (declare data with --data)", n_undeclared,
@@ -269,6 +286,7 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     json_object_put(unknown.list);
     json_object_put(undeclared.list);
     json_object_put(possible.list);
+    json_object_put(outlived.list);
     json_object_put(blind.list);
     tp_exclusions_free(&ex);
     return 0;

@@ -64,6 +64,14 @@ tp dump --json "$WORK/directory.h5" >"$WORK/directory.dump.json" 2>&1 || fail "t
 grep -qF "\"$D/**\"" "$WORK/directory.dump.json" ||
     fail "RunStart of the directory run does not record the resolved glob $D/**"
 
+# the verifier matches the signed glob with the logger's matcher
+"$PYTHON" - "$WORK/globstar.json" "$D" <<'PY' || fail "data.accounted does not count the globstar glob's 4 data files"
+import json, sys
+rep, d = json.load(open(sys.argv[1])), sys.argv[2]
+ev = [c for c in rep["claims"] if c["id"] == "data.accounted"][0]["evidence"]
+assert ev["declared_data"] == [{"glob": d + "/**/*.bin", "data_files": 4}], ev
+PY
+
 # '..' after a wildcard can never match a canonical path: refused, nothing run
 rc=0
 tp run --key "$WORK/key.pem" --log "$WORK/bad.h5" --data "$D/*/../a.bin" -- touch "$WORK/ran" \

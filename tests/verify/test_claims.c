@@ -206,7 +206,8 @@ static void sign_manifest(tp_runlog *log, const uint8_t run_id[16], const tp_key
         ms[k].stream_id = s->stream_id;
         ms[k].tree_size = s->n_records;
         ms[k].root = (ProtobufCBinaryData){32, roots[k]};
-        ms[k].final = 1;
+        ms[k].final = !s->outlived;
+        ms[k].outlived = s->outlived != 0;
         msp[k] = &ms[k];
     }
     m.streams = msp;
@@ -380,6 +381,43 @@ static void test_na_stays_under_strict_and_fails_when_required(void **state)
     assert_int_equal(claim(&v, "mpi.init_consistent")->status, TP_CLAIM_NA);
     assert_false(v.pass);
     tp_verdict_free(&v);
+    tp_runlog_free(&log);
+}
+
+/* The worker (stream 1) is still running when the log is assembled: no
+ * StreamEnd, a head that is not final; it wrote /out/helper.pt, which the
+ * root then read as weights. */
+static void make_worker_outlive(tp_runlog *log, const tp_key *key, const uint8_t *helper_sha)
+{
+    tp_stream_data *w = &log->streams[1], *root = &log->streams[0];
+    free(w->records[--w->n_records].data); /* its StreamEnd */
+    free(w->head_bodies[--w->n_heads].data); /* and final head */
+    add_file(w, run_a, "/out/helper.pt", "checkpoint", "write", helper_sha, 10);
+    add_head(w, run_a, key, 0);
+    free(root->records[--root->n_records].data);
+    free(root->head_bodies[--root->n_heads].data);
+    add_file(root, run_a, "/out/helper.pt", "weights", "read", helper_sha, 10);
+    add_end(root, run_a);
+    add_head(root, run_a, key, 1);
+}
+
+/* A stream the wrapper's signed manifest marks as outliving the job passes
+ * log.complete (which says so) though it did not end; unmarked, the same
+ * stream fails it. Weights only that stream wrote are unknown, not the run's. */
+static void test_outliving_stream_is_complete_and_its_writes_unknown(void **state)
+{
+    tp_runlog log;
+    uint8_t helper_sha[32];
+    memset(helper_sha, 0x77, sizeof helper_sha);
+    build_run(&log, run_a, key_a, 0);
+    make_worker_outlive(&log, key_a, helper_sha);
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "log.complete", TP_CLAIM_FAIL, "did not end");
+    log.streams[1].outlived = 1;
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "log.complete", TP_CLAIM_PASS, "outlived the job");
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_UNKNOWN,
+           "written only by a process that outlived the job");
     tp_runlog_free(&log);
 }
 
@@ -904,6 +942,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_run_passes),
         cmocka_unit_test(test_na_stays_under_strict_and_fails_when_required),
+        cmocka_unit_test(test_outliving_stream_is_complete_and_its_writes_unknown),
         cmocka_unit_test(test_flipped_byte),
         cmocka_unit_test(test_deleted_record),   cmocka_unit_test(test_reordered_records),
         cmocka_unit_test(test_duplicated_record), cmocka_unit_test(test_truncated_stream),
