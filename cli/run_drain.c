@@ -23,7 +23,7 @@ typedef struct {
     char comm[32];
 } proc_entry;
 
-/* Every process of /proc with its parent and command name; NULL if none. */
+/* Every live process of /proc with its parent and command name; NULL if none. */
 static proc_entry *list_processes(size_t *n)
 {
     DIR *d = opendir("/proc");
@@ -45,8 +45,10 @@ static proc_entry *list_processes(size_t *n)
         buf[len] = '\0';
         char *open = strchr(buf, '('), *close = strrchr(buf, ')');
         int ppid;
-        if (!open || !close || close < open || sscanf(close + 1, " %*c %d", &ppid) != 1)
-            continue;
+        char state;
+        if (!open || !close || close < open || sscanf(close + 1, " %c %d", &state, &ppid) != 2 ||
+            state == 'Z' || state == 'X')
+            continue; /* a zombie has ended: a stream of it without an end was killed */
         if (*n == cap) {
             proc_entry *g = realloc(v, 2 * cap * sizeof *v);
             if (!g)
