@@ -77,6 +77,7 @@ static struct json_object *manifest_json(const tp_runlog *log)
         json_object_object_add(s, "tree_size", json_object_new_uint64(m->streams[k]->tree_size));
         json_object_object_add(s, "root", json_object_new_string(root ? root : ""));
         json_object_object_add(s, "final", json_object_new_boolean(m->streams[k]->final));
+        json_object_object_add(s, "outlived", json_object_new_boolean(m->streams[k]->outlived));
         json_object_array_add(streams, s);
         free(root);
     }

@@ -34,13 +34,16 @@
 #include "runlog/h5log.h"
 #include "runlog/journal_load.h"
 #include "runlog/manifest.h"
+#include "cli/run_drain.h"
+#include "cli/run_globs.h"
+#include "cli/run_log_state.h"
 #include "cli/run_mpi.h"
 #include "cli/run_resume.h"
 #include "core/hex.h"
 #include "core/settings.h"
 #include "core/vocab.h"
 
-#define DRAIN_DEFAULT_SECONDS 30
+#define DRAIN_DEFAULT_SECONDS 2 /* then the processes left are outliving the job (run_drain.c) */
 #define DRAIN_MAX_SECONDS 86400
 #define MPI_WAIT_DEFAULT_SECONDS 60
 
@@ -64,8 +67,13 @@ static const char usage[] =
     "                       digest is recorded in RunStart (verify --chain)\n"
     "  Repeatable options may be given several times; the environment variables\n"
     "  take ':'-separated lists. Relative globs and prefixes are relative to the\n"
-    "  current directory. " TP_ENV_DRAIN_SECONDS " (default 30) bounds the wait for\n"
-    "  descendants still running after CMD exits.\n"
+    "  current directory. A --data or --checkpoint glob is resolved like the paths the\n"
+    "  logger records (symbolic links and '..' before the first wildcard); a directory\n"
+    "  means everything below it, and ** any number of directories. Quote globs: one\n"
+    "  the shell expanded is refused. " TP_ENV_DRAIN_SECONDS " (default 2) bounds the\n"
+    "  wait for descendants still running after CMD exits; those left are recorded as\n"
+    "  outliving the job. Exit status: CMD's; 3 when CMD succeeded but the log could\n"
+    "  not be written.\n"
     "  Under mpirun (`mpirun -np N trainprov run ... -- CMD`), every rank's wrapper\n"
     "  uses the same --log; rank 0's writes it once every rank's journals are final,\n"
     "  waiting at most " TP_ENV_MPI_WAIT_SECONDS " (default 60). " TP_ENV_MPI_LIB "\n"
@@ -84,12 +92,14 @@ typedef struct {
     size_t n_lists[L_COUNT];
     int force;
     char **cmd;
+    int last_list;       /* the list option right before cmd, -1 if another or "--" */
 } run_args;
 
 /* Everything the child's environment and the final assembly need. */
 typedef struct {
     char key[PATH_MAX], log[PATH_MAX], journal_dir[PATH_MAX], lib[PATH_MAX];
-    char *lists[L_COUNT]; /* ':'-joined absolute globs / prefixes */
+    char *lists[L_COUNT]; /* ':'-joined absolute globs (resolved, run_globs.c) / prefixes */
+    char *given[L_COUNT]; /* the same entries as the user wrote them */
     char run_id[2 * TP_RUN_ID_LEN + 1];
     tp_key *signing_key;
     char nonce_hex[2 * TP_CHALLENGE_NONCE_LEN + 1];  /* "" without --challenge */
@@ -128,9 +138,12 @@ static int parse_args(int argc, char **argv, run_args *a)
                                          {"resume-from", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    int c;
+    int c, last_end = 1;
     optind = 1;
+    a->last_list = -1;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        a->last_list = c >= OPT_LIST && c < OPT_LIST + L_COUNT ? c - OPT_LIST : -1;
+        last_end = optind;
         switch (c) {
         case 'k': a->key_arg = optarg; break;
         case 'l': a->log_arg = optarg; break;
@@ -159,24 +172,47 @@ static int parse_args(int argc, char **argv, run_args *a)
         return 2;
     }
     a->cmd = argv + optind;
+    if (optind != last_end) /* getopt consumed a "--": cmd is what the user meant */
+        a->last_list = -1;
+    if (a->last_list >= 0) {
+        int l = a->last_list;
+        int rc = tp_run_globs_refuse_expanded(list_flag[l], a->lists[l][a->n_lists[l] - 1], a->cmd);
+        if (rc)
+            return rc;
+    }
     return -1; /* go on */
 }
 
-/* Appends item to the ':'-joined list *out, made absolute against cwd. */
-static int list_append(char **out, const char *item, const char *cwd, const char *what)
+/* Appends s to the ':'-joined list *out. */
+static int join(char **out, const char *s)
+{
+    const char *old = *out ? *out : "";
+    char *j;
+    if (asprintf(&j, "%s%s%s", old, *old ? ":" : "", s) < 0)
+        return -1;
+    free(*out);
+    *out = j;
+    return 0;
+}
+
+/* Appends item to list l of s, made absolute against cwd (a glob resolved
+ * like recorded paths), and as given to s->given[l]. */
+static int list_append(run_setup *s, int l, const char *item, const char *cwd, const char *what)
 {
     if (!*item)
         return 0;
     if (strchr(item, ':'))
         return fail_usage("%s '%s' contains ':', which the list separator forbids", what, item);
-    const char *old = *out ? *out : "";
-    char *s;
-    int n = asprintf(&s, "%s%s%s%s%s", old, *old ? ":" : "", item[0] == '/' ? "" : cwd,
-                     item[0] == '/' ? "" : "/", item);
-    if (n < 0)
+    char abs[PATH_MAX + 8], err[PATH_MAX + 256];
+    if (l == L_DATA || l == L_CHECKPOINTS) {
+        if (tp_run_glob_resolve(item, cwd, abs, sizeof abs, err, sizeof err) != 0)
+            return fail_usage("%s %s", what, err);
+    } else if (snprintf(abs, sizeof abs, "%s%s%s", item[0] == '/' ? "" : cwd,
+                        item[0] == '/' ? "" : "/", item) >= (int)sizeof abs) {
+        return fail_usage("%s '%s' is too long", what, item);
+    }
+    if (join(&s->lists[l], abs) != 0 || join(&s->given[l], item) != 0)
         return fail_usage("out of memory");
-    free(*out);
-    *out = s;
     return 0;
 }
 
@@ -187,7 +223,7 @@ static int build_lists(const run_args *a, run_setup *s, const char *cwd)
     for (int l = 0; l < L_COUNT; l++) {
         if (a->n_lists[l]) {
             for (size_t i = 0; i < a->n_lists[l]; i++)
-                if (list_append(&s->lists[l], a->lists[l][i], cwd, list_flag[l]) != 0)
+                if (list_append(s, l, a->lists[l][i], cwd, list_flag[l]) != 0)
                     return 2;
             continue;
         }
@@ -195,7 +231,7 @@ static int build_lists(const run_args *a, run_setup *s, const char *cwd)
         char *copy = env ? strdup(env) : NULL, *save = NULL;
         for (char *tok = copy ? strtok_r(copy, ":", &save) : NULL; tok;
              tok = strtok_r(NULL, ":", &save))
-            if (list_append(&s->lists[l], tok, cwd, list_env[l]) != 0) {
+            if (list_append(s, l, tok, cwd, list_env[l]) != 0) {
                 free(copy);
                 return 2;
             }
@@ -246,6 +282,10 @@ static int check_log(const run_args *a, run_setup *s)
         return fail_usage(S_ISDIR(st.st_mode) ? "log path %s is a directory"
                                               : "%s already exists; use --force to replace it",
                           s->log);
+    if (!s->mpi.on && lstat(s->journal_dir, &st) == 0 && tp_run_log_in_use(s->journal_dir))
+        return fail_usage("a run is in progress on %s: a live `trainprov run` holds %s/%s; wait "
+                          "for it to finish, or choose another --log",
+                          s->log, s->journal_dir, TP_JOURNAL_LOCK_NAME);
     if (!s->mpi.on && lstat(s->journal_dir, &st) == 0) {
         fprintf(stderr,
                 "trainprov run: %s exists: a previous run left journals; run `trainprov recover "
@@ -480,23 +520,38 @@ static int run_job(const run_setup *s, char **cmd)
     return wait_job(pid);
 }
 
-/* Journals -> signed manifest -> HDF5 log; journals removed only on success. */
-static void assemble_log(const run_setup *s)
+/* Journals -> signed manifest (streams still running marked outliving,
+ * run_drain.c) -> HDF5 log; journals removed only on success. Returns what
+ * became of the log. */
+static enum tp_run_log_outcome assemble_log(const run_setup *s)
 {
     tp_runlog log;
     char err[1024];
-    int rc = tp_journal_load_dir(s->journal_dir, &log, err, sizeof err);
+    enum tp_run_log_outcome out = TP_RUN_LOG_WRITTEN;
+    int rc = tp_journal_load_dir(s->journal_dir, &log, err, sizeof err), signed_ok = 0;
     enum tp_assembled by = s->mpi.on ? TP_ASSEMBLED_MPI : TP_ASSEMBLED_RUN;
+    if (rc == 0)
+        tp_run_drain_mark_outliving(&log);
     if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, tp_assembled_name(by), err,
-                                          sizeof err)) == 0)
+                                          sizeof err)) == 0) {
+        signed_ok = 1;
         rc = tp_h5log_write(s->log, &log, err, sizeof err);
+    }
     if (rc != 0 && tp_journal_remove_empty_dir(s->journal_dir) == 0) {
+        out = TP_RUN_LOG_NONE;
         fprintf(stderr, "trainprov: no log written: the job left no journals (was the logger "
                         "loaded? a static binary or a cleared LD_PRELOAD escapes it)\n");
-    } else if (rc != 0) {
+    } else if (rc != 0 && signed_ok) {
+        out = TP_RUN_LOG_KEPT;
         fprintf(stderr, "trainprov: the log was NOT written: %s; the journals are kept in %s, "
                         "run `trainprov recover %s` once this is fixed\n",
                 err, s->journal_dir, s->log);
+    } else if (rc != 0) {
+        out = TP_RUN_LOG_FAILED;
+        fprintf(stderr, "trainprov: the log was NOT written: %s; the journals are kept in %s "
+                        "for inspection (`trainprov recover` cannot build a log from them as "
+                        "they are)\n",
+                err, s->journal_dir);
     } else {
         size_t records = tp_runlog_count_records(&log);
         fprintf(stderr, "trainprov: log written to %s (%zu stream%s, %zu record%s)\n", s->log,
@@ -504,8 +559,11 @@ static void assemble_log(const run_setup *s)
         if (tp_journal_remove_dir(s->journal_dir, &log) != 0)
             fprintf(stderr, "trainprov: log written, but cannot remove %s: %s\n",
                     s->journal_dir, strerror(errno));
+        tp_run_globs_warn_unmatched(&log, s->lists[L_DATA], s->given[L_DATA],
+                                    s->lists[L_CHECKPOINTS], s->given[L_CHECKPOINTS]);
     }
     tp_runlog_free(&log);
+    return out;
 }
 
 /* Under mpirun, rank 0's wrapper: 0 once every rank's journals are final,
@@ -530,8 +588,10 @@ static int mpi_journals_final(const run_setup *s)
 
 static void setup_free(run_setup *s)
 {
-    for (int l = 0; l < L_COUNT; l++)
+    for (int l = 0; l < L_COUNT; l++) {
         free(s->lists[l]);
+        free(s->given[l]);
+    }
     tp_key_free(s->signing_key);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
@@ -595,9 +655,11 @@ int tp_cmd_run(int argc, char **argv)
             rc = 127;
         } else {
             /* under mpirun only rank 0's wrapper writes the log */
-            if (!s.mpi.on || (s.mpi.rank == 0 && mpi_journals_final(&s) == 0))
-                assemble_log(&s);
-            rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+            enum tp_run_log_outcome out = TP_RUN_LOG_ELSEWHERE;
+            if (!s.mpi.on || s.mpi.rank == 0)
+                out = !s.mpi.on || mpi_journals_final(&s) == 0 ? assemble_log(&s)
+                                                                : TP_RUN_LOG_KEPT;
+            rc = tp_run_exit_status(status, out);
         }
     }
     for (int l = 0; l < L_COUNT; l++)

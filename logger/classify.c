@@ -5,9 +5,9 @@
  * declares its data turns every other read into an undeclared input. */
 #include "logger/classify.h"
 
-#include <fnmatch.h>
 #include <string.h>
 
+#include "core/pathglob.h"
 #include "core/syspaths.h"
 
 static int covered(const tp_pattern_list *l, const char *path)
@@ -18,10 +18,11 @@ static int covered(const tp_pattern_list *l, const char *path)
     return 0;
 }
 
+/* core/pathglob.h: the same matcher the verifier and `trainprov run` use */
 static int matches_glob(const tp_pattern_list *l, const char *path)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (fnmatch(l->items[i], path, FNM_PATHNAME | FNM_PERIOD) == 0)
+        if (tp_pathglob_match(l->items[i], path))
             return 1;
     return 0;
 }

@@ -18,6 +18,7 @@ static int stream_entry(const tp_stream_data *s, Trainprov__V1__ManifestStream *
 {
     *th = NULL;
     ms->stream_id = s->stream_id;
+    ms->outlived = s->outlived != 0;
     if (s->n_heads == 0)
         return 0;
     const tp_bytes *last = &s->head_bodies[s->n_heads - 1];

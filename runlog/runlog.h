@@ -25,6 +25,8 @@ typedef struct {
     size_t n_heads;
     char journal_status[16]; /* "complete", "torn" or "bad": how the journal ended */
     uint64_t dropped_unsigned; /* records after the last signed head, not kept */
+    int outlived;            /* its process still ran when the manifest was signed
+                                (cli/run_drain.c; ManifestStream.outlived) */
 } tp_stream_data;
 
 typedef struct {

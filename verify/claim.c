@@ -175,6 +175,22 @@ static int stream_facts(const tp_stream_data *st, const tp_decoded_stream *d, tp
     return 0;
 }
 
+/* The streams the manifest marks as outliving the job (cli/run_drain.c). The
+ * mark is the wrapper's signed word: log.complete checks that signature. */
+static void mark_outlived(tp_claim_ctx *c)
+{
+    if (!c->log->has_manifest)
+        return;
+    Trainprov__V1__RunManifest *m = tp_manifest_decode(&c->log->manifest_body, NULL, 0);
+    for (size_t k = 0; m && k < m->n_streams; k++) {
+        long s = m->streams[k]->outlived ? tp_claim_find_stream(c, m->streams[k]->stream_id) : -1;
+        if (s >= 0)
+            c->streams[s].outlived = 1;
+    }
+    if (m)
+        trainprov__v1__run_manifest__free_unpacked(m, NULL);
+}
+
 int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table *index,
                       const tp_key *key, const tp_claim_options *opt,
                       const tp_decoded_stream *dec, const tp_file_table *files,
@@ -203,6 +219,7 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
         c->by_id[s] = (tp_stream_ref){log->streams[s].stream_id, s};
     }
     qsort(c->by_id, log->n_streams, sizeof *c->by_id, cmp_ref);
+    mark_outlived(c);
     return tp_mpi_facts_init(&c->mpi, log, dec);
 }
 

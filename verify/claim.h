@@ -25,6 +25,7 @@ typedef struct {
     uint8_t *head_root_ok;                    /* ... when the head's size could be hashed */
     uint8_t root[TP_HASH_LEN];                /* root over all its records */
     int ended;                                /* last head final, last record a StreamEnd */
+    int outlived;                             /* the manifest marks it outliving the job */
 } tp_stream_facts;
 
 typedef struct {

@@ -1,7 +1,9 @@
 /* claim_data_accounted.c: the claim data.accounted (docs/CLAIMS.md): every
  * data file read has a digest and, with --data-manifest (sha256sum format),
  * is listed there; when the run declared data (--data globs, signed in
- * RunStart), it read at least one data file. */
+ * RunStart), it read at least one data file. Each signed glob is matched
+ * against the files read with core/pathglob.h, the logger's own matcher, and
+ * listed in the evidence with how many data files it covers. */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -12,6 +14,7 @@
 #include <errno.h>
 
 #include "core/hex.h"
+#include "core/pathglob.h"
 #include "core/vocab.h"
 
 #define TP_MANIFEST_LINE_MAX 8192
@@ -104,6 +107,25 @@ static size_t count_distinct(const char **v, size_t n)
     return d;
 }
 
+/* [{glob, data_files}] for the declared data globs of rs: how many distinct
+ * data files read (paths, sorted) each matches. */
+static struct json_object *globs_json(const Trainprov__V1__RunStart *rs, const char **paths,
+                                      size_t n)
+{
+    struct json_object *a = json_object_new_array();
+    for (size_t g = 0; rs && g < rs->n_data_globs; g++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += (i == 0 || strcmp(paths[i], paths[i - 1]) != 0) &&
+                 tp_pathglob_match(rs->data_globs[g], paths[i]);
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "glob", json_object_new_string(rs->data_globs[g]));
+        json_object_object_add(o, "data_files", json_object_new_uint64(k));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
 int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen)
 {
     digest_set set = {0};
@@ -149,13 +171,15 @@ int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size
             }
         }
     size_t n_files = count_distinct(paths, n_events);
-    free(paths);
     const Trainprov__V1__RunStart *declared = NULL; /* a RunStart with --data globs */
     for (size_t s = 0; s < c->log->n_streams && !declared; s++) {
         const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
         if (rs && rs->n_data_globs > 0)
             declared = rs;
     }
+    json_object_object_add(tp_claim_evidence(cl), "declared_data",
+                           globs_json(declared, paths, n_events));
+    free(paths);
     if (declared && n_files == 0)
         tp_problems_add(&p, "the run declared data (--data %s%s) but read no data file: "
                             "nothing shows what it trained on", declared->data_globs[0],

@@ -6,7 +6,9 @@
  * undeclared inputs make it unknown, or fail under --strict. In a resume
  * chain (verify --chain) a checkpoint an earlier segment authored is the
  * run's own too; a resumed segment verified alone cannot tell such a read
- * from a foreign one, and is unknown. */
+ * from a foreign one, and is unknown. So are weights read whose only writer
+ * is a process that outlived the job (its stream is in the log only up to
+ * the manifest: what it read may be missing). */
 #include "verify/claim.h"
 #include "verify/exclusions.h"
 
@@ -23,6 +25,7 @@
 typedef struct {
     const uint8_t *sha256;
     int64_t done_ns; /* when writing it ended */
+    int outlived;    /* written by a stream that outlived the job */
 } written_ckpt;
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
@@ -50,7 +53,8 @@ static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *
                 cap *= 2;
             }
             w[(*n)++] = (written_ckpt){f->sha256.data,
-                                       or_time(f->last_access_ns, c->dec[s].records[i])};
+                                       or_time(f->last_access_ns, c->dec[s].records[i]),
+                                       c->streams[s].outlived};
         }
     return w;
 }
@@ -101,17 +105,21 @@ static const tp_prior_file *prior_file(const tp_claim_ctx *c, const ProtobufCBin
     return NULL;
 }
 
-/* Whether the read r (of content digest) comes after this run wrote it, or
- * is of content an earlier segment of the chain wrote. */
+/* Whether the read r (of content digest) is of the run's own bytes: 1 when
+ * this run wrote them before the read or an earlier segment of the chain
+ * wrote them, 2 when only a stream that outlived the job wrote them, else 0. */
 static int own_bytes(const tp_claim_ctx *c, const written_ckpt *w, size_t n,
                      const ProtobufCBinaryData *digest, const Trainprov__V1__FileEvent *f,
                      const Trainprov__V1__Record *r, int any_role)
 {
-    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n; k++)
+    int own = 0;
+    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n && own != 1; k++)
         if (!memcmp(w[k].sha256, digest->data, TP_HASH_LEN) &&
             w[k].done_ns <= or_time(f->first_access_ns, r))
-            return 1;
-    return prior_file(c, digest, any_role) != NULL;
+            own = w[k].outlived ? 2 : 1;
+    if (own != 1 && prior_file(c, digest, any_role))
+        own = 1;
+    return own;
 }
 
 /* The previous segment's digest this run resumes from (RunStart.resume_from,
@@ -195,12 +203,13 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                                      size_t errlen)
 {
     size_t n_ckpt, n_written, n_weights = 0, n_undeclared = 0, n_unknown = 0, n_possible = 0,
-           n_unchecked = 0;
+           n_unchecked = 0, n_outlived = 0;
     const ProtobufCBinaryData *resume = resumed_from(c);
     tp_problems unchecked = {0};
     struct json_object *unchecked_list = json_object_new_array();
     written_ckpt *ck = written_files(c, 0, &n_ckpt), *wr = written_files(c, 1, &n_written);
-    tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0};
+    tp_problems p = {0}, undeclared = {0}, unknown = {0}, possible = {0}, blind = {0},
+                outlived = {0};
     tp_exclusion_list ex;
     int declared = declared_data(c);
     struct json_object *foreign = json_object_new_array(), *undecl = json_object_new_array();
@@ -245,7 +254,12 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
                 continue;
             }
             n_weights++;
-            if (own_bytes(c, ck, n_ckpt, digest, f, r, 0))
+            int own = own_bytes(c, ck, n_ckpt, digest, f, r, 0);
+            if (own == 2) {
+                n_outlived++;
+                tp_problems_add(&outlived, "%s", f->path);
+            }
+            if (own)
                 continue;
             read_context(f, digest, &ex, context, sizeof context);
             char hex[2 * TP_HASH_LEN + 1] = "";
@@ -316,6 +330,10 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     else if (!ex.recorded && c->log->n_streams)
         make_unknown(c, cl, "the log does not record its exclusions (a logger older than "
                      "this verifier)", 1, &(tp_problems){.text = "RunStart.exclusions"});
+    if (n_outlived)
+        make_unknown(c, cl, "weights read were written only by a process that outlived the job "
+                     "(it is recorded up to the manifest only: what it read may be missing)",
+                     n_outlived, &outlived);
     if (n_undeclared)
         make_unknown(c, cl, "undeclared inputs over 64 KiB could be weights in a format "
                      "trainprov does not recognise (declare data with --data)", n_undeclared,
@@ -324,6 +342,7 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     json_object_put(unchecked.list);
     json_object_put(undeclared.list);
     json_object_put(possible.list);
+    json_object_put(outlived.list);
     json_object_put(blind.list);
     tp_exclusions_free(&ex);
     return 0;

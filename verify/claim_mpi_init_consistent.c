@@ -2,7 +2,8 @@
  * Rank 0's list of initial broadcasts is the reference: every rank takes part
  * in every MPI_COMM_WORLD broadcast and must have recorded the same sequence
  * (root, bytes, SHA-256). A broadcast that was not hashed is a problem, never
- * a pass; a log without MPI_Init is unknown. */
+ * a pass. A run that used no MPI at all is n/a; one launched under MPI
+ * without any MPI_Init record is unknown. */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -12,12 +13,36 @@
 
 #include "core/hex.h"
 
+/* Anything that shows MPI: an MpiEvent record, a process an MPI launcher
+ * started (RunStart.world_size, signed), a log assembled under mpirun. */
+static int used_mpi(const tp_claim_ctx *c)
+{
+    if (strcmp(c->log->assembled_by, "mpi") == 0)
+        return 1;
+    for (size_t s = 0; s < c->log->n_streams; s++)
+        for (size_t i = 0; i < c->dec[s].n; i++) {
+            const Trainprov__V1__Record *r = c->dec[s].records[i];
+            if (r && (r->body_case == TRAINPROV__V1__RECORD__BODY_MPI_EVENT ||
+                      (r->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START &&
+                       r->run_start->world_size > 0)))
+                return 1;
+        }
+    return 0;
+}
+
 int tp_claim_mpi_init_consistent(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen)
 {
     const tp_mpi_facts *v = &c->mpi;
+    if (v->world == 0 && !used_mpi(c)) {
+        cl->status = TP_CLAIM_NA;
+        tp_claim_detail(cl, "does not apply: no process of the run used MPI (no MPI record, none "
+                        "started by an MPI launcher)");
+        return 0;
+    }
     if (v->world == 0) {
         cl->status = TP_CLAIM_UNKNOWN;
-        tp_claim_detail(cl, "not an MPI job (no process of the run called MPI_Init)");
+        tp_claim_detail(cl, "the run was launched under MPI, but no process of it recorded "
+                        "MPI_Init");
         return 0;
     }
     tp_problems p = {0};

@@ -62,6 +62,7 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         sum->records = c->log->streams[s].n_records;
         sum->heads = c->log->streams[s].n_heads;
         sum->ended = c->streams[s].ended;
+        sum->outlived = c->streams[s].outlived;
         sum->journal_status = c->log->streams[s].journal_status;
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
@@ -77,7 +78,9 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
 
 const char *tp_claim_status_name(tp_claim_status s)
 {
-    return s == TP_CLAIM_PASS ? "pass" : s == TP_CLAIM_FAIL ? "fail" : "unknown";
+    return s == TP_CLAIM_PASS ? "pass" : s == TP_CLAIM_FAIL ? "fail"
+                                       : s == TP_CLAIM_NA   ? "n/a"
+                                                            : "unknown";
 }
 
 int tp_claim_known(const char *id)
@@ -108,8 +111,10 @@ static void decide(const tp_claim_ctx *c, tp_verdict *v)
             tp_claim_detail(cl, "%s [evidence unsigned: log.integrity failed]", d);
             free(d);
         }
+        /* n/a passes even under --strict; a required claim must pass */
         if (cl->status == TP_CLAIM_FAIL ||
-            (cl->status == TP_CLAIM_UNKNOWN && (c->opt->strict || required(c->opt, cl->id))))
+            (cl->status == TP_CLAIM_UNKNOWN && c->opt->strict) ||
+            (cl->status != TP_CLAIM_PASS && required(c->opt, cl->id)))
             v->pass = 0;
     }
 }

@@ -14,7 +14,9 @@
 #include "core/merkle.h"
 #include "core/sign.h"
 
-typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN } tp_claim_status;
+/* n/a: the claim does not apply to this run (mpi.init_consistent for a job
+ * that used no MPI); it never fails the verdict, unless --require names it. */
+typedef enum { TP_CLAIM_PASS, TP_CLAIM_FAIL, TP_CLAIM_UNKNOWN, TP_CLAIM_NA } tp_claim_status;
 
 /* log.integrity, log.complete, run.binding, init.no_foreign_weights,
  * data.accounted, lineage.final, mpi.init_consistent, init.random, in that
@@ -49,7 +51,7 @@ typedef struct {
     const char *reference_path;     /* --reference OTHER.safetensors (similarity), or NULL */
     const char *data_manifest_path; /* --data-manifest (sha256sum format), or NULL */
     int strict;                     /* unknown fails the verdict; undeclared inputs fail */
-    char *const *require;           /* --require CLAIM: these must pass */
+    char *const *require;           /* --require CLAIM: these must pass (n/a fails) */
     size_t n_require;
     int chained;                    /* verified as a segment of --chain: reads of prior
                                        files are the campaign's own */
@@ -67,6 +69,7 @@ typedef struct {
     size_t records, heads, files;
     uint64_t bytes_read, bytes_written;
     int ended;               /* last head final and last record a StreamEnd */
+    int outlived;            /* the signed manifest marks it outliving the job */
     const char *journal_status;
 } tp_stream_summary;
 
@@ -91,7 +94,7 @@ int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const t
 /* Frees what tp_claims_evaluate filled in, after either result. */
 void tp_verdict_free(tp_verdict *v);
 
-/* "pass", "fail", "unknown". */
+/* "pass", "fail", "unknown", "n/a". */
 const char *tp_claim_status_name(tp_claim_status s);
 /* 1 when id names a claim this verifier checks. */
 int tp_claim_known(const char *id);

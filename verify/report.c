@@ -13,7 +13,9 @@
 
 static const char *status_word(tp_claim_status s)
 {
-    return s == TP_CLAIM_PASS ? "PASS" : s == TP_CLAIM_FAIL ? "FAIL" : "UNKNOWN";
+    return s == TP_CLAIM_PASS ? "PASS" : s == TP_CLAIM_FAIL ? "FAIL"
+                                       : s == TP_CLAIM_NA   ? "n/a"
+                                                            : "UNKNOWN";
 }
 
 /* "  not hashed  SOURCE: PREFIX PREFIX ...", one line per source, blind
@@ -75,7 +77,9 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
         fprintf(out, " %6zu records %5zu files %12" PRIu64 " bytes read %12" PRIu64
                 " bytes written%s\n",
                 st->records, st->files, st->bytes_read, st->bytes_written,
-                st->ended ? "" : "  (did not end)");
+                st->outlived ? "  (outlived the job: recorded up to the manifest)"
+                : st->ended  ? ""
+                             : "  (did not end)");
     }
     print_exclusions(out, v);
     fputc('\n', out);
@@ -108,6 +112,7 @@ static struct json_object *streams_json(const tp_verdict *v)
         json_object_object_add(o, "bytes_read", json_object_new_uint64(st->bytes_read));
         json_object_object_add(o, "bytes_written", json_object_new_uint64(st->bytes_written));
         json_object_object_add(o, "ended", json_object_new_boolean(st->ended));
+        json_object_object_add(o, "outlived", json_object_new_boolean(st->outlived));
         json_object_object_add(o, "journal_status", json_object_new_string(st->journal_status));
         json_object_array_add(a, o);
     }

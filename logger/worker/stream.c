@@ -284,7 +284,9 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
     tp_key_id(key, s->key_id);
     tp_cryptogate_leave();
     tp_merkle_init(&s->tree);
-    mkdir(cfg->journal_dir, 0700); /* normally made by `trainprov run` */
+    /* The journal directory is made by `trainprov run` and never here: once
+     * it is gone the run's log is written, and a process that outlived the
+     * run must not bring it back (a leftover would block the next run). */
     tp_journal_path(s->path, sizeof s->path, cfg->journal_dir, id);
     int fd = tp_real_fd_above_std(
         TP_REAL(open)(s->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));

@@ -264,7 +264,11 @@ static void open_stream(void)
     stream_rc = tp_stream_open(&stream, start_args.cfg, start_args.key, start_args.id,
                                start_args.parent, start_args.origin);
     journal_io_end();
-    if (stream_rc != 0)
+    if (stream_rc == -ENOENT)
+        fprintf(stderr, "trainprov: the run's journal directory %s is gone (its log was "
+                "written, this process outlived the run): this process is not recorded\n",
+                start_args.cfg->journal_dir);
+    else if (stream_rc != 0)
         fprintf(stderr, "trainprov: cannot create journal %s/%016llx.tpj: %s; this process "
                 "is not recorded\n", start_args.cfg->journal_dir,
                 (unsigned long long)start_args.id, strerror(-stream_rc));

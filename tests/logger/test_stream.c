@@ -34,6 +34,7 @@ static int setup(void **state)
     assert_int_equal(tp_key_load_private(priv, &key, err, sizeof err), 0);
     memset(&cfg, 0, sizeof cfg);
     snprintf(cfg.journal_dir, sizeof cfg.journal_dir, "%s/run.h5.journal", dir);
+    assert_int_equal(mkdir(cfg.journal_dir, 0700), 0); /* `trainprov run` makes it */
     for (int i = 0; i < 16; i++)
         cfg.run_id[i] = (uint8_t)i;
     cfg.head_every = 3;

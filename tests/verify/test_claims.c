@@ -206,7 +206,8 @@ static void sign_manifest(tp_runlog *log, const uint8_t run_id[16], const tp_key
         ms[k].stream_id = s->stream_id;
         ms[k].tree_size = s->n_records;
         ms[k].root = (ProtobufCBinaryData){32, roots[k]};
-        ms[k].final = 1;
+        ms[k].final = !s->outlived;
+        ms[k].outlived = s->outlived != 0;
         msp[k] = &ms[k];
     }
     m.streams = msp;
@@ -339,8 +340,8 @@ static void test_clean_run_passes(void **state)
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v.claims[k];
         /* no --model; no InitTensor (the run did not use trainprov's initialiser); not MPI */
-        tp_claim_status want = strcmp(c->id, "lineage.final") && strcmp(c->id, "init.random") &&
-                                       strcmp(c->id, "mpi.init_consistent")
+        tp_claim_status want = !strcmp(c->id, "mpi.init_consistent") ? TP_CLAIM_NA
+                               : strcmp(c->id, "lineage.final") && strcmp(c->id, "init.random")
                                    ? TP_CLAIM_PASS
                                    : TP_CLAIM_UNKNOWN;
         if (c->status != want)
@@ -353,6 +354,70 @@ static void test_clean_run_passes(void **state)
     assert_int_equal(v.streams[1].pid, 101);
     assert_true(v.streams[0].ended);
     tp_verdict_free(&v);
+    tp_runlog_free(&log);
+}
+
+/* --strict leaves n/a as it is (the verdict under --strict is e2e_strict_passes_without_mpi.sh's);
+ * a claim the evaluator requires must pass, so a required n/a fails the verdict */
+static void test_na_stays_under_strict_and_fails_when_required(void **state)
+{
+    tp_runlog log;
+    tp_verdict v;
+    build_run(&log, run_a, key_a, 0);
+    char *req[] = {"mpi.init_consistent"}, *req_pass[] = {"log.integrity"};
+    tp_claim_options strict = no_options, required = no_options, other = no_options;
+    strict.strict = 1;
+    required.require = req;
+    required.n_require = 1;
+    other.require = req_pass;
+    other.n_require = 1;
+    evaluate(&log, pub_a, &strict, &v);
+    assert_int_equal(claim(&v, "mpi.init_consistent")->status, TP_CLAIM_NA);
+    tp_verdict_free(&v);
+    evaluate(&log, pub_a, &other, &v);
+    assert_true(v.pass);
+    tp_verdict_free(&v);
+    evaluate(&log, pub_a, &required, &v);
+    assert_int_equal(claim(&v, "mpi.init_consistent")->status, TP_CLAIM_NA);
+    assert_false(v.pass);
+    tp_verdict_free(&v);
+    tp_runlog_free(&log);
+}
+
+/* The worker (stream 1) is still running when the log is assembled: no
+ * StreamEnd, a head that is not final; it wrote /out/helper.pt, which the
+ * root then read as weights. */
+static void make_worker_outlive(tp_runlog *log, const tp_key *key, const uint8_t *helper_sha)
+{
+    tp_stream_data *w = &log->streams[1], *root = &log->streams[0];
+    free(w->records[--w->n_records].data); /* its StreamEnd */
+    free(w->head_bodies[--w->n_heads].data); /* and final head */
+    add_file(w, run_a, "/out/helper.pt", "checkpoint", "write", helper_sha, 10);
+    add_head(w, run_a, key, 0);
+    free(root->records[--root->n_records].data);
+    free(root->head_bodies[--root->n_heads].data);
+    add_file(root, run_a, "/out/helper.pt", "weights", "read", helper_sha, 10);
+    add_end(root, run_a);
+    add_head(root, run_a, key, 1);
+}
+
+/* A stream the wrapper's signed manifest marks as outliving the job passes
+ * log.complete (which says so) though it did not end; unmarked, the same
+ * stream fails it. Weights only that stream wrote are unknown, not the run's. */
+static void test_outliving_stream_is_complete_and_its_writes_unknown(void **state)
+{
+    tp_runlog log;
+    uint8_t helper_sha[32];
+    memset(helper_sha, 0x77, sizeof helper_sha);
+    build_run(&log, run_a, key_a, 0);
+    make_worker_outlive(&log, key_a, helper_sha);
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "log.complete", TP_CLAIM_FAIL, "did not end");
+    log.streams[1].outlived = 1;
+    sign_manifest(&log, run_a, key_a);
+    expect(&log, pub_a, NULL, "log.complete", TP_CLAIM_PASS, "outlived the job");
+    expect(&log, pub_a, NULL, "init.no_foreign_weights", TP_CLAIM_UNKNOWN,
+           "written only by a process that outlived the job");
     tp_runlog_free(&log);
 }
 
@@ -875,7 +940,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean_run_passes), cmocka_unit_test(test_flipped_byte),
+        cmocka_unit_test(test_clean_run_passes),
+        cmocka_unit_test(test_na_stays_under_strict_and_fails_when_required),
+        cmocka_unit_test(test_outliving_stream_is_complete_and_its_writes_unknown),
+        cmocka_unit_test(test_flipped_byte),
         cmocka_unit_test(test_deleted_record),   cmocka_unit_test(test_reordered_records),
         cmocka_unit_test(test_duplicated_record), cmocka_unit_test(test_truncated_stream),
         cmocka_unit_test(test_swapped_stream_ids), cmocka_unit_test(test_spliced_stream),

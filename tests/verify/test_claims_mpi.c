@@ -37,6 +37,7 @@ typedef struct {
     int altered_rank;     /* rank with a record after the head rank 0 gathered */
     int foreign_rank;     /* an extra stream of another job claims this rank */
     int no_mpi;           /* no MpiEvent at all */
+    int no_launcher;      /* with no_mpi: no MPI launcher either (RunStart.world_size 0) */
 } variant;
 
 static const variant clean = {-1, -1, 0, -1, -1, -1, -1, 0};
@@ -81,7 +82,7 @@ static void rank_records(tp_stream_data *s, int rank, const variant *v, uint8_t 
     rs.pid = 100 + rank;
     rs.origin = "root";
     rs.rank = rank;
-    rs.world_size = WORLD;
+    rs.world_size = v->no_launcher ? 0 : WORLD;
     Trainprov__V1__Record r = TRAINPROV__V1__RECORD__INIT;
     r.body_case = TRAINPROV__V1__RECORD__BODY_RUN_START;
     r.run_start = &rs;
@@ -315,11 +316,19 @@ static void test_altered_after_finalize(void **state)
     check(&v, TP_CLAIM_PASS, NULL, TP_CLAIM_FAIL, "rank 1", TP_CLAIM_PASS, NULL);
 }
 
-static void test_not_mpi(void **state)
+static void test_launched_under_mpi_without_init_is_unknown(void **state)
 {
     variant v = clean;
     v.no_mpi = 1;
-    check(&v, TP_CLAIM_UNKNOWN, "not an MPI job", TP_CLAIM_PASS, NULL, TP_CLAIM_PASS, NULL);
+    check(&v, TP_CLAIM_UNKNOWN, "launched under MPI", TP_CLAIM_PASS, NULL, TP_CLAIM_PASS, NULL);
+}
+
+static void test_no_mpi_at_all_is_na(void **state)
+{
+    variant v = clean;
+    v.no_mpi = v.no_launcher = 1;
+    check(&v, TP_CLAIM_NA, "does not apply", TP_CLAIM_PASS, NULL, TP_CLAIM_PASS, NULL);
+    assert_string_equal(tp_claim_status_name(TP_CLAIM_NA), "n/a");
 }
 
 int main(void)
@@ -329,7 +338,8 @@ int main(void)
         cmocka_unit_test(test_skipped_broadcast), cmocka_unit_test(test_unhashed_broadcast),
         cmocka_unit_test(test_missing_rank),      cmocka_unit_test(test_foreign_stream),
         cmocka_unit_test(test_killed_rank),       cmocka_unit_test(test_altered_after_finalize),
-        cmocka_unit_test(test_not_mpi),
+        cmocka_unit_test(test_launched_under_mpi_without_init_is_unknown),
+        cmocka_unit_test(test_no_mpi_at_all_is_na),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
