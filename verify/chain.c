@@ -359,9 +359,9 @@ static void campaign_from(tp_chain *ch, size_t k, size_t j)
 }
 
 /* The campaign's claim k over every segment: failed if one fails, else
- * unknown if one is unknown, else passed if all passed (else the first other
- * status); the detail names the segments that did not pass (or, when all
- * did, each segment's detail). */
+ * unknown if one is unknown, else passed if one passed and the others passed
+ * or did not apply (n/a), else n/a; the detail names the segments that did
+ * not pass (or, when all did, each segment's detail). */
 static void campaign_over_all(tp_chain *ch, size_t k)
 {
     tp_claim *out = &ch->claims[k];
@@ -371,7 +371,7 @@ static void campaign_over_all(tp_chain *ch, size_t k)
     for (size_t j = 0; j < ch->n; j++) {
         tp_claim_status st = campaign_status(ch, j, k);
         if (st == TP_CLAIM_FAIL || (st == TP_CLAIM_UNKNOWN && worst != TP_CLAIM_FAIL) ||
-            worst == TP_CLAIM_PASS)
+            (worst == TP_CLAIM_PASS && j == 0) || (worst == TP_CLAIM_NA && st == TP_CLAIM_PASS))
             worst = st;
         json_object_array_add(list, segment_claim_json(ch, j, k));
     }
@@ -392,14 +392,6 @@ static void campaign_over_all(tp_chain *ch, size_t k)
     tp_claim_detail(out, "%s", detail ? detail : "");
     free(detail);
     json_object_object_add(tp_claim_evidence(out), "segments", list);
-}
-
-static int required(const tp_claim_options *opt, const char *id)
-{
-    for (size_t k = 0; k < opt->n_require; k++)
-        if (!strcmp(opt->require[k], id))
-            return 1;
-    return 0;
 }
 
 /* Segment k's options: the evaluator's, with the earlier segments' files,
@@ -479,8 +471,7 @@ int tp_chain_verify(tp_chain *ch, const char *const *paths, size_t n, const tp_k
             campaign_from(ch, k, n - 1);
         else
             campaign_over_all(ch, k);
-        if (c->status == TP_CLAIM_FAIL ||
-            (c->status == TP_CLAIM_UNKNOWN && (opt->strict || required(opt, c->id))))
+        if (tp_claim_fails_verdict(opt, c))
             ch->pass = 0;
     }
     return 0;

@@ -99,6 +99,13 @@ static int required(const tp_claim_options *opt, const char *id)
     return 0;
 }
 
+int tp_claim_fails_verdict(const tp_claim_options *opt, const tp_claim *cl)
+{
+    /* n/a passes even under --strict; a required claim must pass */
+    return cl->status == TP_CLAIM_FAIL || (cl->status == TP_CLAIM_UNKNOWN && opt->strict) ||
+           (cl->status != TP_CLAIM_PASS && required(opt, cl->id));
+}
+
 static void decide(const tp_claim_ctx *c, tp_verdict *v)
 {
     int integrity_ok = v->claims[0].status == TP_CLAIM_PASS; /* log.integrity */
@@ -111,10 +118,7 @@ static void decide(const tp_claim_ctx *c, tp_verdict *v)
             tp_claim_detail(cl, "%s [evidence unsigned: log.integrity failed]", d);
             free(d);
         }
-        /* n/a passes even under --strict; a required claim must pass */
-        if (cl->status == TP_CLAIM_FAIL ||
-            (cl->status == TP_CLAIM_UNKNOWN && c->opt->strict) ||
-            (cl->status != TP_CLAIM_PASS && required(c->opt, cl->id)))
+        if (tp_claim_fails_verdict(c->opt, cl))
             v->pass = 0;
     }
 }

@@ -99,4 +99,9 @@ const char *tp_claim_status_name(tp_claim_status s);
 /* 1 when id names a claim this verifier checks. */
 int tp_claim_known(const char *id);
 
+/* Whether claim cl makes the verdict fail under opt: a failed claim, an
+ * unknown one under --strict, a required one that did not pass (n/a
+ * included). One rule for a log and for a resume chain. */
+int tp_claim_fails_verdict(const tp_claim_options *opt, const tp_claim *cl);
+
 #endif
