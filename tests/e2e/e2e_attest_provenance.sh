@@ -74,6 +74,19 @@ if "$OPENSSL" pkeyutl -verify -pubin -inkey "$PUB" -rawin -in "$WORK/payload.bin
     fail "the signature verifies over the bare payload: it must cover the PAE"
 fi
 
+# docs/ATTEST.md's recipe, verbatim apart from the file names.
+(
+    cd "$WORK"
+    python3() { "$PYTHON" "$@"; }
+    python3 -c 'import json,base64,sys; e=json.load(open(sys.argv[1]));
+open("payload.bin","wb").write(base64.b64decode(e["payload"]));
+open("sig.bin","wb").write(base64.b64decode(e["signatures"][0]["sig"]))' model.intoto.json
+    T=application/vnd.in-toto+json
+    printf 'DSSEv1 %d %s %d ' ${#T} $T $(stat -c %s payload.bin) > pae.bin
+    cat payload.bin >> pae.bin
+    "$OPENSSL" pkeyutl -verify -pubin -inkey key.pub.pem -rawin -in pae.bin -sigfile sig.bin
+) >"$WORK/recipe.out" 2>&1 || { cat "$WORK/recipe.out" >&2; fail "the ATTEST.md recipe does not verify"; }
+
 # verify-attestation: the model passes; text and --json say so.
 va 0 "$MODEL" "$ATT" --json "$WORK/va.json"
 grep -q '"result":"pass"' "$WORK/va.json" || fail "verify-attestation --json does not say pass"
