@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "core/hex.h"
 #include "core/vocab.h"
 #include "runlog/records.h"
 #include "verify/challenge.h"
 #include "verify/claim.h"
+#include "verify/dsse.h"
 
 #define RUN_START TRAINPROV__V1__RECORD__BODY_RUN_START
 
@@ -298,6 +301,18 @@ static struct json_object *claims_byproduct(const tp_verdict *v, const tp_claim_
     json_object_object_add(ann, "verifiedWith", with);
     json_object_object_add(o, "name", str(TP_ATTEST_CLAIMS_NAME));
     json_object_object_add(o, "mediaType", str(TP_ATTEST_CLAIMS_MEDIA_TYPE));
+    /* A ResourceDescriptor needs a uri, digest or content: the same JSON as
+     * content (base64) with its digest; the annotations keep it readable. */
+    size_t len;
+    uint8_t sha[TP_HASH_LEN];
+    char *text = tp_json_utf8(ann, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    char *b64 = text ? tp_base64((const uint8_t *)text, len) : NULL;
+    if (b64 && EVP_Digest(text, len, sha, NULL, EVP_sha256(), NULL) == 1) {
+        json_object_object_add(o, "content", json_object_new_string(b64));
+        json_object_object_add(o, "digest", digest_obj(sha));
+    }
+    free(text);
+    free(b64);
     json_object_object_add(o, "annotations", ann);
     return o;
 }

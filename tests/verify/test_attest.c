@@ -7,6 +7,7 @@
  * the run's own content left out), its byproducts the checkpoints the run
  * authored, its command the root process's, its times the run's; the
  * model-signing subject digest is SHA-256 over the resource digests. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include "runlog/records.h"
 #include "verify/attest.h"
 #include "verify/attest_model.h"
+#include "verify/challenge.h"
 #include "verify/dsse.h"
 #include "verify/oms.h"
 
@@ -385,6 +387,15 @@ static void test_statement_from_records(void **state)
     assert_string_equal(at_str(by, "2.annotations.verdict"), "pass");
     assert_int_equal(json_object_array_length(at(by, "2.annotations.claims")), TP_CLAIM_COUNT);
     assert_true(json_object_get_boolean(at(by, "2.annotations.verifiedWith.strict")));
+    /* its content is the annotations' JSON, and its digest that content's */
+    uint8_t *content, sha[32];
+    size_t clen;
+    assert_int_equal(tp_base64_decode(at_str(by, "2.content"), &content, &clen), 0);
+    EVP_Digest(content, clen, sha, NULL, EVP_sha256(), NULL);
+    tp_hex_encode(sha, 32, hex);
+    assert_string_equal(at_str(by, "2.digest.sha256"), hex);
+    assert_non_null(memmem(content, clen, "\"verdict\":\"pass\"", 16));
+    free(content);
     /* times: the root's start, the StreamEnd's time (not the child's later RunStart) */
     assert_string_equal(at_str(st, "predicate.runDetails.metadata.startedOn"),
                         "2027-01-15T08:00:00.000000000Z");
@@ -394,6 +405,45 @@ static void test_statement_from_records(void **state)
                         "42424242424242424242424242424242");
     json_object_put(st);
     free_run(&f);
+}
+
+/* A run under an evaluator's challenge: externalParameters.challenge.id is
+ * the id `trainprov challenge` printed, with its nonce. */
+static void test_statement_names_the_challenge(void **state)
+{
+    (void)state;
+    char priv[256], pub[256], err[256], hex[65];
+    snprintf(priv, sizeof priv, "%s/eval.pem", dir);
+    snprintf(pub, sizeof pub, "%s/eval.pub.pem", dir);
+    tp_key *key;
+    assert_int_equal(tp_key_generate(priv, pub, err, sizeof err), 0);
+    assert_int_equal(tp_key_load_private(priv, &key, err, sizeof err), 0);
+    tp_challenge ch;
+    uint8_t id[TP_CHALLENGE_ID_LEN];
+    assert_int_equal(tp_challenge_make(key, 30, &ch), 0);
+    assert_int_equal(tp_challenge_id(&ch, id), 0);
+    char *doc = tp_challenge_json(&ch);
+    assert_non_null(doc);
+    fixture_run f;
+    build_run(&f);
+    f.rs[0].challenge = (ProtobufCBinaryData){strlen(doc), (uint8_t *)doc};
+    tp_model_file mf = {"c.pt", "/rel/c.pt", {0xc}, 100};
+    tp_model m = {.name = "c.pt", .root = "/rel/c.pt", .files = &mf, .n = 1};
+    const char *ck[1] = {"/o/c.pt"};
+    tp_claim_options opt = {0};
+    tp_attest_input in = {.log_path = "/logs/run.h5", .opt = &opt};
+    struct json_object *st = tp_attest_statement(&f.log, &f.v, &m, ck, &in);
+    assert_non_null(st);
+    tp_hex_encode(id, sizeof id, hex);
+    assert_string_equal(
+        at_str(st, "predicate.buildDefinition.externalParameters.challenge.id"), hex);
+    tp_hex_encode(ch.nonce, sizeof ch.nonce, hex);
+    assert_string_equal(
+        at_str(st, "predicate.buildDefinition.externalParameters.challenge.nonce"), hex);
+    json_object_put(st);
+    free_run(&f);
+    free(doc);
+    tp_key_free(key);
 }
 
 static void test_oms_subject_digests_the_resources(void **state)
@@ -447,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_base64_round_trip_and_refusals),
         cmocka_unit_test(test_dsse_parse_accepts_only_envelopes),
         cmocka_unit_test(test_statement_from_records),
+        cmocka_unit_test(test_statement_names_the_challenge),
         cmocka_unit_test(test_oms_subject_digests_the_resources),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
