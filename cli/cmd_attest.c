@@ -305,6 +305,45 @@ static int refuse_inside_model(const tp_model *m, const char *what, const char *
     return -1;
 }
 
+/* The directory resolved and the last component as given: two spellings of
+ * one file compare equal, whether or not it exists yet. */
+#define CANONICAL_MAX (2 * PATH_MAX + 2)
+static void canonical(const char *path, char out[CANONICAL_MAX])
+{
+    char copy[PATH_MAX], dir[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path);
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    if (slash)
+        copy[slash - path + (slash == path)] = '\0';
+    if (!realpath(slash ? copy : ".", dir))
+        snprintf(dir, sizeof dir, "%s", slash ? copy : ".");
+    snprintf(out, CANONICAL_MAX, "%s/%s", dir, base);
+}
+
+/* An output must not replace an input (the log, a model file, a key) or the
+ * other output. */
+static int refuse_clobber(const attest_args *a, const tp_model *m)
+{
+    const char *outs[] = {a->out, a->oms_out};
+    char o[CANONICAL_MAX], in[CANONICAL_MAX];
+    for (size_t i = 0; i < 2 && outs[i]; i++) {
+        canonical(outs[i], o);
+        const char *inputs[] = {a->log_path, a->pubkey, a->key, a->oms_key,
+                                i == 1 ? a->out : NULL};
+        for (size_t k = 0; k < sizeof inputs / sizeof inputs[0] + m->n; k++) {
+            const char *p = k < 5 ? inputs[k] : m->files[k - 5].path;
+            if (!p)
+                continue;
+            canonical(p, in);
+            if (strcmp(o, in) == 0) {
+                fprintf(stderr, "trainprov attest: the output %s would replace %s\n", outs[i], p);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Everything after the keys and the model: the log, its verdict, the outputs. */
 static int attest_log(const attest_args *a, const tp_model *m, const tp_key *pub,
                       const tp_key *key, const tp_key *oms_key)
@@ -382,7 +421,7 @@ int tp_cmd_attest(int argc, char **argv)
         goto out;
     }
     if (refuse_inside_model(&m, "-o", a.out) != 0 ||
-        refuse_inside_model(&m, "--oms-out", a.oms_out) != 0)
+        refuse_inside_model(&m, "--oms-out", a.oms_out) != 0 || refuse_clobber(&a, &m) != 0)
         goto out;
     rc = attest_log(&a, &m, pub, key, oms_key);
 out:

@@ -6,7 +6,7 @@
 # --data-manifest (data.accounted), a record was tampered with
 # (log.integrity), or --strict meets an unknown claim. Bad input exits 2 with
 # nothing written: a missing option, a --key that is not --pubkey's, an
-# output inside the model directory, a symbolic link in the model, a P-256
+# output that would replace the log, an output inside the model directory, a symbolic link in the model, a P-256
 # key given as the trainer's key.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 e2e_init torch h5py
@@ -78,6 +78,14 @@ refused 2 "not an Ed25519 key" "a P-256 key as the trainer's key" "$LOG" --pubke
     --key "$WORK/oms.pem" --model "$MODEL"
 refused 2 "not an ECDSA P-256 key" "an Ed25519 key as --oms-key" "$LOG" --pubkey "$PUB" \
     --key "$WORK/key.pem" --oms-key "$WORK/other.pem" --oms-out "$WORK/a.sig" --model "$MODEL"
+# An output that would replace the log: exit 2, the log untouched.
+before=$(sha256 "$LOG")
+st=0
+tp attest "$LOG" --pubkey "$PUB" --key "$WORK/key.pem" --model "$MODEL" -o "$WORK/./run.h5" \
+    >"$WORK/attest.out" 2>&1 || st=$?
+[ "$st" -eq 2 ] && grep -q "would replace" "$WORK/attest.out" ||
+    fail "-o the log itself: exit $st, expected 2 with the reason"
+[ "$(sha256 "$LOG")" = "$before" ] || fail "-o the log itself changed the log"
 mkdir -p "$WORK/release"
 cp "$MODEL" "$WORK/release/"
 st=0
