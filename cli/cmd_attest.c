@@ -184,7 +184,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
 static size_t print_refusals(const attest_args *a, const tp_verdict *v, const tp_model *m,
                              const char *const *checkpoints)
 {
-    size_t n = 0;
+    size_t n = 0, lineage_named = 0;
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v->claims[k];
         int required = 0;
@@ -197,9 +197,10 @@ static size_t print_refusals(const attest_args *a, const tp_verdict *v, const tp
             tp_print_safe(stderr, c->detail ? c->detail : "");
             fputc('\n', stderr);
             n++;
+            lineage_named |= strcmp(c->id, "lineage.final") == 0;
         }
     }
-    for (size_t k = 0; k < m->n; k++)
+    for (size_t k = 0; k < m->n && !(lineage_named && !m->is_dir); k++)
         if (!checkpoints[k]) {
             fprintf(stderr, "trainprov attest: %s: claim lineage.final failed for model file ",
                     a->log_path);

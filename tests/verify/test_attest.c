@@ -446,6 +446,31 @@ static void test_statement_names_the_challenge(void **state)
     tp_key_free(key);
 }
 
+/* Under MPI every rank's process is a root: the command is rank 0's. */
+static void test_statement_command_is_rank_zeros(void **state)
+{
+    (void)state;
+    fixture_run f;
+    build_run(&f);
+    f.rs[0].rank = 1;
+    f.rs[0].world_size = f.rs[1].world_size = 2;
+    f.rs[1].rank = 0;
+    f.rs[1].parent_stream = 0;
+    tp_model_file mf = {"c.pt", "/rel/c.pt", {0xc}, 100};
+    tp_model m = {.name = "c.pt", .root = "/rel/c.pt", .files = &mf, .n = 1};
+    const char *ck[1] = {"/o/c.pt"};
+    tp_claim_options opt = {0};
+    tp_attest_input in = {.log_path = "/logs/run.h5", .opt = &opt};
+    struct json_object *st = tp_attest_statement(&f.log, &f.v, &m, ck, &in);
+    assert_non_null(st);
+    assert_string_equal(at_str(st, "predicate.buildDefinition.externalParameters.command.0"),
+                        "worker");
+    assert_int_equal(
+        json_object_get_int(at(st, "predicate.buildDefinition.internalParameters.worldSize")), 2);
+    json_object_put(st);
+    free_run(&f);
+}
+
 static void test_oms_subject_digests_the_resources(void **state)
 {
     (void)state;
@@ -498,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_dsse_parse_accepts_only_envelopes),
         cmocka_unit_test(test_statement_from_records),
         cmocka_unit_test(test_statement_names_the_challenge),
+        cmocka_unit_test(test_statement_command_is_rank_zeros),
         cmocka_unit_test(test_oms_subject_digests_the_resources),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
