@@ -165,6 +165,23 @@ static void add_subject(result *r, const char *name, const char *want, const tp_
         problem(r, "subject %s: %s has another sha256 than the attested one", name, f->path);
 }
 
+/* The model file of this name (the files are sorted by tp_model_name_cmp), or NULL. */
+static const tp_model_file *find_file(const tp_model *m, const char *name)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = tp_model_name_cmp(name, m->files[mid].name);
+        if (c == 0)
+            return &m->files[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
 /* Compares the statement's subjects with the model's files. 0, or -1 when a
  * subject is malformed (err). */
 static int check_subjects(result *r, struct json_object *subjects, const tp_model *m, char *err,
@@ -189,12 +206,13 @@ static int check_subjects(result *r, struct json_object *subjects, const tp_mode
             free(seen);
             return -1;
         }
-        const tp_model_file *f = NULL;
-        for (size_t k = 0; k < m->n && !f; k++)
-            if (!seen[k] && (m->is_dir ? strcmp(m->files[k].name, name) == 0 : n == 1)) {
-                f = &m->files[k];
-                seen[k] = 1;
-            }
+        const tp_model_file *f = m->is_dir ? find_file(m, name) : n == 1 ? &m->files[0] : NULL;
+        if (f && seen[f - m->files]) {
+            problem(r, "subject %s is listed twice%s", name, NULL);
+            continue;
+        }
+        if (f)
+            seen[f - m->files] = 1;
         add_subject(r, name, want, f);
     }
     for (size_t k = 0; k < m->n; k++)
