@@ -10,7 +10,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } subcommands[] = {
-    {"keygen", tp_cmd_keygen, "make an Ed25519 signing key pair"},
+    {"keygen", tp_cmd_keygen, "make a signing key pair (Ed25519; P-256 for model signing)"},
     {"run", tp_cmd_run, "run a training command with provenance logging"},
     {"verify", tp_cmd_verify, "check a run log and print the claims report"},
     {"dump", tp_cmd_dump, "print every record of a run log"},

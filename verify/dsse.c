@@ -78,21 +78,27 @@ static const char *member_string(struct json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-int tp_dsse_parse(const char *text, size_t len, tp_dsse *out, char *err, size_t errlen)
+struct json_object *tp_json_parse_whole(const char *text, size_t len)
+{
+    struct json_tokener *tok = len <= TP_DSSE_FILE_MAX ? json_tokener_new() : NULL;
+    struct json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+              json_tokener_get_parse_end(tok) != len)) {
+        json_object_put(o);
+        o = NULL;
+    }
+    if (tok)
+        json_tokener_free(tok);
+    return o;
+}
+
+int tp_dsse_from_json(struct json_object *env, tp_dsse *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    struct json_tokener *tok = json_tokener_new();
-    struct json_object *env = NULL, *sigs;
-    if (tok && len <= TP_DSSE_FILE_MAX)
-        env = json_tokener_parse_ex(tok, text, (int)len);
+    struct json_object *sigs;
     int rc = -1;
     const char *type, *payload;
-    if (!tok)
-        snprintf(err, errlen, "out of memory");
-    else if (!env || json_tokener_get_error(tok) != json_tokener_success ||
-             json_tokener_get_parse_end(tok) != len)
-        snprintf(err, errlen, "not a JSON document");
-    else if (!json_object_is_type(env, json_type_object))
+    if (!json_object_is_type(env, json_type_object))
         snprintf(err, errlen, "not a DSSE envelope (not a JSON object)");
     else if (!(type = member_string(env, "payloadType")) ||
              !(payload = member_string(env, "payload")))
@@ -121,11 +127,21 @@ int tp_dsse_parse(const char *text, size_t len, tp_dsse *out, char *err, size_t 
             out->n_sigs = i + 1;
         }
     }
-    json_object_put(env);
-    if (tok)
-        json_tokener_free(tok);
     if (rc != 0)
         tp_dsse_free(out);
+    return rc;
+}
+
+int tp_dsse_parse(const char *text, size_t len, tp_dsse *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    struct json_object *env = tp_json_parse_whole(text, len);
+    if (!env) {
+        snprintf(err, errlen, "not a JSON document");
+        return -1;
+    }
+    int rc = tp_dsse_from_json(env, out, err, errlen);
+    json_object_put(env);
     return rc;
 }
 

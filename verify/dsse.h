@@ -42,6 +42,11 @@ typedef struct {
 /* Parses an envelope (JSON text of len bytes). 0, or -1 with err saying
  * what is missing or malformed. */
 int tp_dsse_parse(const char *text, size_t len, tp_dsse *out, char *err, size_t errlen);
+/* The same from an already parsed JSON object. */
+int tp_dsse_from_json(struct json_object *env, tp_dsse *out, char *err, size_t errlen);
+/* Parses len bytes that must be exactly one JSON document (at most
+ * TP_DSSE_FILE_MAX bytes, nothing after it); NULL otherwise. */
+struct json_object *tp_json_parse_whole(const char *text, size_t len);
 void tp_dsse_free(tp_dsse *d);
 
 #endif

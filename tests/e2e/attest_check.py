@@ -28,6 +28,12 @@ prints "ok: ..." or "FAIL: ..."; the exit status is 1 when any failed.
       copies the envelope DOC to OUT with top-level KEY set to VALUE.
   flip-sig DOC OUT
       copies the envelope DOC to OUT with one bit of its signature flipped.
+  oms-bad-root BUNDLE PAYLOAD
+      writes to PAYLOAD the bundle's statement with its subject digest
+      changed (no longer SHA-256 over the resource digests).
+  oms-replace BUNDLE PAYLOAD SIG OUT
+      copies BUNDLE to OUT with the envelope's payload and signature taken
+      from the files PAYLOAD and SIG.
 """
 import base64
 import datetime
@@ -160,6 +166,20 @@ def mode_flip_sig(doc, out):
     json.dump(env, open(out, "w"))
 
 
+def mode_oms_bad_root(bundle, payload_out):
+    st = statement(json.load(open(bundle))["dsseEnvelope"])
+    st["subject"][0]["digest"]["sha256"] = "0" * 64
+    open(payload_out, "wb").write(json.dumps(st).encode())
+
+
+def mode_oms_replace(bundle, payload, sig, out):
+    b = json.load(open(bundle))
+    env = b["dsseEnvelope"]
+    env["payload"] = base64.b64encode(open(payload, "rb").read()).decode()
+    env["signatures"][0]["sig"] = base64.b64encode(open(sig, "rb").read()).decode()
+    json.dump(b, open(out, "w"))
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "intoto":
@@ -172,6 +192,10 @@ def main():
         mode_set(*args)
     elif mode == "flip-sig":
         mode_flip_sig(*args)
+    elif mode == "oms-bad-root":
+        mode_oms_bad_root(*args)
+    elif mode == "oms-replace":
+        mode_oms_replace(*args)
     else:
         sys.exit("attest_check.py: unknown mode " + mode)
     sys.exit(1 if FAILS else 0)

@@ -9,6 +9,10 @@
 # subject whose digest is SHA-256 over them; its ECDSA P-256 signature over
 # the PAE bytes (built here) verifies with `openssl dgst -sha256 -verify`, and
 # not over a payload with one byte changed. `keygen --type p256` makes the key.
+# `trainprov verify-attestation` checks the manifest too (with the P-256
+# public key): it passes the model, and fails (exit 1) a changed file, another
+# key, and a manifest signed properly whose subject digest is not SHA-256
+# over its resources.
 # (The model_signing tool itself is not installed here: its own check is
 # re-done step by step by attest_check.py oms and openssl.)
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
@@ -78,6 +82,40 @@ check oms "$WORK/dir.sig" "$WORK/oms.pub.pem" release \
     "a-b:$(sha256 "$WORK/release/a-b")" ||
     fail "the directory manifest is not as model_signing writes it"
 ecdsa_ok "$WORK/dir.sig"
+
+# verify-attestation reads the manifest (with the P-256 public key).
+va() { # STATUS SIG MODEL [KEY]
+    local st=0
+    tp verify-attestation "$2" --pubkey "${4:-$WORK/oms.pub.pem}" --model "$3" \
+        >"$WORK/va.out" 2>&1 || st=$?
+    if [ "$st" -ne "$1" ]; then
+        sed 's/^/    /' "$WORK/va.out" >&2
+        fail "verify-attestation $(basename "$2") --model $(basename "$3") exited $st, expected $1"
+    else
+        ok "verify-attestation $(basename "$2") --model $(basename "$3") exited $1"
+    fi
+}
+va 0 "$WORK/file.sig" "$MODEL"
+va 0 "$WORK/dir.sig" "$WORK/release"
+cp "$MODEL" "$WORK/changed.safetensors"
+printf '\x01' | dd of="$WORK/changed.safetensors" bs=1 seek=64 conv=notrunc status=none
+va 1 "$WORK/file.sig" "$WORK/changed.safetensors"
+tp keygen --type p256 -o "$WORK/other.pem" >/dev/null || die "keygen --type p256 failed"
+va 1 "$WORK/file.sig" "$MODEL" "$WORK/other.pub.pem"
+grep -q "another public key" "$WORK/va.out" || fail "the key hint mismatch is not named"
+va 2 "$WORK/file.sig" "$MODEL" "$WORK/key.pub.pem" # an Ed25519 key for a P-256 manifest
+# Signed properly, but the subject digest is not SHA-256 over the resources.
+check oms-bad-root "$WORK/file.sig" "$WORK/bad-payload.json"
+T=application/vnd.in-toto+json
+printf 'DSSEv1 %d %s %d ' ${#T} $T "$(stat -c %s "$WORK/bad-payload.json")" >"$WORK/bad-pae.bin"
+cat "$WORK/bad-payload.json" >>"$WORK/bad-pae.bin"
+"$OPENSSL" dgst -sha256 -sign "$WORK/oms.pem" -out "$WORK/bad.sig.der" "$WORK/bad-pae.bin" ||
+    die "openssl dgst -sign failed"
+check oms-replace "$WORK/file.sig" "$WORK/bad-payload.json" "$WORK/bad.sig.der" "$WORK/bad-root.sig"
+va 1 "$WORK/bad-root.sig" "$MODEL"
+grep -q "not the SHA-256 of its resources" "$WORK/va.out" ||
+    fail "an inconsistent root digest is not named"
+grep -q "signature  valid" "$WORK/va.out" || fail "the re-signed manifest's signature is not valid"
 
 # Git files at the top of the model are left out, as model_signing leaves them out.
 echo '*.pt' >"$WORK/release/.gitignore"
