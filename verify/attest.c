@@ -269,8 +269,11 @@ static struct json_object *subjects_json(const tp_model *m, const char *const *c
     return a;
 }
 
-/* The claims byproduct: the verdict, each claim, and the options it ran with. */
-static struct json_object *claims_byproduct(const tp_verdict *v, const tp_claim_options *opt)
+/* The claims byproduct: the verdict, each claim, and the options it ran with
+ * (the model as given: every file of it matched a checkpoint of the run,
+ * which the subjects' "checkpoint" annotations name). */
+static struct json_object *claims_byproduct(const tp_verdict *v, const tp_claim_options *opt,
+                                            const tp_model *m)
 {
     struct json_object *o = json_object_new_object(), *ann = json_object_new_object(),
                        *claims = json_object_new_array(), *with = json_object_new_object();
@@ -281,6 +284,7 @@ static struct json_object *claims_byproduct(const tp_verdict *v, const tp_claim_
         json_object_object_add(c, "detail", str(v->claims[k].detail));
         json_object_array_add(claims, c);
     }
+    json_object_object_add(with, "model", str(m->root));
     json_object_object_add(with, "strict", json_object_new_boolean(opt->strict));
     json_object_object_add(with, "require", string_array(opt->require, opt->n_require));
     if (opt->data_manifest_path)
@@ -364,7 +368,8 @@ static struct json_object *build_definition(const tp_runlog *log, const tp_verdi
 }
 
 static struct json_object *run_details(const tp_runlog *log, const tp_verdict *v,
-                                       const resource_list *ckpt, const tp_attest_input *in)
+                                       const tp_model *m, const resource_list *ckpt,
+                                       const tp_attest_input *in)
 {
     struct json_object *rd = json_object_new_object(), *builder = json_object_new_object(),
                        *version = json_object_new_object(), *meta = json_object_new_object(),
@@ -378,7 +383,7 @@ static struct json_object *run_details(const tp_runlog *log, const tp_verdict *v
     json_object_object_add(meta, "startedOn", time_json(start));
     json_object_object_add(meta, "finishedOn", time_json(end));
     json_object_array_add(byproducts, log_byproduct(log, in));
-    json_object_array_add(byproducts, claims_byproduct(v, in->opt));
+    json_object_array_add(byproducts, claims_byproduct(v, in->opt, m));
     json_object_object_add(rd, "builder", builder);
     json_object_object_add(rd, "metadata", meta);
     json_object_object_add(rd, "byproducts", byproducts);
@@ -395,7 +400,7 @@ struct json_object *tp_attest_statement(const tp_runlog *log, const tp_verdict *
         struct json_object *pred = json_object_new_object();
         st = json_object_new_object();
         json_object_object_add(pred, "buildDefinition", build_definition(log, v, &data));
-        json_object_object_add(pred, "runDetails", run_details(log, v, &ckpt, in));
+        json_object_object_add(pred, "runDetails", run_details(log, v, m, &ckpt, in));
         json_object_object_add(st, "_type", str(TP_INTOTO_STATEMENT_V1));
         json_object_object_add(st, "subject", subjects_json(m, checkpoints));
         json_object_object_add(st, "predicateType", str(TP_SLSA_PROVENANCE_V1));
