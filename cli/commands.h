@@ -11,5 +11,7 @@ int tp_cmd_verify(int argc, char **argv);
 int tp_cmd_dump(int argc, char **argv);
 int tp_cmd_recover(int argc, char **argv);
 int tp_cmd_challenge(int argc, char **argv);
+int tp_cmd_attest(int argc, char **argv);
+int tp_cmd_verify_attestation(int argc, char **argv);
 
 #endif

@@ -10,12 +10,14 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } subcommands[] = {
-    {"keygen", tp_cmd_keygen, "make an Ed25519 signing key pair"},
+    {"keygen", tp_cmd_keygen, "make a signing key pair (Ed25519; P-256 for model signing)"},
     {"run", tp_cmd_run, "run a training command with provenance logging"},
     {"verify", tp_cmd_verify, "check a run log and print the claims report"},
     {"dump", tp_cmd_dump, "print every record of a run log"},
     {"recover", tp_cmd_recover, "build the run log from the journals a killed job left"},
     {"challenge", tp_cmd_challenge, "issue a signed challenge nonce (the evaluator)"},
+    {"attest", tp_cmd_attest, "sign an in-toto/SLSA attestation for a model of a verified run"},
+    {"verify-attestation", tp_cmd_verify_attestation, "check an attestation against the model files"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 
@@ -23,7 +25,7 @@ static void usage(FILE *out)
 {
     fputs("usage: trainprov <command> [options] [args]\n\ncommands:\n", out);
     for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-        fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+        fprintf(out, "  %-18s %s\n", subcommands[i].name, subcommands[i].summary);
     fputs("\n'trainprov help <command>' or 'trainprov <command> --help' describes a command.\n"
           "Exit status: 0 success (verify: verdict pass), 1 a claim failed, 2 usage error\n"
           "or a file that is not what it should be; run exits with the command's status.\n",

@@ -1,5 +1,6 @@
-/* sign.c: Ed25519 key files and DSSE-PAE signatures with OpenSSL 3.
- * The private key never leaves an EVP_PKEY: nothing here prints or logs it. */
+/* sign.c: Ed25519 (and, for the model-signing manifest, ECDSA P-256) key
+ * files and DSSE-PAE signatures with OpenSSL 3. The private key never leaves
+ * an EVP_PKEY: nothing here prints or logs it. */
 #include "core/sign.h"
 
 #include <errno.h>
@@ -20,8 +21,25 @@
 
 struct tp_key {
     EVP_PKEY *pkey;
+    tp_key_type type;
     int has_private;
 };
+
+static const char *type_name(tp_key_type type)
+{
+    return type == TP_KEY_P256 ? "ECDSA P-256" : "Ed25519";
+}
+
+/* The key holds the type asked for (for P-256: an EC key on prime256v1). */
+static int pkey_is(EVP_PKEY *pkey, tp_key_type type)
+{
+    if (type == TP_KEY_ED25519)
+        return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519;
+    char curve[64];
+    return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
+           EVP_PKEY_get_utf8_string_param(pkey, "group", curve, sizeof curve, NULL) == 1 &&
+           strcmp(curve, "prime256v1") == 0;
+}
 
 /* Fills err (it names the file) and returns code. */
 static int fail(int code, char *err, size_t errlen, const char *fmt, const char *a,
@@ -54,16 +72,24 @@ static int write_pem_file(const char *path, EVP_PKEY *pkey, int private_key, cha
     return 0;
 }
 
-int tp_key_generate(const char *private_path, const char *public_path, char *err, size_t errlen)
+int tp_key_generate_type(tp_key_type type, const char *private_path, const char *public_path,
+                         char *err, size_t errlen)
 {
-    EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    EVP_PKEY *pkey = type == TP_KEY_P256 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+                                         : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     if (!pkey)
-        return fail(TP_ECRYPTO, err, errlen, "%s%s", "Ed25519 key generation failed in OpenSSL", NULL);
+        return fail(TP_ECRYPTO, err, errlen, "%s key generation failed in OpenSSL%s",
+                    type_name(type), NULL);
     int rc = write_pem_file(private_path, pkey, 1, err, errlen);
     if (rc == 0 && (rc = write_pem_file(public_path, pkey, 0, err, errlen)) != 0)
         unlink(private_path);
     EVP_PKEY_free(pkey);
     return rc;
+}
+
+int tp_key_generate(const char *private_path, const char *public_path, char *err, size_t errlen)
+{
+    return tp_key_generate_type(TP_KEY_ED25519, private_path, public_path, err, errlen);
 }
 
 /* The directory holding the (resolved) key file: owned by this user or root
@@ -128,7 +154,8 @@ static int open_key(const char *path, int want_private, char *err, size_t errlen
     return fd;
 }
 
-static int load_key(const char *path, int want_private, tp_key **out, char *err, size_t errlen)
+static int load_key(tp_key_type type, const char *path, int want_private, tp_key **out,
+                    char *err, size_t errlen)
 {
     *out = NULL;
     int fd = open_key(path, want_private, err, errlen);
@@ -147,9 +174,9 @@ static int load_key(const char *path, int want_private, tp_key **out, char *err,
                     want_private ? "%s is not a PEM private key%s (make one with trainprov keygen)"
                                  : "%s is not a PEM public key%s (expected the .pub.pem from trainprov keygen)",
                     path, NULL);
-    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
+    if (!pkey_is(pkey, type)) {
         EVP_PKEY_free(pkey);
-        return fail(TP_EMALFORMED, err, errlen, "key %s is not an Ed25519 key%s", path, NULL);
+        return fail(TP_EMALFORMED, err, errlen, "key %s is not an %s key", path, type_name(type));
     }
     tp_key *k = calloc(1, sizeof *k);
     if (!k) {
@@ -157,6 +184,7 @@ static int load_key(const char *path, int want_private, tp_key **out, char *err,
         return fail(-ENOMEM, err, errlen, "out of memory loading %s%s", path, NULL);
     }
     k->pkey = pkey;
+    k->type = type;
     k->has_private = want_private;
     *out = k;
     return 0;
@@ -164,12 +192,24 @@ static int load_key(const char *path, int want_private, tp_key **out, char *err,
 
 int tp_key_load_private(const char *path, tp_key **out, char *err, size_t errlen)
 {
-    return load_key(path, 1, out, err, errlen);
+    return load_key(TP_KEY_ED25519, path, 1, out, err, errlen);
 }
 
 int tp_key_load_public(const char *path, tp_key **out, char *err, size_t errlen)
 {
-    return load_key(path, 0, out, err, errlen);
+    return load_key(TP_KEY_ED25519, path, 0, out, err, errlen);
+}
+
+int tp_key_load_private_type(tp_key_type type, const char *path, tp_key **out, char *err,
+                             size_t errlen)
+{
+    return load_key(type, path, 1, out, err, errlen);
+}
+
+int tp_key_load_public_type(tp_key_type type, const char *path, tp_key **out, char *err,
+                            size_t errlen)
+{
+    return load_key(type, path, 0, out, err, errlen);
 }
 
 void tp_key_free(tp_key *k)
@@ -190,6 +230,21 @@ void tp_key_id(const tp_key *k, uint8_t out[TP_KEY_ID_LEN])
     }
     EVP_Digest(der, (size_t)len, out, NULL, EVP_sha256(), NULL);
     OPENSSL_free(der);
+}
+
+char *tp_key_public_pem(const tp_key *k)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data, *pem = NULL;
+    if (bio && PEM_write_bio_PUBKEY(bio, k->pkey) == 1) {
+        long n = BIO_get_mem_data(bio, &data);
+        if (n > 0 && (pem = malloc((size_t)n + 1)) != NULL) {
+            memcpy(pem, data, (size_t)n);
+            pem[n] = '\0';
+        }
+    }
+    BIO_free(bio);
+    return pem;
 }
 
 size_t tp_pae(const char *payload_type, const uint8_t *body, size_t len, uint8_t *out, size_t cap)
@@ -252,10 +307,55 @@ static int verify_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *a
     return ok ? 0 : TP_EVERIFY;
 }
 
+struct sig_out {
+    uint8_t *sig;
+    size_t *len;
+};
+
+static int sign_ecdsa_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *arg)
+{
+    struct sig_out *out = arg;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t siglen = TP_ECDSA_SIG_MAX;
+    int ok = ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) == 1 &&
+             EVP_DigestSign(ctx, out->sig, &siglen, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    *out->len = ok ? siglen : 0;
+    return ok ? 0 : TP_ECRYPTO;
+}
+
+static int verify_ecdsa_bytes(const tp_key *k, const uint8_t *msg, size_t len, void *arg)
+{
+    const struct sig_ref *s = arg;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) == 1 &&
+             EVP_DigestVerify(ctx, s->sig, s->len, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : TP_EVERIFY;
+}
+
+int tp_key_sign_ecdsa(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
+                      uint8_t sig[TP_ECDSA_SIG_MAX], size_t *siglen)
+{
+    if (!k || !k->has_private || k->type != TP_KEY_P256)
+        return -EINVAL;
+    struct sig_out out = {sig, siglen};
+    return with_pae(payload_type, body, len, sign_ecdsa_bytes, k, &out);
+}
+
+int tp_key_verify_ecdsa(const tp_key *k, const char *payload_type, const uint8_t *body,
+                        size_t len, const uint8_t *sig, size_t siglen)
+{
+    if (!k || k->type != TP_KEY_P256 || siglen == 0 || siglen > TP_ECDSA_SIG_MAX)
+        return TP_EVERIFY;
+    struct sig_ref s = {sig, siglen};
+    return with_pae(payload_type, body, len, verify_ecdsa_bytes, k, &s);
+}
+
 int tp_key_sign(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
                 uint8_t sig[TP_SIG_LEN])
 {
-    if (!k || !k->has_private)
+    if (!k || !k->has_private || k->type != TP_KEY_ED25519)
         return -EINVAL;
     return with_pae(payload_type, body, len, sign_bytes, k, sig);
 }
@@ -263,7 +363,7 @@ int tp_key_sign(const tp_key *k, const char *payload_type, const uint8_t *body, 
 int tp_key_verify(const tp_key *k, const char *payload_type, const uint8_t *body, size_t len,
                   const uint8_t *sig, size_t siglen)
 {
-    if (!k || siglen != TP_SIG_LEN)
+    if (!k || k->type != TP_KEY_ED25519 || siglen != TP_SIG_LEN)
         return TP_EVERIFY;
     struct sig_ref s = {sig, siglen};
     return with_pae(payload_type, body, len, verify_bytes, k, &s);

@@ -351,6 +351,32 @@ int tp_json_write(FILE *out, struct json_object *o)
     return ferror(out) ? -1 : 0;
 }
 
+char *tp_json_utf8(struct json_object *o, int flags, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)json_object_to_json_string_ext(o, flags);
+    if (!p)
+        return NULL;
+    size_t n = strlen((const char *)p), w = 0;
+    char *out = malloc(3 * n + 1); /* each invalid byte becomes 3 */
+    if (!out)
+        return NULL;
+    while (*p) {
+        size_t k = utf8_len(p);
+        if (k == 0) {
+            memcpy(out + w, "\xef\xbf\xbd", 3); /* U+FFFD */
+            w += 3;
+            p++;
+        } else {
+            memcpy(out + w, p, k);
+            w += k;
+            p += k;
+        }
+    }
+    out[w] = '\0';
+    *len = w;
+    return out;
+}
+
 static int row_from_event(tp_file_row *row, const Trainprov__V1__Record *r)
 {
     const Trainprov__V1__FileEvent *f = r->file;

@@ -50,6 +50,9 @@ void tp_print_safe(FILE *out, const char *s);
 /* Writes o as pretty JSON and a newline, invalid UTF-8 replaced by U+FFFD.
  * 0, or -1 when writing fails. */
 int tp_json_write(FILE *out, struct json_object *o);
+/* o as JSON text (json-c flags) with invalid UTF-8 replaced by U+FFFD, in a
+ * fresh string of *len bytes: bytes to sign or hash. NULL when out of memory. */
+char *tp_json_utf8(struct json_object *o, int flags, size_t *len);
 
 /* One FileEvent, its members named as the /files columns (TP_FILES_COLUMNS
  * of core/format.h) plus hash_error. All strings are owned; sha256 is

@@ -1,5 +1,5 @@
-/* test_sign.c: Ed25519 key files, key ids and DSSE-PAE signatures
- * (core/sign.c). Keys are generated into a fresh temporary directory.
+/* test_sign.c: Ed25519 (and ECDSA P-256) key files, key ids and DSSE-PAE
+ * signatures (core/sign.c). Keys are generated into a fresh temporary directory.
  * Where possible the expected values are computed independently of sign.c:
  * the PAE bytes are spelled out literally, the key id is SHA-256 of the DER
  * decoded straight from the PEM's base64, and signatures are checked with
@@ -405,6 +405,78 @@ static void test_signature_is_over_pae(void **state)
     tp_key_free(priv);
 }
 
+/* An ECDSA P-256 key (the model-signing manifest's): keygen writes a P-256
+ * pair; its signature is DER ECDSA with SHA-256 over the same PAE, which
+ * plain OpenSSL verifies over hand-built PAE bytes; the public PEM is the
+ * file's bytes; and neither kind of key passes as the other, nor signs with
+ * the other's function. */
+static void test_p256_sign_over_pae(void **state)
+{
+    struct fixture *f = *state;
+    char priv_path[160], pub_path[160], err[256];
+    snprintf(priv_path, sizeof priv_path, "%s/p256.pem", f->dir);
+    snprintf(pub_path, sizeof pub_path, "%s/p256.pub.pem", f->dir);
+    assert_int_equal(tp_key_generate_type(TP_KEY_P256, priv_path, pub_path, err, sizeof err), 0);
+    tp_key *priv = NULL, *pub = NULL, *wrong = NULL, *ed = NULL;
+    assert_int_equal(tp_key_load_private_type(TP_KEY_P256, priv_path, &priv, err, sizeof err), 0);
+    assert_int_equal(tp_key_load_public_type(TP_KEY_P256, pub_path, &pub, err, sizeof err), 0);
+    /* Not each other's kind. */
+    assert_int_not_equal(tp_key_load_private(priv_path, &wrong, err, sizeof err), 0);
+    assert_non_null(strstr(err, "not an Ed25519 key"));
+    assert_int_not_equal(tp_key_load_public_type(TP_KEY_P256, f->pub, &wrong, err, sizeof err), 0);
+    assert_non_null(strstr(err, "not an ECDSA P-256 key"));
+    assert_null(wrong);
+
+    const uint8_t body[] = "{\"_type\":\"https://in-toto.io/Statement/v1\"}";
+    size_t blen = sizeof body - 1;
+    const char *type = "application/vnd.in-toto+json";
+    uint8_t sig[TP_ECDSA_SIG_MAX], nosig[TP_SIG_LEN];
+    size_t siglen = 0;
+    assert_int_equal(tp_key_sign_ecdsa(priv, type, body, blen, sig, &siglen), 0);
+    assert_true(siglen >= 8 && siglen <= TP_ECDSA_SIG_MAX && sig[0] == 0x30); /* DER SEQUENCE */
+    assert_int_equal(tp_key_verify_ecdsa(pub, type, body, blen, sig, siglen), 0);
+    assert_int_not_equal(tp_key_verify_ecdsa(pub, "application/json", body, blen, sig, siglen), 0);
+    assert_int_not_equal(tp_key_sign(priv, type, body, blen, nosig), 0);
+    assert_int_equal(tp_key_load_private(f->priv, &ed, err, sizeof err), 0);
+    assert_int_not_equal(tp_key_sign_ecdsa(ed, type, body, blen, sig, &siglen), 0);
+    tp_key_free(ed);
+
+    /* Plain OpenSSL, SHA-256 over the hand-built PAE; not over the bare body. */
+    char pae[256];
+    int n = snprintf(pae, sizeof pae, "DSSEv1 %zu %s %zu ", strlen(type), type, blen);
+    memcpy(pae + n, body, blen);
+    assert_int_equal(tp_key_sign_ecdsa(priv, type, body, blen, sig, &siglen), 0);
+    FILE *fp = fopen(pub_path, "r");
+    assert_non_null(fp);
+    EVP_PKEY *pk = PEM_read_PUBKEY(fp, NULL, NULL, NULL);
+    fclose(fp);
+    assert_non_null(pk);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pk), 1);
+    assert_int_equal(EVP_DigestVerify(ctx, sig, siglen, (const uint8_t *)pae, (size_t)n + blen), 1);
+    EVP_MD_CTX_free(ctx);
+    ctx = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pk), 1);
+    assert_int_not_equal(EVP_DigestVerify(ctx, sig, siglen, body, blen), 1);
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pk);
+
+    /* The public PEM is the file's bytes (model_signing's key hint hashes them). */
+    size_t flen;
+    char *file = slurp(pub_path, &flen);
+    char *pem = tp_key_public_pem(priv);
+    assert_non_null(pem);
+    assert_int_equal(strlen(pem), flen);
+    assert_memory_equal(pem, file, flen);
+    free(pem);
+    free(file);
+
+    tp_key_free(priv);
+    tp_key_free(pub);
+    unlink(priv_path);
+    unlink(pub_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_key_id),
         cmocka_unit_test(test_sign_verify),
         cmocka_unit_test(test_signature_is_over_pae),
+        cmocka_unit_test(test_p256_sign_over_pae),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
