@@ -203,7 +203,9 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
         c->by_id[s] = (tp_stream_ref){log->streams[s].stream_id, s};
     }
     qsort(c->by_id, log->n_streams, sizeof *c->by_id, cmp_ref);
-    return tp_mpi_facts_init(&c->mpi, log, dec);
+    return tp_mpi_facts_init(&c->mpi, log, dec) == 0 && tp_launch_facts_init(&c->launch, log, dec) == 0
+               ? 0
+               : -1;
 }
 
 void tp_claim_ctx_free(tp_claim_ctx *c)
@@ -220,5 +222,6 @@ void tp_claim_ctx_free(tp_claim_ctx *c)
     free(c->streams);
     free(c->by_id);
     tp_mpi_facts_free(&c->mpi);
+    tp_launch_facts_free(&c->launch);
     memset(c, 0, sizeof *c);
 }

@@ -3,7 +3,8 @@
  * head, every stream ended under a final head, no journal was torn, no
  * stream reports records it could not write, every announced child stream is
  * present, and in an MPI run every rank's stream is there as rank 0 gathered
- * it at MPI_Finalize (mpi_facts.h). */
+ * it at MPI_Finalize (mpi_facts.h), and in a torchrun / srun job every
+ * rank's latest stream ended (launch_facts.h). */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -112,6 +113,7 @@ int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t
              "the signed run manifest", c->log->n_streams);
     if (c->mpi.world)
         tp_mpi_check_complete(&c->mpi, &ranks);
+    tp_launch_check_complete(&c->launch, &ranks);
     tp_claim_conclude_ranks(cl, &p, &ranks, pass);
     return 0;
 }
