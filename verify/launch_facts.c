@@ -58,6 +58,18 @@ static const char *job_of(const tp_launch_facts *f, const Trainprov__V1__Launche
                                         : "";
 }
 
+/* The node a launcher record places its rank on (for restart counts). */
+static int node_of(const tp_launch_facts *f, const Trainprov__V1__Launcher *l)
+{
+    return !strcmp(f->kind, "slurm") ? l->slurm_nodeid : l->group_rank;
+}
+
+static int restart_of(const Trainprov__V1__Launcher *l)
+{
+    int r = tp_launch_restart(l);
+    return r > 0 ? r : 0;
+}
+
 static long find(const stream_ref *refs, size_t n, uint64_t id)
 {
     stream_ref key = {id, 0};
@@ -101,10 +113,33 @@ static int collect_ranks(tp_launch_facts *f, const stream_ref *refs)
             continue; /* a child of the rank's process (a DataLoader worker) */
         tp_launch_rank *ri = &f->ranks[l->rank];
         ri->attempts++;
-        if (ri->latest < 0 ||
-            rs->start_time_ns >= run_start(&f->dec[ri->latest])->start_time_ns)
+        int restart = restart_of(l);
+        if (ri->latest < 0 || restart > ri->restart ||
+            (restart == ri->restart &&
+             rs->start_time_ns >= run_start(&f->dec[ri->latest])->start_time_ns)) {
             ri->latest = (long)s;
+            ri->restart = restart;
+        }
     }
+    /* each node's latest restart, over its ranks (node numbers below world) */
+    int *node_max = calloc((size_t)f->world, sizeof *node_max);
+    if (!node_max)
+        return -1;
+    for (int r = 0; r < f->world; r++) {
+        const Trainprov__V1__Launcher *l =
+            f->ranks[r].latest >= 0 ? tp_launch_of(&f->dec[f->ranks[r].latest]) : NULL;
+        int node = l ? node_of(f, l) : -1;
+        if (node >= 0 && node < f->world && f->ranks[r].restart > node_max[node])
+            node_max[node] = f->ranks[r].restart;
+    }
+    for (int r = 0; r < f->world; r++) {
+        const Trainprov__V1__Launcher *l =
+            f->ranks[r].latest >= 0 ? tp_launch_of(&f->dec[f->ranks[r].latest]) : NULL;
+        int node = l ? node_of(f, l) : -1;
+        f->ranks[r].node_restart = node >= 0 && node < f->world ? node_max[node]
+                                                                : f->ranks[r].restart;
+    }
+    free(node_max);
     if (f->ranks[0].latest >= 0)
         f->job = job_of(f, tp_launch_of(&f->dec[f->ranks[0].latest]));
     return 0;
@@ -173,10 +208,16 @@ void tp_launch_facts_free(tp_launch_facts *f)
 
 void tp_launch_check_binding(const tp_launch_facts *f, tp_problems *p)
 {
-    for (int r = 0; r < f->world; r++)
-        if (f->ranks[r].latest < 0)
+    for (int r = 0; r < f->world; r++) {
+        const tp_launch_rank *ri = &f->ranks[r];
+        if (ri->latest < 0)
             tp_problems_add(p, "rank %d of %d (%s): no stream of it in the log (missing rank)", r,
                             f->world, f->kind);
+        else if (ri->restart < ri->node_restart)
+            tp_problems_add(p, "rank %d of %d (%s): no stream of its node's restart %d in the "
+                            "log, only of restart %d (missing rank)", r, f->world, f->kind,
+                            ri->node_restart, ri->restart);
+    }
     for (size_t s = 0; f->world && f->job[0] && s < f->log->n_streams; s++) {
         const Trainprov__V1__Launcher *l = ranked(f, s);
         char hex[17];

@@ -4,7 +4,9 @@
  * derived once before the claims run. A rank's stream is the first process
  * of that rank (a stream whose parent is not of the same rank: DataLoader
  * workers and other children are not); an elastic restart gives a rank
- * several, and its latest (by RunStart time) is the one that must end.
+ * several, and its latest (by restart count, then RunStart time) is the one
+ * that must end. torchrun counts restarts per node (GROUP_RANK; SLURM_NODEID
+ * under srun): every rank must have a stream of its node's latest restart.
  * When both torchrun's RANK and srun's SLURM_PROCID are there (torchrun
  * under srun), the ranks are torchrun's. run.binding calls
  * tp_launch_check_binding (every rank and every node present, every rank of
@@ -20,8 +22,10 @@
 #include "verify/problems.h"
 
 typedef struct {
-    long latest;          /* its latest rank stream, -1 when none */
+    long latest;          /* its latest rank stream (restart count, then time), -1 */
     size_t attempts;      /* its rank streams (1 + elastic restarts it took part in) */
+    int restart;          /* the latest stream's restart count (0 when not set) */
+    int node_restart;     /* the highest restart count of any rank on its node */
 } tp_launch_rank;
 
 typedef struct {
@@ -45,8 +49,9 @@ const Trainprov__V1__Launcher *tp_launch_of(const tp_decoded_stream *d);
 /* The restart count a launcher record names (torchrun's, else SLURM's), -1. */
 int tp_launch_restart(const Trainprov__V1__Launcher *l);
 
-/* run.binding: every rank 0..world-1 has a stream, every rank stream names
- * the same job, every node 0..nodes-1 has its wrapper's root stream. */
+/* run.binding: every rank 0..world-1 has a stream of its node's latest
+ * restart, every rank stream names the same job, every node 0..nodes-1 has
+ * its wrapper's root stream. */
 void tp_launch_check_binding(const tp_launch_facts *f, tp_problems *p);
 /* log.complete: every rank's latest stream ended (StreamEnd). */
 void tp_launch_check_complete(const tp_launch_facts *f, tp_problems *p);

@@ -8,8 +8,9 @@ Identity: torchrun's RANK / WORLD_SIZE / MASTER_ADDR / MASTER_PORT; under a
 simulated srun (no RANK), SLURM_PROCID / SLURM_NTASKS and --master-port.
 Options:
   --data DIR --out DIR --steps N
-  --crash-once FILE   rank 1 exits 3 when FILE does not exist yet (and
-                      creates it): an elastic restart then succeeds
+  --crash-once FILE   rank 1 exits 3 after joining the group when FILE does
+                      not exist yet (and creates it): an elastic restart
+                      (torchrun --max_restarts 1) then succeeds
   --master-port P     rendezvous port when not started by torchrun"""
 import argparse
 import os
@@ -35,11 +36,11 @@ def main():
         rank, world = int(os.environ["SLURM_PROCID"]), int(os.environ["SLURM_NTASKS"])
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         os.environ.setdefault("MASTER_PORT", a.master_port)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
     if a.crash_once and rank == 1 and not os.path.exists(a.crash_once):
         open(a.crash_once, "w").close()
         print(f"rank {rank}: crashing once", file=sys.stderr)
-        sys.exit(3)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
+        sys.exit(3)  # rank 0's next collective then fails, and torchrun restarts both
     torch.manual_seed(0)
     model = nn.parallel.DistributedDataParallel(nn.Linear(16, 4))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
