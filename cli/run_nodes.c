@@ -309,6 +309,14 @@ int tp_run_nodes_env(const tp_run_nodes *n)
 void tp_run_nodes_done(const tp_run_nodes *n, const char *dir, const char *log)
 {
     char path[4200];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/" RUN_FILE, dir) < (int)sizeof path &&
+        lstat(path, &st) != 0 && errno == ENOENT) {
+        fprintf(stderr, "trainprov: node %d of %d: node 0 stopped waiting for this node and "
+                "wrote no log; run `trainprov recover %s` once every node ended\n", n->node,
+                n->nodes, log);
+        return;
+    }
     int fd = snprintf(path, sizeof path, "%s/node-%d.done", dir, n->node) < (int)sizeof path
                  ? open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)
                  : -1;
@@ -401,6 +409,9 @@ int tp_run_nodes_wait(const tp_run_nodes *n, const char *dir, const char *log)
                         n_running > 1 ? " (and more)" : "");
             fprintf(stderr, "; the journals are kept in %s: run `trainprov recover %s` once "
                     "every node ended, to build what there is\n", dir, log);
+            /* the run is over for node 0: a late node finds no meeting file and
+             * leaves no marker; a new run is refused by the journals left */
+            remove_meeting_files(dirfd, n);
             close(dirfd);
             return -1;
         }

@@ -49,6 +49,7 @@ ls "$WORK/run.h5.journal/"*.tpj >/dev/null 2>&1 || fail "node 0's journals were 
 ok "node 0 waited ${elapsed} s, named the missing node 1 and exited $st"
 
 tp recover "$WORK/run.h5" >"$WORK/recover.out" 2>&1 || { cat "$WORK/recover.out" >&2; die "recover failed"; }
+[ ! -e "$WORK/run.h5.journal" ] || fail "recover left the journal directory: $(ls -A "$WORK/run.h5.journal")"
 expect_verify 1 "$WORK/run.h5" "$WORK/v.json" --pubkey "$WORK/key.pub.pem"
 expect_claim "$WORK/v.json" run.binding fail
 detail_has "$WORK/v.json" run.binding "node 1 of 2" "missing node"
