@@ -43,6 +43,8 @@ assert by_rank == {0: 0, 1: 0, 2: 1, 3: 1}, by_rank' "$WORK/v.json" ||
 jcheck files "$WORK/v.json" \
     "data:$(sha256 "$WORK/data/shard_003.bin"):$WORK/data/shard_003.bin" ||
     fail "rank 3's shard is not in the log"
+launcher_fields "$WORK/run.h5" kind=slurm rank=3 local_rank=1 world_size=4 slurm_procid=3 \
+    slurm_nodeid=1 slurm_job_id=4242 slurm_step_id=0 slurm_restart_count=0 node=1 nodes=2
 ok "srun-style job on two nodes: one log with ranks 0-3 and both nodes, passing"
 
 cp "$WORK/run.h5" "$WORK/removed.h5"

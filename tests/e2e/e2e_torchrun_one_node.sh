@@ -26,5 +26,7 @@ jcheck files "$WORK/v.json" \
 tp verify "$WORK/run.h5" --pubkey "$WORK/key.pub.pem" >"$WORK/v.txt" 2>&1 || true
 grep -q "launcher torchrun job onenode: 2 ranks" "$WORK/v.txt" ||
     fail "the text report does not show the torchrun job and its ranks: $(grep launcher "$WORK/v.txt")"
+launcher_fields "$WORK/run.h5" kind=torchrun rank=1 local_rank=1 world_size=2 group_rank=0 \
+    torchelastic_run_id=onenode torchelastic_restart_count=0 node=-1 nodes=0
 ok "torchrun on one node: one log with ranks 0 and 1, passing"
 finish

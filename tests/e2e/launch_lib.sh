@@ -71,3 +71,23 @@ print(" ".join(str(x) for x in sorted({s["rank"] for s in r["streams"] if s["ran
     [ "$got" = "$*" ] || fail "the report's ranks are '$got', expected '$*' ($json)"
     return 0
 }
+
+# launcher_fields LOG FIELD=VALUE...: some stream's RunStart.launcher (from
+# `trainprov dump --json`) has every FIELD=VALUE (an absent number is 0).
+launcher_fields() {
+    local log=$1
+    shift
+    tp dump --json "$log" >"$log.dump.json" 2>&1 || { fail "trainprov dump --json $log failed"; return 0; }
+    "$PYTHON" - "$log.dump.json" "$@" <<'PY' || fail "no stream of $log records launcher $*"
+import json, sys
+want = dict(a.split("=", 1) for a in sys.argv[2:])
+for s in json.load(open(sys.argv[1]))["streams"]:
+    rs = s["records"][0].get("run_start", {})
+    l = rs.get("launcher")
+    if l is not None and all(str(l.get(k, 0 if k not in ("kind",) and not k.endswith("_id") else "")) == v
+                             for k, v in want.items()):
+        sys.exit(0)
+sys.exit(1)
+PY
+    return 0
+}
