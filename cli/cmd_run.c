@@ -76,7 +76,8 @@ static const char usage[] =
     "  --job-id ID          the same on every node, new for every job (env " TP_ENV_JOB_ID ";\n"
     "                       default SLURM_JOB_ID or torchrun's PET_RDZV_ID)\n"
     "  Under srun (one wrapper per task) and with torchrun's PET_NNODES / PET_NODE_RANK /\n"
-    "  PET_RDZV_ID these come from the environment. Node 0 waits at most\n"
+    "  PET_RDZV_ID these come from the environment (--nodes 1: every wrapper writes its\n"
+    "  own --log). Node 0 waits at most\n"
     "  " TP_ENV_NODE_WAIT_SECONDS " (default 60) for the other nodes to end.\n";
 
 enum list_id { L_DATA, L_CHECKPOINTS, L_EXCLUDE, L_INCLUDE, L_COUNT };

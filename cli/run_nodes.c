@@ -133,12 +133,12 @@ static int from_torchrun(tp_run_nodes *n, char *err, size_t errlen)
     if (!nn || !*nn)
         return 0;
     char fixed[24];
-    const char *colon = strchr(nn, ':'); /* "MIN:MAX": only a fixed size is one log */
-    if (colon && strcmp(colon + 1, nn) != 0 &&
-        !(strlen(nn) < sizeof fixed && (size_t)(colon - nn) == strlen(colon + 1) &&
-          strncmp(nn, colon + 1, (size_t)(colon - nn)) == 0))
+    const char *colon = strchr(nn, ':'); /* "MIN:MAX": only a fixed size (MIN = MAX) */
+    size_t len = colon ? (size_t)(colon - nn) : strlen(nn);
+    if (len >= sizeof fixed ||
+        (colon && (strlen(colon + 1) != len || strncmp(nn, colon + 1, len) != 0)))
         return 0;
-    snprintf(fixed, sizeof fixed, "%.*s", colon ? (int)(colon - nn) : (int)strlen(nn), nn);
+    snprintf(fixed, sizeof fixed, "%.*s", (int)len, nn);
     int count;
     if (parse_count(fixed, &count) != 0 || count < 2)
         return 0;

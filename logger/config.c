@@ -143,14 +143,14 @@ static void load_launcher(tp_launcher *l)
         l->node = -1;
         l->nodes = 0;
     }
-    l->kind = "";
+    l->kind[0] = '\0';
     if (l->rank >= 0 && l->rank < l->world_size) {
-        l->kind = l->torchelastic_run_id[0] ? "torchrun" : "env";
+        strcpy(l->kind, l->torchelastic_run_id[0] ? "torchrun" : "env");
         return;
     }
     int32_t ntasks = env_mpi_int("SLURM_NTASKS");
     if (l->slurm_procid >= 0 && l->slurm_procid < ntasks) {
-        l->kind = "slurm";
+        strcpy(l->kind, "slurm");
         l->rank = l->slurm_procid;
         l->world_size = ntasks;
         if (l->local_rank < 0)

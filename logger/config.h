@@ -17,7 +17,7 @@ typedef struct {
 /* The launcher's identity of this process (RunStart.launcher, docs/FORMAT.md
  * section 9): -1 / "" where the launcher did not set a variable. */
 typedef struct {
-    const char *kind;           /* "torchrun", "env", "slurm" or "" */
+    char kind[16];              /* "torchrun", "env", "slurm" or "" (a zeroed config: "") */
     int32_t rank, local_rank, world_size, group_rank;
     char torchelastic_run_id[128];
     int32_t torchelastic_restart_count;
