@@ -9,12 +9,16 @@ simulated srun (no RANK), SLURM_PROCID / SLURM_NTASKS and --master-port.
 Options:
   --data DIR --out DIR --steps N
   --crash-once FILE   rank 1 exits 3 after joining the group when FILE does
-                      not exist yet (and creates it): an elastic restart
-                      (torchrun --max_restarts 1) then succeeds
+                      not exist yet (and creates it), while the other ranks
+                      of the first attempt wait for torchrun to stop them:
+                      an elastic restart (torchrun --max_restarts 1) then
+                      succeeds
   --master-port P     rendezvous port when not started by torchrun"""
 import argparse
 import os
+import signal
 import sys
+import time
 
 import torch
 import torch.distributed as dist
@@ -22,6 +26,11 @@ import torch.nn as nn
 
 
 def main():
+    # torchrun stops the surviving workers of a failed attempt with SIGTERM. A
+    # process killed by it seals no stream until the logger itself seals on
+    # SIGTERM (issue 8 item 1); like a job that checkpoints on SIGTERM, this
+    # one exits normally on it, so its stream ends.
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(128 + sig))
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
@@ -37,10 +46,13 @@ def main():
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         os.environ.setdefault("MASTER_PORT", a.master_port)
     dist.init_process_group("gloo", rank=rank, world_size=world)
+    first_attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") == "0"
     if a.crash_once and rank == 1 and not os.path.exists(a.crash_once):
         open(a.crash_once, "w").close()
         print(f"rank {rank}: crashing once", file=sys.stderr)
-        sys.exit(3)  # rank 0's next collective then fails, and torchrun restarts both
+        sys.exit(3)  # torchrun then stops rank 0 (SIGTERM) and restarts both
+    if a.crash_once and rank != 1 and first_attempt:
+        time.sleep(60)  # until torchrun's SIGTERM: the stop is the same every time
     torch.manual_seed(0)
     model = nn.parallel.DistributedDataParallel(nn.Linear(16, 4))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)

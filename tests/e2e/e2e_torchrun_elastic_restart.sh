@@ -19,6 +19,7 @@ node_run "$WORK/run.h5" "$WORK/run.h5.out" "" -- "$PYTHON" "$SHIM" --nnodes 1 \
 expect_run_ok "$WORK/run.h5" "trainprov run of the restarted torchrun job"
 [ -f "$WORK/crashed" ] || die "rank 1 never crashed: the test did not test a restart"
 grep -q "rank 1: crashing once" "$WORK/run.h5.out" || die "rank 1's crash is not in the output"
+grep -q "closing signal SIGTERM" "$WORK/run.h5.out" || die "torchrun did not stop rank 0 with SIGTERM"
 expect_verify 0 "$WORK/run.h5" "$WORK/v.json" --pubkey "$WORK/key.pub.pem"
 for c in log.integrity log.complete run.binding data.accounted; do
     expect_claim "$WORK/v.json" "$c" pass
