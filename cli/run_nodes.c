@@ -150,7 +150,12 @@ static int from_torchrun(tp_run_nodes *n, char *err, size_t errlen)
     if (from_options(n, fixed, rank, id, err, errlen) != 0)
         return -1;
     n->source = "torchrun";
-    return set_job(n, id, NULL, NULL);
+    if (set_job(n, id, NULL, NULL) != 0) {
+        snprintf(err, errlen, "PET_RDZV_ID is longer than %d characters or holds a newline",
+                 TP_RUN_NODES_JOB_MAX - 16);
+        return -1;
+    }
+    return 0;
 }
 
 int tp_run_nodes_detect(tp_run_nodes *n, const tp_run_nodes_args *a, char *err, size_t errlen)
