@@ -77,8 +77,8 @@ static const char usage[] =
     "                       default SLURM_JOB_ID or torchrun's PET_RDZV_ID)\n"
     "  Under srun (one wrapper per task) and with torchrun's PET_NNODES / PET_NODE_RANK /\n"
     "  PET_RDZV_ID these come from the environment (--nodes 1: every wrapper writes its\n"
-    "  own --log). Node 0 waits at most\n"
-    "  " TP_ENV_NODE_WAIT_SECONDS " (default 60) for the other nodes to end.\n";
+    "  own --log). Node 0 waits at most " TP_ENV_NODE_WAIT_SECONDS " (default 60)\n"
+    "  for the other nodes to end.\n";
 
 enum list_id { L_DATA, L_CHECKPOINTS, L_EXCLUDE, L_INCLUDE, L_COUNT };
 #define OPT_LIST 0x100 /* getopt value of the list options: OPT_LIST + list_id */
