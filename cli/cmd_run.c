@@ -39,6 +39,7 @@
 #include "cli/run_log_state.h"
 #include "cli/run_mpi.h"
 #include "cli/run_resume.h"
+#include "cli/run_nodes.h"
 #include "core/hex.h"
 #include "core/settings.h"
 #include "core/vocab.h"
@@ -50,7 +51,8 @@
 static const char usage[] =
     "usage: trainprov run --key KEY.pem --log RUN.h5 [--data GLOB]... [--checkpoint GLOB]...\n"
     "                     [--exclude PREFIX]... [--include PREFIX]... [--force]\n"
-    "                     [--challenge FILE] [--resume-from PREV.h5] -- CMD [ARGS]\n"
+    "                     [--challenge FILE] [--resume-from PREV.h5]
+    "                     [--nodes N --node-rank R [--job-id ID]] -- CMD [ARGS]
     "  Runs CMD with the trainprov logger preloaded, then writes the signed run log\n"
     "  RUN.h5 and exits with CMD's exit status.\n"
     "  --key KEY.pem        Ed25519 private key, mode 0600 (env " TP_ENV_KEY ")\n"
@@ -77,7 +79,18 @@ static const char usage[] =
     "  Under mpirun (`mpirun -np N trainprov run ... -- CMD`), every rank's wrapper\n"
     "  uses the same --log; rank 0's writes it once every rank's journals are final,\n"
     "  waiting at most " TP_ENV_MPI_WAIT_SECONDS " (default 60). " TP_ENV_MPI_LIB "\n"
-    "  names libtrainprov-mpi.so (\"linked\": CMD links it itself).\n";
+    "  names libtrainprov-mpi.so (\"linked\": CMD links it itself).\n"
+    "  On several nodes without MPI (torchrun --nnodes, srun), run one wrapper per node\n"
+    "  with the same --log on a shared file system:\n"
+    "  --nodes N            how many wrappers share the log (env " TP_ENV_NODES ")\n"
+    "  --node-rank R        this wrapper's node, 0..N-1; node 0 writes the log (env\n"
+    "                       " TP_ENV_NODE_RANK ")\n"
+    "  --job-id ID          the same on every node, new for every job (env " TP_ENV_JOB_ID ";\n"
+    "                       default SLURM_JOB_ID or torchrun's PET_RDZV_ID)\n"
+    "  Under srun (one wrapper per task) and with torchrun's PET_NNODES / PET_NODE_RANK /\n"
+    "  PET_RDZV_ID these come from the environment (--nodes 1: every wrapper writes its\n"
+    "  own --log). Node 0 waits at most " TP_ENV_NODE_WAIT_SECONDS " (default 60)\n"
+    "  for the other nodes to end.\n";
 
 enum list_id { L_DATA, L_CHECKPOINTS, L_EXCLUDE, L_INCLUDE, L_COUNT };
 #define OPT_LIST 0x100 /* getopt value of the list options: OPT_LIST + list_id */
@@ -91,6 +104,7 @@ typedef struct {
     char **lists[L_COUNT]; /* flag values, in order */
     size_t n_lists[L_COUNT];
     int force;
+    tp_run_nodes_args nodes;
     char **cmd;
     int last_list;       /* the list option right before cmd, -1 if another or "--" */
 } run_args;
@@ -106,6 +120,7 @@ typedef struct {
     char challenge_hex[2 * TP_CHALLENGE_MAX + 1]; /* the document's bytes */
     char resume_hex[2 * TP_HASH_LEN + 1];         /* "" without --resume-from */
     tp_run_mpi mpi;
+    tp_run_nodes nodes;     /* several wrappers without MPI (run_nodes.c) */
     char mpi_lib[PATH_MAX]; /* "" when not preloaded */
     int journal_fd;         /* the journal directory, checked; -1 before */
     int lock_fd;            /* the run's lock, held shared until the wrapper ends */
@@ -135,7 +150,10 @@ static int parse_args(int argc, char **argv, run_args *a)
                                          {"include", required_argument, NULL, OPT_LIST + L_INCLUDE},
                                          {"force", no_argument, NULL, 'f'},
                                          {"challenge", required_argument, NULL, 'c'},
-                                         {"resume-from", required_argument, NULL, 'R'},
+                                         {"resume-from", required_argument, NULL, 'P'},
+                                         {"nodes", required_argument, NULL, 'N'},
+                                         {"node-rank", required_argument, NULL, 'R'},
+                                         {"job-id", required_argument, NULL, 'J'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c, last_end = 1;
@@ -149,7 +167,10 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'l': a->log_arg = optarg; break;
         case 'f': a->force = 1; break;
         case 'c': a->challenge_arg = optarg; break;
-        case 'R': a->resume_arg = optarg; break;
+        case 'P': a->resume_arg = optarg; break;
+        case 'N': a->nodes.nodes = optarg; break;
+        case 'R': a->nodes.node_rank = optarg; break;
+        case 'J': a->nodes.job_id = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: {
             int l = c - OPT_LIST;
@@ -282,11 +303,12 @@ static int check_log(const run_args *a, run_setup *s)
         return fail_usage(S_ISDIR(st.st_mode) ? "log path %s is a directory"
                                               : "%s already exists; use --force to replace it",
                           s->log);
-    if (!s->mpi.on && lstat(s->journal_dir, &st) == 0 && tp_run_log_in_use(s->journal_dir))
+    if (!s->mpi.on && !s->nodes.on && lstat(s->journal_dir, &st) == 0 &&
+        tp_run_log_in_use(s->journal_dir))
         return fail_usage("a run is in progress on %s: a live `trainprov run` holds %s/%s; wait "
                           "for it to finish, or choose another --log",
                           s->log, s->journal_dir, TP_JOURNAL_LOCK_NAME);
-    if (!s->mpi.on && lstat(s->journal_dir, &st) == 0) {
+    if (!s->mpi.on && !s->nodes.on && lstat(s->journal_dir, &st) == 0) {
         fprintf(stderr,
                 "trainprov run: %s exists: a previous run left journals; run `trainprov recover "
                 "%s` to build its log, or remove it\n",
@@ -361,7 +383,7 @@ static void child_exec(const run_setup *s, char **cmd, int report_fd)
     int err = 0;
     if (setenv(TP_ENV_KEY, s->key, 1) || setenv(TP_ENV_LOG, s->log, 1) ||
         setenv(TP_ENV_RUN_ID, s->run_id, 1) || unsetenv(TP_ENV_STREAM_ID) ||
-        unsetenv(TP_ENV_PARENT_STREAM) ||
+        unsetenv(TP_ENV_PARENT_STREAM) || tp_run_nodes_env(&s->nodes) ||
         (s->mpi_lib[0] && env_prepend("LD_PRELOAD", s->mpi_lib)) ||
         env_prepend("LD_PRELOAD", s->lib) ||
         env_prepend("PYTHONPATH", pydir && *pydir ? pydir : TP_PYTHONDIR) ||
@@ -529,7 +551,9 @@ static enum tp_run_log_outcome assemble_log(const run_setup *s)
     char err[1024];
     enum tp_run_log_outcome out = TP_RUN_LOG_WRITTEN;
     int rc = tp_journal_load_dir(s->journal_dir, &log, err, sizeof err), signed_ok = 0;
-    enum tp_assembled by = s->mpi.on ? TP_ASSEMBLED_MPI : TP_ASSEMBLED_RUN;
+    enum tp_assembled by = s->mpi.on     ? TP_ASSEMBLED_MPI
+                           : s->nodes.on ? TP_ASSEMBLED_NODES
+                                         : TP_ASSEMBLED_RUN;
     if (rc == 0)
         tp_run_drain_mark_outliving(&log);
     if (rc == 0 && (rc = tp_manifest_sign(&log, s->signing_key, tp_assembled_name(by), err,
@@ -606,7 +630,8 @@ static int prepare(const run_args *a, run_setup *s)
     if (!getcwd(cwd, sizeof cwd))
         return fail_usage("cannot get the current directory: %s", strerror(errno));
     char err[1024];
-    if (tp_run_mpi_detect(&s->mpi, err, sizeof err) != 0)
+    if (tp_run_mpi_detect(&s->mpi, err, sizeof err) != 0 ||
+        (!s->mpi.on && tp_run_nodes_detect(&s->nodes, &a->nodes, err, sizeof err) != 0))
         return fail_usage("%s", err);
     int rc = check_key(a, s);
     if (rc == 0)
@@ -627,6 +652,8 @@ static int prepare(const run_args *a, run_setup *s)
         s->journal_fd = tp_run_mpi_journal_dir(s->journal_dir, id, err, sizeof err);
     } else if (RAND_bytes(id, sizeof id) != 1) {
         return fail_usage("cannot draw a random run id (OpenSSL RAND_bytes failed)");
+    } else if (s->nodes.on) { /* the first node's id, published in the journal directory */
+        s->journal_fd = tp_run_nodes_join(&s->nodes, s->journal_dir, id, err, sizeof err);
     } else {
         s->journal_fd = tp_journal_dir_open(s->journal_dir, TP_JDIR_NEW, err, sizeof err);
     }
@@ -650,15 +677,20 @@ int tp_cmd_run(int argc, char **argv)
     if (rc < 0 && (rc = prepare(&a, &s)) == 0) {
         int status = run_job(&s, a.cmd);
         if (status < 0) {
-            if (!s.mpi.on) /* under mpirun other ranks may be using it */
+            if (!s.mpi.on && !s.nodes.on) /* other ranks or nodes may be using it */
                 tp_journal_remove_empty_dir(s.journal_dir);
             rc = 127;
         } else {
-            /* under mpirun only rank 0's wrapper writes the log */
+            /* under mpirun only rank 0's wrapper writes the log, on several nodes node 0's */
+            int writer = s.nodes.on ? s.nodes.node == 0 : !s.mpi.on || s.mpi.rank == 0;
             enum tp_run_log_outcome out = TP_RUN_LOG_ELSEWHERE;
-            if (!s.mpi.on || s.mpi.rank == 0)
-                out = !s.mpi.on || mpi_journals_final(&s) == 0 ? assemble_log(&s)
-                                                                : TP_RUN_LOG_KEPT;
+            if (!writer && s.nodes.on)
+                tp_run_nodes_done(&s.nodes, s.journal_dir, s.log);
+            if (writer) {
+                int ready = s.nodes.on ? tp_run_nodes_wait(&s.nodes, s.journal_dir, s.log) == 0
+                                       : !s.mpi.on || mpi_journals_final(&s) == 0;
+                out = ready ? assemble_log(&s) : TP_RUN_LOG_KEPT; /* a node never arrived */
+            }
             rc = tp_run_exit_status(status, out);
         }
     }

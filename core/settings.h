@@ -19,6 +19,8 @@
 #define TP_ENV_NONCE "TRAINPROV_NONCE"               /* the challenge nonce, hex */
 #define TP_ENV_CHALLENGE "TRAINPROV_CHALLENGE"       /* the challenge document, hex */
 #define TP_ENV_RESUME_FROM "TRAINPROV_RESUME_FROM"   /* previous segment digest, hex (--resume-from) */
+#define TP_ENV_NODE_RANK "TRAINPROV_NODE_RANK"       /* the wrapper's node (several nodes) */
+#define TP_ENV_NODES "TRAINPROV_NODES"               /* how many wrappers share the log */
 
 /* The stream hand-off from a traced process to the image it exec'd. */
 #define TP_ENV_STREAM_ID "TRAINPROV_STREAM_ID"
@@ -35,5 +37,9 @@
 #define TP_ENV_PYTHONDIR "TRAINPROV_PYTHONDIR"
 #define TP_ENV_DRAIN_SECONDS "TRAINPROV_DRAIN_SECONDS"
 #define TP_ENV_MPI_WAIT_SECONDS "TRAINPROV_MPI_WAIT_SECONDS"
+/* `run` on several nodes (cli/run_nodes.c): the job identity when no option
+ * or launcher gives it, and node 0's bounded wait. */
+#define TP_ENV_JOB_ID "TRAINPROV_JOB_ID"
+#define TP_ENV_NODE_WAIT_SECONDS "TRAINPROV_NODE_WAIT_SECONDS"
 
 #endif

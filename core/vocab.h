@@ -91,6 +91,7 @@
     X(TP_ASSEMBLED_UNKNOWN, "")                                                                    \
     X(TP_ASSEMBLED_RUN, "run")                                                                     \
     X(TP_ASSEMBLED_MPI, "mpi")                                                                     \
+    X(TP_ASSEMBLED_NODES, "nodes")                                                                 \
     X(TP_ASSEMBLED_RECOVER, "recover")
 
 #define TP_VOCAB_ENUM(id, word) id,

@@ -24,7 +24,7 @@ const char *const tp_config_env_names[] = {
     TP_ENV_KEY,         TP_ENV_LOG,          TP_ENV_RUN_ID,       TP_ENV_DATA,
     TP_ENV_CHECKPOINTS, TP_ENV_EXCLUDE,      TP_ENV_INCLUDE,      TP_ENV_HEAD_EVERY,
     TP_ENV_HEAD_SECONDS, TP_ENV_EXIT_TIMEOUT, TP_ENV_NONCE,       TP_ENV_CHALLENGE,
-    TP_ENV_RESUME_FROM, NULL,
+    TP_ENV_RESUME_FROM, TP_ENV_NODE_RANK, TP_ENV_NODES, NULL,
 };
 
 static int add_pattern(tp_pattern_list *l, const char *s, size_t len)
@@ -106,6 +106,58 @@ static int32_t env_mpi_int(const char *name)
     errno = 0;
     long x = strtol(v, &end, 10);
     return errno || *end || x < 0 || x > INT32_MAX ? -1 : (int32_t)x;
+}
+
+/* A launcher's text identity (job id, step id), "" when absent or too long. */
+static void env_text(const char *name, char *out, size_t cap)
+{
+    const char *v = getenv(name);
+    size_t len = v ? strnlen(v, cap) : 0;
+    if (len < cap) {
+        memcpy(out, v ? v : "", len);
+        out[len] = '\0';
+    } else {
+        out[0] = '\0';
+    }
+}
+
+/* torchrun's (or any launcher's) RANK / WORLD_SIZE, else srun's SLURM_PROCID /
+ * SLURM_NTASKS, with the node, job and restart each launcher names. A rank
+ * counts only with a world size it is below. */
+static void load_launcher(tp_launcher *l)
+{
+    l->rank = env_mpi_int("RANK");
+    l->world_size = env_mpi_int("WORLD_SIZE");
+    l->local_rank = env_mpi_int("LOCAL_RANK");
+    l->group_rank = env_mpi_int("GROUP_RANK");
+    env_text("TORCHELASTIC_RUN_ID", l->torchelastic_run_id, sizeof l->torchelastic_run_id);
+    l->torchelastic_restart_count = env_mpi_int("TORCHELASTIC_RESTART_COUNT");
+    env_text("SLURM_JOB_ID", l->slurm_job_id, sizeof l->slurm_job_id);
+    env_text("SLURM_STEP_ID", l->slurm_step_id, sizeof l->slurm_step_id);
+    l->slurm_procid = env_mpi_int("SLURM_PROCID");
+    l->slurm_nodeid = env_mpi_int("SLURM_NODEID");
+    l->slurm_restart_count = env_mpi_int("SLURM_RESTART_COUNT");
+    l->nodes = env_mpi_int(TP_ENV_NODES);
+    l->node = env_mpi_int(TP_ENV_NODE_RANK);
+    if (l->nodes < 2 || l->node < 0 || l->node >= l->nodes) {
+        l->node = -1;
+        l->nodes = 0;
+    }
+    l->kind[0] = '\0';
+    if (l->rank >= 0 && l->rank < l->world_size) {
+        strcpy(l->kind, l->torchelastic_run_id[0] ? "torchrun" : "env");
+        return;
+    }
+    int32_t ntasks = env_mpi_int("SLURM_NTASKS");
+    if (l->slurm_procid >= 0 && l->slurm_procid < ntasks) {
+        strcpy(l->kind, "slurm");
+        l->rank = l->slurm_procid;
+        l->world_size = ntasks;
+        if (l->local_rank < 0)
+            l->local_rank = env_mpi_int("SLURM_LOCALID");
+        return;
+    }
+    l->rank = l->world_size = -1;
 }
 
 static uint64_t env_stream_id(const char *name)
@@ -253,6 +305,7 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
         cfg->mpi_rank = -1;
         cfg->mpi_world_size = 0;
     }
+    load_launcher(&cfg->launcher);
     cfg->head_every = env_u64(TP_ENV_HEAD_EVERY, 1000);
     cfg->head_seconds = env_u64(TP_ENV_HEAD_SECONDS, 10);
     cfg->exit_timeout_s = env_u64(TP_ENV_EXIT_TIMEOUT, 120);

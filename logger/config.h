@@ -15,6 +15,18 @@ typedef struct {
     size_t n;
 } tp_pattern_list;
 
+/* The launcher's identity of this process (RunStart.launcher, docs/FORMAT.md
+ * section 9): -1 / "" where the launcher did not set a variable. */
+typedef struct {
+    char kind[16];              /* "torchrun", "env", "slurm" or "" (a zeroed config: "") */
+    int32_t rank, local_rank, world_size, group_rank;
+    char torchelastic_run_id[128];
+    int32_t torchelastic_restart_count;
+    char slurm_job_id[64], slurm_step_id[64];
+    int32_t slurm_procid, slurm_nodeid, slurm_restart_count;
+    int32_t node, nodes;        /* the `trainprov run` wrapper's (TRAINPROV_NODE_RANK/NODES) */
+} tp_launcher;
+
 typedef struct {
     char log_path[4096];
     char journal_dir[4096];
@@ -39,6 +51,7 @@ typedef struct {
      * launcher's environment (OMPI_COMM_WORLD_RANK/SIZE); -1 and 0 otherwise */
     int32_t mpi_rank;
     int32_t mpi_world_size;
+    tp_launcher launcher;
     /* the evaluator's challenge (`trainprov run --challenge`), empty if none */
     uint8_t nonce[TP_NONCE_MAX];
     size_t nonce_len;

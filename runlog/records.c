@@ -242,6 +242,17 @@ static void print_body(FILE *out, const Trainprov__V1__Record *r)
                 b->ppid, b->origin, hex, b->host, b->rank, b->exe);
         for (size_t i = 0; i < b->n_argv; i++)
             fprintf(out, "%s%s", i ? " " : "", b->argv[i]);
+        if (b->launcher)
+            fprintf(out, " launcher=%s rank=%d/%d local_rank=%d node=%d/%d restart=%d job=%s",
+                    b->launcher->kind[0] ? b->launcher->kind : "-", b->launcher->rank,
+                    b->launcher->world_size, b->launcher->local_rank, b->launcher->node,
+                    b->launcher->nodes,
+                    b->launcher->torchelastic_restart_count >= 0
+                        ? b->launcher->torchelastic_restart_count
+                        : b->launcher->slurm_restart_count,
+                    b->launcher->torchelastic_run_id[0] ? b->launcher->torchelastic_run_id
+                    : b->launcher->slurm_job_id[0]      ? b->launcher->slurm_job_id
+                                                        : "-");
         break;
     }
     case TRAINPROV__V1__RECORD__BODY_SEED:

@@ -220,7 +220,9 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
     }
     qsort(c->by_id, log->n_streams, sizeof *c->by_id, cmp_ref);
     mark_outlived(c);
-    return tp_mpi_facts_init(&c->mpi, log, dec);
+    return tp_mpi_facts_init(&c->mpi, log, dec) == 0 && tp_launch_facts_init(&c->launch, log, dec) == 0
+               ? 0
+               : -1;
 }
 
 void tp_claim_ctx_free(tp_claim_ctx *c)
@@ -237,5 +239,6 @@ void tp_claim_ctx_free(tp_claim_ctx *c)
     free(c->streams);
     free(c->by_id);
     tp_mpi_facts_free(&c->mpi);
+    tp_launch_facts_free(&c->launch);
     memset(c, 0, sizeof *c);
 }

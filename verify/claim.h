@@ -13,6 +13,7 @@
 #include "core/format.h"
 #include "core/merkle.h"
 #include "verify/claims.h"
+#include "verify/launch_facts.h"
 #include "verify/mpi_facts.h"
 #include "verify/problems.h"
 
@@ -47,6 +48,7 @@ typedef struct {
     tp_stream_facts *streams;        /* one per log stream */
     tp_stream_ref *by_id;            /* streams sorted by id */
     tp_mpi_facts mpi;
+    tp_launch_facts launch;          /* torchrun / srun / several nodes (launch_facts.h) */
 } tp_claim_ctx;
 
 int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table *index,

@@ -3,10 +3,11 @@
  * head, every stream ended under a final head, no journal was torn, no
  * stream reports records it could not write, every announced child stream is
  * present, and in an MPI run every rank's stream is there as rank 0 gathered
- * it at MPI_Finalize (mpi_facts.h). A stream the manifest marks as
- * outliving the job (a helper still running when the wrapper signed it) need
- * not have ended: it counts up to its last signed head, and the detail says
- * so (what it did afterwards is not in the log). */
+ * it at MPI_Finalize (mpi_facts.h), and in a torchrun / srun job every
+ * rank's latest stream ended (launch_facts.h). A stream the manifest marks
+ * as outliving the job (a helper still running when the wrapper signed it)
+ * need not have ended: it counts up to its last signed head, and the detail
+ * says so (what it did afterwards is not in the log). */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -146,6 +147,7 @@ int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t
     json_object_put(outlived.list);
     if (c->mpi.world)
         tp_mpi_check_complete(&c->mpi, &ranks);
+    tp_launch_check_complete(&c->launch, &ranks);
     tp_claim_conclude_ranks(cl, &p, &ranks, pass);
     return 0;
 }

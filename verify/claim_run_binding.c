@@ -2,7 +2,8 @@
  * record, head and the manifest carry the log's run id, every stream starts
  * with a RunStart of this run and key whose parent is present, all with the
  * same challenge nonce; in an MPI run every rank of the job is there exactly
- * once with rank 0's MPI_Init agreement (mpi_facts.h). */
+ * once with rank 0's MPI_Init agreement (mpi_facts.h); in a torchrun / srun
+ * job every rank and every node is there (launch_facts.h). */
 #include "verify/claim.h"
 
 #include <inttypes.h>
@@ -64,6 +65,7 @@ int tp_claim_run_binding(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
              "stream starts with a RunStart of this run", tp_runlog_ids(log).run_id);
     if (c->mpi.world)
         tp_mpi_check_binding(&c->mpi, &ranks);
+    tp_launch_check_binding(&c->launch, &ranks);
     tp_claim_conclude_ranks(cl, &p, &ranks, pass);
     return 0;
 }

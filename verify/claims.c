@@ -56,7 +56,12 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         tp_stream_summary *sum = &v->streams[s];
         sum->stream_id = c->log->streams[s].stream_id;
         sum->pid = rs ? rs->pid : -1;
-        sum->rank = rs && rs->world_size > 0 ? rs->rank : -1;
+        const Trainprov__V1__Launcher *l = rs ? rs->launcher : NULL;
+        sum->rank = rs && rs->world_size > 0               ? rs->rank
+                    : l && l->rank >= 0 && l->world_size > l->rank ? l->rank
+                                                                   : -1;
+        sum->node = l && l->nodes > 0 ? l->node : -1;
+        sum->restart = tp_launch_restart(l);
         sum->origin = rs && rs->origin[0] ? rs->origin : "?";
         sum->parent_stream = rs ? rs->parent_stream : 0;
         sum->records = c->log->streams[s].n_records;
@@ -151,6 +156,11 @@ int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const t
     }
     v->key_matches = c.key_matches;
     summarize(&c, v);
+    v->launch_kind = c.launch.kind;
+    v->launch_job = c.launch.job;
+    v->launch_world = c.launch.world;
+    v->launch_nodes = c.launch.nodes;
+    v->launch_restarts = c.launch.restarts;
     int rc = 0;
     for (size_t k = 0; rc == 0 && k < TP_CLAIM_COUNT; k++)
         rc = registry[k].evaluate(&c, &v->claims[k], err, errlen);

@@ -63,7 +63,9 @@ typedef struct {
 typedef struct {
     uint64_t stream_id;
     int32_t pid;             /* from its RunStart; -1 when it has none */
-    int32_t rank;            /* MPI rank from its RunStart; -1 outside MPI */
+    int32_t rank;            /* MPI rank from its RunStart, else the launcher's; -1 */
+    int32_t node;            /* the `trainprov run` wrapper's node; -1 for one wrapper */
+    int32_t restart;         /* the launcher's restart count (torchrun, SLURM); -1 */
     const char *origin;      /* "root", "fork", "exec" or "?"; points into the records */
     uint64_t parent_stream;
     size_t records, heads, files;
@@ -83,6 +85,10 @@ typedef struct {
     tp_stream_summary *streams; /* one per log stream, in log order */
     size_t n_streams;
     tp_decoded_stream *decoded; /* the records, decoded once */
+    /* a torchrun / srun / several-node job (verify/launch_facts.h); world and
+     * nodes 0 otherwise; the texts point into decoded */
+    const char *launch_kind, *launch_job;
+    int launch_world, launch_nodes, launch_restarts;
 } tp_verdict;
 
 /* Evaluates every claim of log (with its /files index) against key.

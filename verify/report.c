@@ -49,6 +49,27 @@ static void print_exclusions(FILE *out, const tp_verdict *v)
     tp_exclusions_free(&ex);
 }
 
+/* "  launcher torchrun job ID: 4 ranks on 2 nodes, 1 restart", for a job
+ * started by torchrun, srun or several `trainprov run` wrappers. */
+static void print_launch(FILE *out, const tp_verdict *v)
+{
+    if (!v->launch_world && !v->launch_nodes)
+        return;
+    fputs("  launcher ", out);
+    tp_print_safe(out, v->launch_world ? v->launch_kind : "trainprov run");
+    if (v->launch_job && v->launch_job[0]) {
+        fputs(" job ", out);
+        tp_print_safe(out, v->launch_job);
+    }
+    fputc(':', out);
+    if (v->launch_world)
+        fprintf(out, " %d rank%s", v->launch_world, v->launch_world == 1 ? "" : "s");
+    if (v->launch_nodes)
+        fprintf(out, "%s %d nodes (one `trainprov run` each)", v->launch_world ? " on" : "",
+                v->launch_nodes);
+    fprintf(out, ", %d restart%s\n", v->launch_restarts, v->launch_restarts == 1 ? "" : "s");
+}
+
 void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const tp_verdict *v)
 {
     tp_runlog_ids_hex ids = tp_runlog_ids(log);
@@ -66,6 +87,7 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
         fprintf(out, ")\n  key id   %s, DOES NOT match --pubkey (%s)\n", ids.key_id, pubkey_id);
     fprintf(out, "  streams  %zu, records %zu, files %zu\n", v->n_streams, v->n_records,
             v->files.n);
+    print_launch(out, v);
     for (size_t s = 0; s < v->n_streams; s++) {
         const tp_stream_summary *st = &v->streams[s];
         char hex[17];
@@ -73,6 +95,10 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
         fprintf(out, "  stream %s pid %-7d ", hex, st->pid);
         if (st->rank >= 0)
             fprintf(out, "rank %-5d ", st->rank);
+        if (st->node >= 0)
+            fprintf(out, "node %-4d ", st->node);
+        if (st->restart > 0)
+            fprintf(out, "restart %-3d ", st->restart);
         tp_print_safe(out, st->origin);
         fprintf(out, " %6zu records %5zu files %12" PRIu64 " bytes read %12" PRIu64
                 " bytes written%s\n",
@@ -104,6 +130,8 @@ static struct json_object *streams_json(const tp_verdict *v)
         json_object_object_add(o, "stream_id", json_object_new_string(hex));
         json_object_object_add(o, "pid", json_object_new_int(st->pid));
         json_object_object_add(o, "rank", json_object_new_int(st->rank));
+        json_object_object_add(o, "node", json_object_new_int(st->node));
+        json_object_object_add(o, "restart", json_object_new_int(st->restart));
         json_object_object_add(o, "origin", json_object_new_string(st->origin));
         json_object_object_add(o, "parent_stream", json_object_new_string(parent));
         json_object_object_add(o, "records", json_object_new_uint64(st->records));
@@ -148,5 +176,14 @@ struct json_object *tp_report_json(const char *log_path, const tp_runlog *log,
     json_object_object_add(o, "claims", claims);
     json_object_object_add(o, "files", tp_files_json(&v->files));
     json_object_object_add(o, "streams", streams_json(v));
+    if (v->launch_world || v->launch_nodes) {
+        struct json_object *l = json_object_new_object();
+        json_object_object_add(l, "kind", json_object_new_string(v->launch_kind));
+        json_object_object_add(l, "job", json_object_new_string(v->launch_job ? v->launch_job : ""));
+        json_object_object_add(l, "world_size", json_object_new_int(v->launch_world));
+        json_object_object_add(l, "nodes", json_object_new_int(v->launch_nodes));
+        json_object_object_add(l, "restarts", json_object_new_int(v->launch_restarts));
+        json_object_object_add(o, "launcher", l);
+    }
     return o;
 }

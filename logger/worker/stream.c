@@ -243,6 +243,25 @@ static void write_run_start(tp_stream *s, uint64_t parent, const char *origin)
     rs.origin = (char *)origin;
     rs.rank = s->cfg->mpi_rank;
     rs.world_size = s->cfg->mpi_world_size;
+    Trainprov__V1__Launcher launcher = TRAINPROV__V1__LAUNCHER__INIT;
+    const tp_launcher *l = &s->cfg->launcher;
+    launcher.kind = (char *)l->kind;
+    launcher.rank = l->rank;
+    launcher.local_rank = l->local_rank;
+    launcher.world_size = l->world_size;
+    launcher.group_rank = l->group_rank;
+    launcher.torchelastic_run_id = (char *)l->torchelastic_run_id;
+    launcher.torchelastic_restart_count = l->torchelastic_restart_count;
+    launcher.slurm_job_id = (char *)l->slurm_job_id;
+    launcher.slurm_step_id = (char *)l->slurm_step_id;
+    launcher.slurm_procid = l->slurm_procid;
+    launcher.slurm_nodeid = l->slurm_nodeid;
+    launcher.slurm_restart_count = l->slurm_restart_count;
+    launcher.node = l->node;
+    launcher.nodes = l->nodes;
+    if (l->kind[0] || l->nodes || l->group_rank >= 0 || l->torchelastic_run_id[0] ||
+        l->slurm_job_id[0])
+        rs.launcher = &launcher;
     rs.n_data_globs = s->cfg->data_globs.n;
     rs.data_globs = (char **)s->cfg->data_globs.items;
     rs.n_checkpoint_globs = s->cfg->checkpoint_globs.n;

@@ -192,3 +192,10 @@ expect_claim() {
     fi
     return 0
 }
+
+# detail_has JSON ID TEXT...: the claim's detail contains every TEXT.
+detail_has() {
+    jcheck detail-contains "$@" >/dev/null 2>&1 ||
+        fail "claim $2's detail lacks '${*:3}': $(jcheck summary "$1" 2>&1 | grep "$2")"
+    return 0
+}

@@ -39,10 +39,3 @@ mpi_run_ok() {
     mpi_run "$@"
     expect_run_ok "$1" "mpirun of the training job"
 }
-
-# detail_has JSON ID TEXT...: the claim's detail contains every TEXT.
-detail_has() {
-    jcheck detail-contains "$@" >/dev/null 2>&1 ||
-        fail "claim $2's detail lacks '${*:3}': $(jcheck summary "$1" 2>&1 | grep "$2")"
-    return 0
-}
