@@ -51,8 +51,8 @@
 static const char usage[] =
     "usage: trainprov run --key KEY.pem --log RUN.h5 [--data GLOB]... [--checkpoint GLOB]...\n"
     "                     [--exclude PREFIX]... [--include PREFIX]... [--force]\n"
-    "                     [--challenge FILE] [--resume-from PREV.h5]
-    "                     [--nodes N --node-rank R [--job-id ID]] -- CMD [ARGS]
+    "                     [--challenge FILE] [--resume-from PREV.h5]\n"
+    "                     [--nodes N --node-rank R [--job-id ID]] -- CMD [ARGS]\n"
     "  Runs CMD with the trainprov logger preloaded, then writes the signed run log\n"
     "  RUN.h5 and exits with CMD's exit status.\n"
     "  --key KEY.pem        Ed25519 private key, mode 0600 (env " TP_ENV_KEY ")\n"
