@@ -252,7 +252,7 @@ TP_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 {
     void *p = TP_REAL(mmap)(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && fd >= 0)
-        tp_track_mmap(fd, prot, flags);
+        tp_track_mmap(fd, len, prot, flags);
     return p;
 }
 
@@ -260,7 +260,7 @@ TP_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_
 {
     void *p = TP_REAL(mmap64)(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && fd >= 0)
-        tp_track_mmap(fd, prot, flags);
+        tp_track_mmap(fd, len, prot, flags);
     return p;
 }
 

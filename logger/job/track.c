@@ -279,7 +279,7 @@ void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, i
     errno = saved_errno;
 }
 
-void tp_track_mmap(int fd, int prot, int flags)
+void tp_track_mmap(int fd, size_t len, int prot, int flags)
 {
     tp_fdtable_stripe *reader = tp_fdtable_reader_enter();
     tp_file *f = tp_fdtable_get(fd);
@@ -287,6 +287,7 @@ void tp_track_mmap(int fd, int prot, int flags)
         /* the mapping can be read from now on: that is the first access */
         tp_file_note_read(f, 0);
         atomic_store(&f->mapped, 1);
+        atomic_fetch_add_explicit(&f->bytes_mapped, (uint64_t)len, memory_order_relaxed);
         if ((prot & PROT_WRITE) && (flags & MAP_SHARED))
             atomic_store(&f->written_via_map, 1);
     }

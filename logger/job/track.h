@@ -27,8 +27,8 @@ typedef struct {
 char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r);
 void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, int newdirfd,
                          const char *newpath);
-/* After a successful mmap of fd. */
-void tp_track_mmap(int fd, int prot, int flags);
+/* After a successful mmap of len bytes of fd. */
+void tp_track_mmap(int fd, size_t len, int prot, int flags);
 /* fopen-style mode string to open(2) flags. */
 int tp_track_mode_flags(const char *mode);
 /* Absolute, symlink-free form of path relative to dirfd (AT_FDCWD or a

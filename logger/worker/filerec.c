@@ -31,6 +31,7 @@
 #include "logger/job/ownfiles.h"
 #include "logger/job/real.h"
 #include "logger/job/roles.h"
+#include "logger/worker/coalesce.h"
 #include "logger/worker/hashcache.h"
 #include "logger/worker/nodecache.h"
 #include "logger/worker/sniff.h"
@@ -178,9 +179,11 @@ static void set_digest(const tp_digest *d, ProtobufCBinaryData *sha, char **erro
     }
 }
 
+/* coalesce: a read session, which a repeat of an earlier one's record
+ * (coalesce.h) only adds to a sum. */
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
                               enum tp_role declared, const char *access, const char *renamed_from,
-                              int authored, int64_t time_ns)
+                              int authored, int64_t time_ns, int coalesce)
 {
     Trainprov__V1__FileEvent fe = TRAINPROV__V1__FILE_EVENT__INIT;
     const tp_digest *d = &f->content;
@@ -205,6 +208,7 @@ static void write_file_record(tp_stream *s, const char *path, const tp_file *f, 
     fe.format = (char *)(d->format ? d->format : "");
     fe.renamed_from = (char *)(renamed_from ? renamed_from : "");
     fe.mapped = atomic_load(&f->mapped) != 0;
+    fe.bytes_mapped = atomic_load(&f->bytes_mapped);
     fe.authored = authored != 0;
     fe.recorder_file = f->recorder != 0;
     if (f->has_prior) {
@@ -212,6 +216,8 @@ static void write_file_record(tp_stream *s, const char *path, const tp_file *f, 
         fe.prior_size = f->prior.key.size;
         fe.prior_format = (char *)(f->prior.format ? f->prior.format : "");
     }
+    if (coalesce && tp_coalesce_read(s, &fe, time_ns))
+        return;
     Trainprov__V1__Record rec = TRAINPROV__V1__RECORD__INIT;
     rec.time_ns = time_ns;
     rec.body_case = TRAINPROV__V1__RECORD__BODY_FILE;
@@ -264,7 +270,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
         access = tp_access_name(TP_ACCESS_READ);
     }
     write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role), access,
-                      NULL, authored, time_ns);
+                      NULL, authored, time_ns, !wrote && !f->recorder);
 }
 
 /* The weights format of path's content (logger/content.c), or NULL. */
@@ -302,5 +308,5 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
         remember_written(new_path, role);
     /* a rename of content the run did not produce is a read of it */
     write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
-                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns);
+                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns, 0);
 }
