@@ -2,7 +2,7 @@
  * through the PLT: the open family (with the fortified and 64-bit forms that
  * distributions compile callers to), reads and writes (byte counters only:
  * one table lookup, no lock, no allocation), close, dup2/dup3 over a recorded
- * fd, renames and mmap. Each wrapper makes the real call first and returns
+ * fd, renames, deletes and mmap. Each wrapper makes the real call first and returns
  * its result and errno unchanged. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -243,6 +243,33 @@ TP_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const c
     char *old_abs = tp_track_rename_begin(olddirfd, oldpath, &r);
     int rc = TP_REAL(renameat2)(olddirfd, oldpath, newdirfd, newpath, flags);
     tp_track_rename_end(old_abs, &r, rc == 0, newdirfd, newpath);
+    return rc;
+}
+
+/* ---- deletes (the job removing its old checkpoints) ---- */
+
+TP_EXPORT int unlink(const char *path)
+{
+    void *token = tp_track_unlink_begin(AT_FDCWD, path);
+    int rc = TP_REAL(unlink)(path);
+    tp_track_unlink_end(token, rc == 0);
+    return rc;
+}
+
+TP_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+    void *token = (flags & AT_REMOVEDIR) ? NULL : tp_track_unlink_begin(dirfd, path);
+    int rc = TP_REAL(unlinkat)(dirfd, path, flags);
+    tp_track_unlink_end(token, rc == 0);
+    return rc;
+}
+
+/* glibc's remove calls its own unlink, past the PLT */
+TP_EXPORT int remove(const char *path)
+{
+    void *token = tp_track_unlink_begin(AT_FDCWD, path);
+    int rc = TP_REAL(remove)(path);
+    tp_track_unlink_end(token, rc == 0);
     return rc;
 }
 

@@ -227,6 +227,7 @@ char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *
 {
     r->own = -1;
     r->gen = 0;
+    r->dir = 0;
     if (!tp_runtime_recording() || tp_guard_held())
         return NULL;
     int saved_errno = errno;
@@ -236,11 +237,18 @@ char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *
     if (old_abs && tp_track_resolve(olddirfd, oldpath, old_abs, PATH_MAX) != 0) {
         tp_sigpool_free(&tp_sigpool_paths, old_abs);
         old_abs = NULL;
-    } else if (old_abs && lstat(old_abs, &st) == 0 && S_ISREG(st.st_mode)) {
-        /* a file this process produced and nobody changed since: the rename
-         * keeps it the run's (and moves its ctime, which the worker must know) */
-        tp_file_key k = tp_file_key_of(&st);
-        r->own = tp_ownfiles_rename_begin(&k, &r->gen);
+    } else if (old_abs && lstat(old_abs, &st) == 0) {
+        if (S_ISREG(st.st_mode)) {
+            /* a file this process produced and nobody changed since: the rename
+             * keeps it the run's (and moves its ctime, which the worker must know) */
+            tp_file_key k = tp_file_key_of(&st);
+            r->own = tp_ownfiles_rename_begin(&k, &r->gen);
+        } else if (S_ISDIR(st.st_mode)) {
+            /* a directory renamed into place (ckpt.tmp/ to ckpt/): the files
+             * in it keep their identities; the worker records them at their
+             * new paths (filerec.h, tp_filerec_renamed_dir) */
+            r->dir = 1;
+        }
     }
     tp_guard_leave();
     errno = saved_errno;
@@ -268,6 +276,7 @@ void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, i
         ev->text = old_abs;
         ev->text2 = new_abs;
         ev->i32 = r->own >= 0; /* authored: the run's own content, unchanged */
+        ev->u64 = (uint64_t)r->dir;
         ev->key = after;
         ev->has_key = have;
         tp_runtime_post(ev);
@@ -276,6 +285,55 @@ void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, i
         tp_sigpool_free(&tp_sigpool_paths, new_abs);
     }
     tp_guard_leave();
+    errno = saved_errno;
+}
+
+void *tp_track_unlink_begin(int dirfd, const char *path)
+{
+    if (!tp_runtime_recording() || tp_guard_held())
+        return NULL;
+    int saved_errno = errno;
+    tp_guard_enter();
+    tp_event *ev = NULL;
+    char link[64], *abs = tp_sigpool_alloc(&tp_sigpool_paths);
+    struct stat st;
+    /* the name itself, not what a symlink points to: unlink removes the link */
+    int fd = abs ? tp_real_fd_above_std(TP_REAL(openat)(dirfd, path,
+                                                        O_PATH | O_NOFOLLOW | O_CLOEXEC))
+                 : -1;
+    if (fd >= 0) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, abs, PATH_MAX - 1);
+        tp_file_key k;
+        if (n > 0 && abs[0] == '/' && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (abs[n] = '\0', tp_classify_recorded(&tp_cfg, abs)) &&
+            tp_ownfiles_match((k = tp_file_key_of(&st), &k)) &&
+            (ev = tp_event_new(TP_EV_DELETE, NULL, NULL))) {
+            ev->texts_pooled = 1;
+            ev->text = abs;
+            abs = NULL;
+            ev->key = k;
+            ev->has_key = 1;
+        }
+        TP_REAL(close)(fd);
+    }
+    tp_sigpool_free(&tp_sigpool_paths, abs);
+    tp_guard_leave();
+    errno = saved_errno;
+    return ev;
+}
+
+void tp_track_unlink_end(void *token, int unlinked)
+{
+    if (!token)
+        return;
+    int saved_errno = errno;
+    tp_event *ev = token;
+    if (unlinked) {
+        tp_runtime_post(ev);
+    } else {
+        tp_event_free(ev);
+    }
     errno = saved_errno;
 }
 

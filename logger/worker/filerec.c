@@ -18,6 +18,7 @@
 #include "logger/worker/filerec.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,4 +310,72 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     /* a rename of content the run did not produce is a read of it */
     write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
                       tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns, 0);
+}
+
+/* ---- a directory renamed into place ---- */
+
+#define DIR_RENAME_MAX_FILES 10000
+#define DIR_RENAME_MAX_DEPTH 16
+
+/* nftw has no argument for its callback: the walk in progress (worker only) */
+static struct {
+    tp_stream *s;
+    const char *old_dir, *new_dir;
+    size_t new_len;
+    int64_t time_ns;
+    size_t files;
+} walk;
+
+static int renamed_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    if (type == FTW_D && ftw->level >= DIR_RENAME_MAX_DEPTH)
+        return FTW_SKIP_SUBTREE;
+    if (type != FTW_F || !S_ISREG(st->st_mode))
+        return FTW_CONTINUE;
+    if (++walk.files > DIR_RENAME_MAX_FILES)
+        return FTW_STOP;
+    char old_path[PATH_MAX];
+    if (snprintf(old_path, sizeof old_path, "%s%s", walk.old_dir, path + walk.new_len) >=
+        (int)sizeof old_path)
+        return FTW_CONTINUE;
+    /* the files keep their identities: the process's own content stays its own */
+    tp_file_key key = tp_file_key_of(st);
+    tp_filerec_renamed(walk.s, old_path, path, tp_ownfiles_match(&key), &key, walk.time_ns);
+    return FTW_CONTINUE;
+}
+
+void tp_filerec_renamed_dir(tp_stream *s, const char *old_dir, const char *new_dir,
+                            int64_t time_ns)
+{
+    walk.s = s;
+    walk.old_dir = old_dir;
+    walk.new_dir = new_dir;
+    walk.new_len = strlen(new_dir);
+    walk.time_ns = time_ns;
+    walk.files = 0;
+    nftw(new_dir, renamed_entry, 8, FTW_PHYS | FTW_ACTIONRETVAL);
+}
+
+/* ---- a file the process produced, deleted ---- */
+
+void tp_filerec_deleted(tp_stream *s, const char *path, const tp_file_key *key, int64_t time_ns)
+{
+    tp_file probe;
+    memset(&probe, 0, sizeof probe);
+    snprintf(probe.path, sizeof probe.path, "%s", path);
+    probe.dev = key->dev;
+    probe.ino = key->ino;
+    tp_digest *d = &probe.content;
+    d->key = *key;
+    /* its content was hashed when the job closed it: the digest is cached
+     * (else "No such file or directory": deleted before it was hashed) */
+    if (tp_hashcache_get(key, d->sha256, &d->format))
+        d->hashed = 1;
+    else
+        d->hash_errno = ENOENT;
+    enum tp_role role = written_role(path);
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(d->format))
+        role = tp_classify_written(s->cfg, path, d->format, role);
+    write_file_record(s, path, &probe, role, tp_classify_declared(s->cfg, path, TP_ROLE_NONE),
+                      tp_access_name(TP_ACCESS_DELETE), NULL, 1, time_ns, 0);
 }

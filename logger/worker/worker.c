@@ -193,8 +193,14 @@ static void process(tp_event *ev)
         tp_peek_excluded(&stream, ev->text, ev->fd, (enum tp_peek)ev->i32, ev->time_ns);
         break;
     case TP_EV_RENAME:
-        tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32, ev->has_key ? &ev->key : NULL,
-                           ev->time_ns);
+        if (ev->u64)
+            tp_filerec_renamed_dir(&stream, ev->text, ev->text2, ev->time_ns);
+        else
+            tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32,
+                               ev->has_key ? &ev->key : NULL, ev->time_ns);
+        break;
+    case TP_EV_DELETE:
+        tp_filerec_deleted(&stream, ev->text, &ev->key, ev->time_ns);
         break;
     case TP_EV_SEED: {
         Trainprov__V1__Seed seed = TRAINPROV__V1__SEED__INIT;
