@@ -184,7 +184,8 @@ static void set_digest(const tp_digest *d, ProtobufCBinaryData *sha, char **erro
  * (coalesce.h) only adds to a sum. */
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
                               enum tp_role declared, const char *access, const char *renamed_from,
-                              int authored, int64_t time_ns, int coalesce)
+                              int authored, int64_t time_ns, int coalesce,
+                              const char *renamed_dir)
 {
     Trainprov__V1__FileEvent fe = TRAINPROV__V1__FILE_EVENT__INIT;
     const tp_digest *d = &f->content;
@@ -208,6 +209,7 @@ static void write_file_record(tp_stream *s, const char *path, const tp_file *f, 
     fe.access = (char *)access;
     fe.format = (char *)(d->format ? d->format : "");
     fe.renamed_from = (char *)(renamed_from ? renamed_from : "");
+    fe.renamed_dir = (char *)(renamed_dir ? renamed_dir : "");
     fe.mapped = atomic_load(&f->mapped) != 0;
     fe.bytes_mapped = atomic_load(&f->bytes_mapped);
     fe.authored = authored != 0;
@@ -271,7 +273,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
         access = tp_access_name(TP_ACCESS_READ);
     }
     write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role), access,
-                      NULL, authored, time_ns, !wrote && !f->recorder);
+                      NULL, authored, time_ns, !wrote && !f->recorder, NULL);
 }
 
 /* The weights format of path's content (logger/content.c), or NULL. */
@@ -288,8 +290,9 @@ static const char *peek_format(const char *path)
     return format;
 }
 
-void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
-                        const tp_file_key *after, int64_t time_ns)
+/* renamed_dir: the directory whose rename moved the file, or NULL */
+static void renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
+                    const tp_file_key *after, int64_t time_ns, const char *renamed_dir)
 {
     enum tp_role role = written_role(old_path);
     if (role == TP_ROLE_NONE && !authored &&
@@ -309,7 +312,14 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
         remember_written(new_path, role);
     /* a rename of content the run did not produce is a read of it */
     write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
-                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns, 0);
+                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns, 0,
+                      renamed_dir);
+}
+
+void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
+                        const tp_file_key *after, int64_t time_ns)
+{
+    renamed(s, old_path, new_path, authored, after, time_ns, NULL);
 }
 
 /* ---- a directory renamed into place ---- */
@@ -340,7 +350,7 @@ static int renamed_entry(const char *path, const struct stat *st, int type, stru
         return FTW_CONTINUE;
     /* the files keep their identities: the process's own content stays its own */
     tp_file_key key = tp_file_key_of(st);
-    tp_filerec_renamed(walk.s, old_path, path, tp_ownfiles_match(&key), &key, walk.time_ns);
+    renamed(walk.s, old_path, path, tp_ownfiles_match(&key), &key, walk.time_ns, walk.new_dir);
     return FTW_CONTINUE;
 }
 
@@ -377,5 +387,5 @@ void tp_filerec_deleted(tp_stream *s, const char *path, const tp_file_key *key, 
     if (role == TP_ROLE_NONE || tp_classify_format_certain(d->format))
         role = tp_classify_written(s->cfg, path, d->format, role);
     write_file_record(s, path, &probe, role, tp_classify_declared(s->cfg, path, TP_ROLE_NONE),
-                      tp_access_name(TP_ACCESS_DELETE), NULL, 1, time_ns, 0);
+                      tp_access_name(TP_ACCESS_DELETE), NULL, 1, time_ns, 0, NULL);
 }
