@@ -27,6 +27,7 @@ every mode prints what it did.
                             DIR/step_1/, then delete ckpt_1.pt, ckpt_2.pt (os.remove)
                             and step_1/ (shutil.rmtree), keeping the newest
 """
+import io
 import multiprocessing
 import os
 import pickle
@@ -92,8 +93,8 @@ def dcp_read(d):
     n = 0
     for key, (name, offset, length) in sorted(index.items()):
         with open(os.path.join(d, name), "rb") as f:
-            f.seek(offset)
-            torch.load(f, weights_only=True)
+            f.seek(offset)  # FileSystemReader: the item's slice, loaded from memory
+            torch.load(io.BytesIO(f.read(length)), weights_only=True)
             n += 1
     print("loaded %d tensors from %s" % (n, d), flush=True)
 
