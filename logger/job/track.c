@@ -241,8 +241,8 @@ char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *
         if (S_ISREG(st.st_mode)) {
             /* a file this process produced and nobody changed since: the rename
              * keeps it the run's (and moves its ctime, which the worker must know) */
-            tp_file_key k = tp_file_key_of(&st);
-            r->own = tp_ownfiles_rename_begin(&k, &r->gen);
+            r->before = tp_file_key_of(&st);
+            r->own = tp_ownfiles_rename_begin(&r->before, &r->gen);
         } else if (S_ISDIR(st.st_mode)) {
             /* a directory renamed into place (ckpt.tmp/ to ckpt/): the files
              * in it keep their identities; the worker records them at their
@@ -279,6 +279,7 @@ void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, i
         ev->u64 = (uint64_t)r->dir;
         ev->key = after;
         ev->has_key = have;
+        ev->key2 = r->before;
         tp_runtime_post(ev);
     } else {
         tp_sigpool_free(&tp_sigpool_paths, old_abs);
@@ -301,22 +302,33 @@ void *tp_track_unlink_begin(int dirfd, const char *path)
     int fd = abs ? tp_real_fd_above_std(TP_REAL(openat)(dirfd, path,
                                                         O_PATH | O_NOFOLLOW | O_CLOEXEC))
                  : -1;
-    if (fd >= 0) {
-        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, abs, PATH_MAX - 1);
-        tp_file_key k;
-        if (n > 0 && abs[0] == '/' && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-            (abs[n] = '\0', tp_classify_recorded(&tp_cfg, abs)) &&
-            tp_ownfiles_match((k = tp_file_key_of(&st), &k)) &&
-            (ev = tp_event_new(TP_EV_DELETE, NULL, NULL))) {
+    ssize_t n = fd >= 0 ? (snprintf(link, sizeof link, "/proc/self/fd/%d", fd),
+                           readlink(link, abs, PATH_MAX - 1))
+                        : -1;
+    if (n > 0 && abs[0] == '/' && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        abs[n] = '\0';
+        tp_file_key k = tp_file_key_of(&st);
+        uint64_t gen = 0;
+        /* content this process produced: the unlink moves its ctime (the link
+         * count changes) the way a rename does, which the worker, perhaps
+         * still to hash the file, must know was the job's own doing */
+        int own = tp_classify_recorded(&tp_cfg, abs) ? tp_ownfiles_rename_begin(&k, &gen) : -1;
+        if (own >= 0 && !(ev = tp_event_new(TP_EV_DELETE, NULL, NULL)))
+            tp_ownfiles_rename_end(own, gen, NULL);
+        if (ev) {
             ev->texts_pooled = 1;
             ev->text = abs;
             abs = NULL;
             ev->key = k;
             ev->has_key = 1;
+            ev->fd = fd; /* keeps the inode: its identity after the unlink */
+            fd = -1;
+            ev->i32 = own;
+            ev->u64 = gen;
         }
-        TP_REAL(close)(fd);
     }
+    if (fd >= 0)
+        TP_REAL(close)(fd);
     tp_sigpool_free(&tp_sigpool_paths, abs);
     tp_guard_leave();
     errno = saved_errno;
@@ -329,11 +341,16 @@ void tp_track_unlink_end(void *token, int unlinked)
         return;
     int saved_errno = errno;
     tp_event *ev = token;
-    if (unlinked) {
+    struct stat st;
+    int have = unlinked && fstat(ev->fd, &st) == 0;
+    ev->key2 = have ? tp_file_key_of(&st) : ev->key;
+    tp_ownfiles_rename_end(ev->i32, ev->u64, unlinked ? (have ? &ev->key2 : &(tp_file_key){0}) : NULL);
+    TP_REAL(close)(ev->fd);
+    ev->fd = -1;
+    if (unlinked)
         tp_runtime_post(ev);
-    } else {
+    else
         tp_event_free(ev);
-    }
     errno = saved_errno;
 }
 

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "logger/job/fdtable.h"
+
 /* After a successful open of fd (flags as for open(2)). Keeps errno. */
 void tp_track_open(int fd, int flags);
 /* The same for a descriptor found open at load: the run's own files among
@@ -24,6 +26,7 @@ typedef struct {
     int own;      /* ownfiles token, -1 when not its own content */
     uint64_t gen;
     int dir;      /* the old path is a directory */
+    tp_file_key before; /* own >= 0: the identity before the rename */
 } tp_track_rename;
 char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *r);
 void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, int newdirfd,

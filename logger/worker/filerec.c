@@ -154,6 +154,11 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
             d->hashed = 1;
             d->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
             tp_hashcache_put(&key, d->sha256, d->format);
+            /* the job's own renames or deletes moved ctime since it closed
+             * the file: the same content under the identity it left, for the
+             * records of those renames and deletes */
+            if (expect && !tp_file_key_same(&key, expect))
+                tp_hashcache_put(expect, d->sha256, d->format);
             tp_nodecache_publish(&claim, s->key, d->sha256, head, head_len);
         }
     }
@@ -290,10 +295,14 @@ static const char *peek_format(const char *path)
     return format;
 }
 
-/* renamed_dir: the directory whose rename moved the file, or NULL */
-static void renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
-                    const tp_file_key *after, int64_t time_ns, const char *renamed_dir)
+/* before: the identity of the process's own content before the rename
+ * (NULL: not the run's content); renamed_dir: the directory whose rename
+ * moved the file, or NULL */
+static void renamed(tp_stream *s, const char *old_path, const char *new_path,
+                    const tp_file_key *before, const tp_file_key *after, int64_t time_ns,
+                    const char *renamed_dir)
 {
+    int authored = before != NULL;
     enum tp_role role = written_role(old_path);
     if (role == TP_ROLE_NONE && !authored &&
         tp_classify_read(s->cfg, new_path, peek_format(new_path), TP_ROLE_NONE) != TP_ROLE_WEIGHTS)
@@ -301,13 +310,21 @@ static void renamed(tp_stream *s, const char *old_path, const char *new_path, in
     tp_file probe;
     memset(&probe, 0, sizeof probe);
     snprintf(probe.path, sizeof probe.path, "%s", new_path);
-    hash_into(s, new_path, -1, after, 0, &probe.content);
-    probe.dev = probe.content.key.dev;
-    probe.ino = probe.content.key.ino;
+    tp_digest *d = &probe.content;
+    if (before && after && tp_hashcache_get(before, d->sha256, &d->format)) {
+        /* its own content, hashed at its close: the rename moved ctime only
+         * (and the job may have deleted it since) */
+        d->hashed = 1;
+        d->key = *after;
+    } else {
+        hash_into(s, new_path, -1, after, 0, d);
+    }
+    probe.dev = d->key.dev;
+    probe.ino = d->key.ino;
     /* the role it was written with, unless its content says weights */
-    if (role == TP_ROLE_NONE || tp_classify_format_certain(probe.content.format))
-        role = authored ? tp_classify_written(s->cfg, new_path, probe.content.format, role)
-                        : tp_classify_read(s->cfg, new_path, probe.content.format, role);
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(d->format))
+        role = authored ? tp_classify_written(s->cfg, new_path, d->format, role)
+                        : tp_classify_read(s->cfg, new_path, d->format, role);
     if (authored)
         remember_written(new_path, role);
     /* a rename of content the run did not produce is a read of it */
@@ -316,8 +333,8 @@ static void renamed(tp_stream *s, const char *old_path, const char *new_path, in
                       renamed_dir);
 }
 
-void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
-                        const tp_file_key *after, int64_t time_ns)
+void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
+                        const tp_file_key *authored, const tp_file_key *after, int64_t time_ns)
 {
     renamed(s, old_path, new_path, authored, after, time_ns, NULL);
 }
@@ -350,7 +367,8 @@ static int renamed_entry(const char *path, const struct stat *st, int type, stru
         return FTW_CONTINUE;
     /* the files keep their identities: the process's own content stays its own */
     tp_file_key key = tp_file_key_of(st);
-    renamed(walk.s, old_path, path, tp_ownfiles_match(&key), &key, walk.time_ns, walk.new_dir);
+    renamed(walk.s, old_path, path, tp_ownfiles_match(&key) ? &key : NULL, &key, walk.time_ns,
+            walk.new_dir);
     return FTW_CONTINUE;
 }
 
@@ -368,7 +386,8 @@ void tp_filerec_renamed_dir(tp_stream *s, const char *old_dir, const char *new_d
 
 /* ---- a file the process produced, deleted ---- */
 
-void tp_filerec_deleted(tp_stream *s, const char *path, const tp_file_key *key, int64_t time_ns)
+void tp_filerec_deleted(tp_stream *s, const char *path, const tp_file_key *key,
+                        const tp_file_key *after, int64_t time_ns)
 {
     tp_file probe;
     memset(&probe, 0, sizeof probe);
@@ -379,7 +398,8 @@ void tp_filerec_deleted(tp_stream *s, const char *path, const tp_file_key *key, 
     d->key = *key;
     /* its content was hashed when the job closed it: the digest is cached
      * (else "No such file or directory": deleted before it was hashed) */
-    if (tp_hashcache_get(key, d->sha256, &d->format))
+    if (tp_hashcache_get(key, d->sha256, &d->format) ||
+        tp_hashcache_get(after, d->sha256, &d->format)) /* hashed after the unlink */
         d->hashed = 1;
     else
         d->hash_errno = ENOENT;

@@ -196,11 +196,11 @@ static void process(tp_event *ev)
         if (ev->u64)
             tp_filerec_renamed_dir(&stream, ev->text, ev->text2, ev->time_ns);
         else
-            tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32,
+            tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32 ? &ev->key2 : NULL,
                                ev->has_key ? &ev->key : NULL, ev->time_ns);
         break;
     case TP_EV_DELETE:
-        tp_filerec_deleted(&stream, ev->text, &ev->key, ev->time_ns);
+        tp_filerec_deleted(&stream, ev->text, &ev->key, &ev->key2, ev->time_ns);
         break;
     case TP_EV_SEED: {
         Trainprov__V1__Seed seed = TRAINPROV__V1__SEED__INIT;

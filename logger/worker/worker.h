@@ -39,6 +39,8 @@ typedef struct tp_event {
     tp_file_key key;  /* TP_EV_RENAME: the identity the rename left, when has_key;
                         TP_EV_DELETE: the identity deleted */
     int has_key;
+    tp_file_key key2; /* TP_EV_DELETE: the identity after the unlink (its ctime moved);
+                         TP_EV_RENAME of the process's own file: the identity before */
 } tp_event;
 
 /* Allocates an event with copies of the strings (NULL allowed). Without

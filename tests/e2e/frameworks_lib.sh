@@ -25,9 +25,11 @@ checkpoints() { "$PYTHON" "$E2E_DIR/frameworks_check.py" checkpoints "$1"; }
 
 # expect_checkpoint REPORT LINE: LINE is one of the report's checkpoints.
 expect_checkpoint() {
-    if ! checkpoints "$1" | grep -qxF -- "$2"; then
+    local all
+    all=$(checkpoints "$1") || all="(unreadable report $1)"
+    if ! grep -qxF -- "$2" <<<"$all"; then
         fail "the report's checkpoints do not include '$2'; they are:"
-        checkpoints "$1" | sed 's/^/    /' >&2
+        sed 's/^/    /' <<<"$all" >&2
     fi
     return 0
 }
