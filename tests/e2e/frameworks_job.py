@@ -23,6 +23,11 @@ every mode prints what it did.
                             forked child writes DIR/fork.pt, a spawned one (a new
                             interpreter) DIR/spawn.pt; the main process waits for
                             both and loads them back
+  megatron-data DATA ITERS  Megatron's indexed dataset, rebuilt ITERS times: np.memmap
+                            of DATA/corpus_text_document.idx and .bin, the cached
+                            orders DATA/cache/*_idx.npy loaded with mmap_mode="r",
+                            a few samples read through them
+  make-megatron-data DATA   write that dataset (before the run)
   delete DIR                save DIR/ckpt_1.pt .. ckpt_3.pt and a DCP-style
                             DIR/step_1/, then delete ckpt_1.pt, ckpt_2.pt (os.remove)
                             and step_1/ (shutil.rmtree), keeping the newest
@@ -159,6 +164,47 @@ def delete_old(d):
     print("kept", sorted(os.listdir(d)), flush=True)
 
 
+def make_megatron_data(data, docs=400, doc_len=300):
+    os.makedirs(os.path.join(data, "cache"), exist_ok=True)
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(doc_len // 2, doc_len, size=docs).astype(np.int32)
+    prefix = os.path.join(data, "corpus_text_document")
+    rng.integers(0, 50257, size=int(sizes.sum())).astype(np.uint16).tofile(prefix + ".bin")
+    pointers = np.concatenate([[0], np.cumsum(sizes[:-1].astype(np.int64) * 2)]).astype(np.int64)
+    doc_idx = np.arange(docs + 1, dtype=np.int64)
+    with open(prefix + ".idx", "wb") as f:  # MMapIndexedDataset's index
+        f.write(b"MMIDIDX\x00\x00" + np.array([1], "<u8").tobytes() + bytes([8]))
+        f.write(np.array([docs, docs], "<u8").tobytes())
+        f.write(sizes.tobytes() + pointers.tobytes() + doc_idx.tobytes())
+    stem = os.path.join(data, "cache", "corpus_train_indexmap_20000ns_128sl_1234s")
+    np.save(stem + "_doc_idx.npy", rng.permutation(docs).astype(np.int32))
+    np.save(stem + "_sample_idx.npy", np.stack([np.arange(20001) % docs,
+                                                np.zeros(20001)], 1).astype(np.int32))
+    np.save(stem + "_shuffle_idx.npy", rng.permutation(20000).astype(np.int64))
+
+
+def megatron_data(data, iters):
+    prefix = os.path.join(data, "corpus_text_document")
+    stem = os.path.join(data, "cache", "corpus_train_indexmap_20000ns_128sl_1234s")
+    total = 0
+    for _ in range(iters):
+        idx = np.memmap(prefix + ".idx", mode="r", order="C")
+        docs = int(np.frombuffer(idx[18:26], "<u8")[0])  # after magic, version, dtype
+        sizes = np.frombuffer(idx, np.int32, docs, 34)
+        pointers = np.frombuffer(idx, np.int64, docs, 34 + 4 * docs)
+        tokens = np.memmap(prefix + ".bin", mode="r", order="C")
+        doc_order = np.load(stem + "_doc_idx.npy", mmap_mode="r")
+        samples = np.load(stem + "_sample_idx.npy", mmap_mode="r")
+        shuffle = np.load(stem + "_shuffle_idx.npy", mmap_mode="r")
+        for k in range(8):
+            s = int(shuffle[k])
+            d = int(doc_order[int(samples[s][0]) % docs])
+            sample = np.frombuffer(tokens, np.uint16, int(sizes[d]), int(pointers[d]))
+            total += int(sample.sum())
+        del idx, tokens, doc_order, samples, shuffle
+    print("read %d iterations of the indexed dataset (checksum %d)" % (iters, total), flush=True)
+
+
 def main(argv):
     mode = argv[1]
     if mode == "nanogpt":
@@ -178,6 +224,10 @@ def main(argv):
         rename_foreign(argv[2], argv[3])
     elif mode == "async":
         async_writers(argv[2])
+    elif mode == "megatron-data":
+        megatron_data(argv[2], int(argv[3]))
+    elif mode == "make-megatron-data":
+        make_megatron_data(argv[2])
     elif mode == "delete":
         delete_old(argv[2])
     else:
