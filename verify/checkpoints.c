@@ -174,6 +174,11 @@ static char *group_dir(const replay *p, const char *path, const char **kind)
         strcat(dir, "/");
         return dir;
     }
+    if (starts_with(name, "global_step") || starts_with(name, "checkpoint-")) {
+        *kind = "checkpoint directory"; /* DeepSpeed's global_stepN, Hugging Face's checkpoint-N */
+        strcat(dir, "/");
+        return dir;
+    }
     char meta[4200];
     snprintf(meta, sizeof meta, "%s/.metadata", dir);
     const state *m = lookup(p, meta);

@@ -1,8 +1,9 @@
 /* checkpoints.h: the checkpoints a run wrote, as the report shows them: a
  * multi-file checkpoint is one checkpoint, named by its directory (a PyTorch
  * distributed checkpoint: a directory with a .metadata; a Megatron
- * iter_NNNNNNN directory of mp_rank_NN subdirectories; a directory the job renamed into
- * place), any other checkpoint file is one on its own. Built from the
+ * iter_NNNNNNN directory of mp_rank_NN subdirectories; DeepSpeed's
+ * global_stepN and Hugging Face's checkpoint-N; a directory the job renamed
+ * into place), any other checkpoint file is one on its own. Built from the
  * signed records: the run's own writes, renames (a directory's files
  * follow it) and deletes replayed in time order, so a checkpoint shows
  * where the job left it and whether the job deleted it. */
@@ -27,7 +28,8 @@ typedef struct {
 typedef struct {
     char *path;                  /* a directory (ending in '/') or the file */
     const char *kind;            /* "distributed checkpoint", "megatron iteration",
-                                    "directory renamed into place", "file" */
+                                    "checkpoint directory", "directory renamed into
+                                    place", "file" */
     tp_checkpoint_file *files;   /* sorted by path */
     size_t n_files;
     uint64_t bytes;

@@ -17,8 +17,8 @@
 #define _GNU_SOURCE
 #include "logger/worker/filerec.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,44 +344,72 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
 #define DIR_RENAME_MAX_FILES 10000
 #define DIR_RENAME_MAX_DEPTH 16
 
-/* nftw has no argument for its callback: the walk in progress (worker only) */
-static struct {
+typedef struct {
     tp_stream *s;
-    const char *old_dir, *new_dir;
-    size_t new_len;
+    const char *new_dir;
     int64_t time_ns;
     size_t files;
-} walk;
+    char new_path[PATH_MAX], old_path[PATH_MAX]; /* extended in place as the walk descends */
+} dir_walk;
 
-static int renamed_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* Records the regular files under dfd (closed here), whose paths are
+ * w->new_path[0..new_len) now and w->old_path[0..old_len) before the
+ * rename. Every descriptor is moved above the standard numbers, as all of
+ * the worker's (opendir or nftw would take the lowest free number, which a
+ * job that closed stdin may be about to get from its own open). */
+static void walk_renamed(dir_walk *w, int dfd, size_t new_len, size_t old_len, int depth)
 {
-    if (type == FTW_D && ftw->level >= DIR_RENAME_MAX_DEPTH)
-        return FTW_SKIP_SUBTREE;
-    if (type != FTW_F || !S_ISREG(st->st_mode))
-        return FTW_CONTINUE;
-    if (++walk.files > DIR_RENAME_MAX_FILES)
-        return FTW_STOP;
-    char old_path[PATH_MAX];
-    if (snprintf(old_path, sizeof old_path, "%s%s", walk.old_dir, path + walk.new_len) >=
-        (int)sizeof old_path)
-        return FTW_CONTINUE;
-    /* the files keep their identities: the process's own content stays its own */
-    tp_file_key key = tp_file_key_of(st);
-    renamed(walk.s, old_path, path, tp_ownfiles_match(&key) ? &key : NULL, &key, walk.time_ns,
-            walk.new_dir);
-    return FTW_CONTINUE;
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            TP_REAL(close)(dfd);
+        return;
+    }
+    struct dirent *e;
+    while (w->files < DIR_RENAME_MAX_FILES && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || new_len + 1 + n >= PATH_MAX ||
+            old_len + 1 + n >= PATH_MAX ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        w->new_path[new_len] = w->old_path[old_len] = '/';
+        memcpy(w->new_path + new_len + 1, e->d_name, n + 1);
+        memcpy(w->old_path + old_len + 1, e->d_name, n + 1);
+        if (S_ISREG(st.st_mode)) {
+            /* the files keep their identities: the process's own content stays its own */
+            tp_file_key key = tp_file_key_of(&st);
+            w->files++;
+            renamed(w->s, w->old_path, w->new_path, tp_ownfiles_match(&key) ? &key : NULL, &key,
+                    w->time_ns, w->new_dir);
+        } else if (S_ISDIR(st.st_mode) && depth + 1 < DIR_RENAME_MAX_DEPTH) {
+            int sub = tp_real_fd_above_std(TP_REAL(openat)(
+                dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            walk_renamed(w, sub, new_len + 1 + n, old_len + 1 + n, depth + 1);
+        }
+        w->new_path[new_len] = w->old_path[old_len] = '\0';
+    }
+    closedir(d);
 }
 
 void tp_filerec_renamed_dir(tp_stream *s, const char *old_dir, const char *new_dir,
                             int64_t time_ns)
 {
-    walk.s = s;
-    walk.old_dir = old_dir;
-    walk.new_dir = new_dir;
-    walk.new_len = strlen(new_dir);
-    walk.time_ns = time_ns;
-    walk.files = 0;
-    nftw(new_dir, renamed_entry, 8, FTW_PHYS | FTW_ACTIONRETVAL);
+    dir_walk *w = calloc(1, sizeof *w);
+    size_t new_len = strlen(new_dir), old_len = strlen(old_dir);
+    if (!w || new_len >= PATH_MAX || old_len >= PATH_MAX) {
+        free(w);
+        return;
+    }
+    w->s = s;
+    w->new_dir = new_dir;
+    w->time_ns = time_ns;
+    memcpy(w->new_path, new_dir, new_len + 1);
+    memcpy(w->old_path, old_dir, old_len + 1);
+    walk_renamed(w, tp_real_fd_above_std(TP_REAL(open)(new_dir, O_RDONLY | O_DIRECTORY |
+                                                                O_NOFOLLOW | O_CLOEXEC)),
+                 new_len, old_len, 0);
+    free(w);
 }
 
 /* ---- a file the process produced, deleted ---- */
