@@ -15,6 +15,7 @@
 #include "verify/claim.h"
 
 #define PRINT_MAX 20
+#define MAX_RENAMED_DIRS 256
 
 typedef struct {
     const Trainprov__V1__Record *r;
@@ -94,6 +95,8 @@ static int note_renamed_dir(replay *p, const char *dir)
     for (size_t i = 0; i < p->n_renamed; i++)
         if (strlen(p->renamed_dirs[i]) == n + 1 && !strncmp(p->renamed_dirs[i], dir, n))
             return 0;
+    if (p->n_renamed == MAX_RENAMED_DIRS)
+        return 0; /* more are shown file by file: the report stays linear in the log */
     char **d = realloc(p->renamed_dirs, (p->n_renamed + 1) * sizeof *d);
     if (!d)
         return -1;
@@ -207,12 +210,15 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(((const tp_checkpoint *)a)->path, ((const tp_checkpoint *)b)->path);
 }
 
-static tp_checkpoint *find_group(tp_checkpoint_list *l, const char *path)
+typedef struct {
+    char *key;                   /* the group it would belong to */
+    const char *kind;
+    const state *s;
+} member;
+
+static int cmp_member(const void *a, const void *b)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i].path, path) == 0)
-            return &l->items[i];
-    return NULL;
+    return strcmp(((const member *)a)->key, ((const member *)b)->key);
 }
 
 static int add_file(tp_checkpoint *g, const state *s)
@@ -226,53 +232,55 @@ static int add_file(tp_checkpoint *g, const state *s)
     return 0;
 }
 
-/* The groups of the live checkpoints, then every other live file of the
- * run under a group's directory (a DCP .metadata, a model's config). */
+/* Every live file gets the key of the group it would belong to: its
+ * checkpoint directory, else (a checkpoint) its own path. Sorted by key,
+ * the files make the groups in one pass, a group being a key with a
+ * checkpoint among its files: O(n log n) whatever the log holds. */
 static int build_groups(const replay *p, tp_checkpoint_list *out)
 {
+    member *m = calloc(p->n ? p->n : 1, sizeof *m);
     out->items = calloc(p->n ? p->n : 1, sizeof *out->items);
-    if (!out->items)
-        return -1;
-    for (size_t i = 0; i < p->n; i++) {
-        const state *s = &p->states[i];
-        if (!s->live || !s->checkpoint)
-            continue;
-        const char *kind = "file";
-        char *dir = group_dir(p, s->path, &kind);
-        char *key = dir ? dir : strdup(s->path);
-        if (!key)
-            return -1;
-        if (find_group(out, key)) {
-            free(key);
-            continue;
-        }
-        out->items[out->n++] = (tp_checkpoint){.path = key, .kind = kind};
-    }
+    size_t n = 0;
+    int rc = -1;
+    if (!m || !out->items)
+        goto done;
     for (size_t i = 0; i < p->n; i++) {
         const state *s = &p->states[i];
         if (!s->live)
             continue;
-        tp_checkpoint *best = NULL;
-        for (size_t k = 0; k < out->n; k++) {
-            tp_checkpoint *g = &out->items[k];
-            size_t n = strlen(g->path);
-            int member = g->path[n - 1] == '/' ? strncmp(s->path, g->path, n) == 0
-                                               : strcmp(s->path, g->path) == 0;
-            if (member && (!best || n > strlen(best->path)))
-                best = g;
-        }
-        if (best && add_file(best, s) != 0)
-            return -1;
+        const char *kind = "file";
+        char *key = group_dir(p, s->path, &kind);
+        if (!key && s->checkpoint && !(key = strdup(s->path)))
+            goto done;
+        if (key) /* else a file of the run that is no checkpoint, in no checkpoint directory */
+            m[n++] = (member){key, kind, s};
     }
-    for (size_t k = 0; k < out->n; k++) {
-        tp_checkpoint *g = &out->items[k];
-        qsort(g->files, g->n_files, sizeof *g->files, cmp_file);
-        g->deleted = g->n_files > 0;
-        for (size_t i = 0; i < g->n_files; i++)
-            g->deleted &= g->files[i].deleted;
+    qsort(m, n, sizeof *m, cmp_member);
+    for (size_t i = 0; i < n;) {
+        size_t end = i, checkpoints = 0;
+        while (end < n && strcmp(m[end].key, m[i].key) == 0)
+            checkpoints += m[end++].s->checkpoint;
+        if (checkpoints) {
+            tp_checkpoint *g = &out->items[out->n++];
+            *g = (tp_checkpoint){.path = m[i].key, .kind = m[i].kind};
+            m[i].key = NULL; /* the group's now */
+            for (size_t k = i; k < end; k++)
+                if (add_file(g, m[k].s) != 0)
+                    goto done;
+            qsort(g->files, g->n_files, sizeof *g->files, cmp_file);
+            g->deleted = g->n_files > 0;
+            for (size_t k = 0; k < g->n_files; k++)
+                g->deleted &= g->files[k].deleted;
+        }
+        i = end;
     }
     qsort(out->items, out->n, sizeof *out->items, cmp_group);
-    return 0;
+    rc = 0;
+done:
+    for (size_t i = 0; m && i < n; i++)
+        free(m[i].key);
+    free(m);
+    return rc;
 }
 
 int tp_checkpoints_collect(const tp_decoded_stream *dec, size_t n_streams, tp_checkpoint_list *out)

@@ -23,26 +23,69 @@
 #define MODEL_DIR_MAX_FILES 100000
 #define MODEL_DIR_MAX_DEPTH 32
 
-/* The authored FileEvent with this digest (a checkpoint when there is one),
- * and its stream; NULL when the run authored no such content. */
-static const Trainprov__V1__FileEvent *authored_with(const tp_claim_ctx *c,
-                                                     const uint8_t digest[TP_HASH_LEN],
-                                                     size_t *stream)
+/* The files this run authored, sorted by digest, checkpoints first among
+ * equal digests: one pass over the log, then a binary search per file of
+ * --model (a directory may hold thousands of files). */
+typedef struct {
+    const Trainprov__V1__FileEvent *f;
+    size_t stream;
+} authored_file;
+
+typedef struct {
+    authored_file *items;
+    size_t n;
+} authored_index;
+
+static int cmp_authored(const void *a, const void *b)
 {
-    const Trainprov__V1__FileEvent *found = NULL;
+    const Trainprov__V1__FileEvent *x = ((const authored_file *)a)->f;
+    const Trainprov__V1__FileEvent *y = ((const authored_file *)b)->f;
+    int c = memcmp(x->sha256.data, y->sha256.data, TP_HASH_LEN);
+    if (c)
+        return c;
+    return (tp_role_parse(y->role) == TP_ROLE_CHECKPOINT) -
+           (tp_role_parse(x->role) == TP_ROLE_CHECKPOINT);
+}
+
+static int index_authored(const tp_claim_ctx *c, authored_index *ix)
+{
+    size_t n = 0;
     for (size_t s = 0; s < c->log->n_streams; s++)
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
-            if (!f || !tp_file_authored(f) || !tp_bytes_eq(&f->sha256, digest, TP_HASH_LEN))
-                continue;
-            if (!found || tp_role_parse(f->role) == TP_ROLE_CHECKPOINT) {
-                found = f;
-                *stream = s;
-            }
-            if (tp_role_parse(f->role) == TP_ROLE_CHECKPOINT)
-                return found;
+            n += f && tp_file_authored(f);
         }
-    return found;
+    ix->n = 0;
+    if (!(ix->items = calloc(n ? n : 1, sizeof *ix->items)))
+        return -1;
+    for (size_t s = 0; s < c->log->n_streams; s++)
+        for (size_t i = 0; i < c->dec[s].n; i++) {
+            const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);
+            if (f && tp_file_authored(f)) /* a 32-byte sha256 */
+                ix->items[ix->n++] = (authored_file){f, s};
+        }
+    qsort(ix->items, ix->n, sizeof *ix->items, cmp_authored);
+    return 0;
+}
+
+/* The authored FileEvent with this digest (a checkpoint when there is one),
+ * and its stream; NULL when the run authored no such content. */
+static const Trainprov__V1__FileEvent *authored_with(const authored_index *ix,
+                                                     const uint8_t digest[TP_HASH_LEN],
+                                                     size_t *stream)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) { /* the first item not below digest */
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(ix->items[mid].f->sha256.data, digest, TP_HASH_LEN) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == ix->n || memcmp(ix->items[lo].f->sha256.data, digest, TP_HASH_LEN) != 0)
+        return NULL;
+    *stream = ix->items[lo].stream;
+    return ix->items[lo].f;
 }
 
 static int lineage_file(const tp_claim_ctx *c, tp_claim *cl, const char *model, char *err,
@@ -60,7 +103,13 @@ static int lineage_file(const tp_claim_ctx *c, tp_claim *cl, const char *model, 
     json_object_object_add(tp_claim_evidence(cl), "model", json_object_new_string(model));
     json_object_object_add(tp_claim_evidence(cl), "model_sha256", json_object_new_string(hex));
     size_t s = 0;
-    const Trainprov__V1__FileEvent *f = authored_with(c, digest, &s);
+    authored_index ix;
+    if (index_authored(c, &ix) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const Trainprov__V1__FileEvent *f = authored_with(&ix, digest, &s);
+    free(ix.items);
     if (f && tp_role_parse(f->role) == TP_ROLE_CHECKPOINT) {
         cl->status = TP_CLAIM_PASS;
         tp_claim_detail(cl, "sha256 %s of %s equals checkpoint %s written by %s", hex, model,
@@ -87,7 +136,6 @@ static struct {
 
 static int model_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    (void)st;
     if (type == FTW_D || type == FTW_DP)
         return ftw->level >= MODEL_DIR_MAX_DEPTH ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
     if (type != FTW_F || !S_ISREG(st->st_mode)) {
@@ -162,6 +210,12 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
         walk_free();
         return 0;
     }
+    authored_index ix;
+    if (index_authored(c, &ix) != 0) {
+        snprintf(err, errlen, "out of memory");
+        walk_free();
+        return -1;
+    }
     size_t checkpoints = 0;
     uint64_t bytes = 0;
     for (size_t k = 0; k < walk.n; k++) {
@@ -171,6 +225,7 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
         if (rc != 0) {
             snprintf(err, errlen, "cannot read %s in --model %s: %s", walk.paths[k], model,
                      strerror(-rc));
+            free(ix.items);
             walk_free();
             return -1;
         }
@@ -178,7 +233,7 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
         char hex[2 * TP_HASH_LEN + 1];
         tp_hex_encode(digest, TP_HASH_LEN, hex);
         size_t s = 0;
-        const Trainprov__V1__FileEvent *f = authored_with(c, digest, &s);
+        const Trainprov__V1__FileEvent *f = authored_with(&ix, digest, &s);
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "path", json_object_new_string(walk.paths[k]));
         json_object_object_add(o, "sha256", json_object_new_string(hex));
@@ -189,6 +244,7 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
                             "(a file the run did not write, only modified or renamed without "
                             "writing, or that changed after it closed it)", walk.paths[k], model,
                             hex);
+            free(ix.items);
             walk_free();
             return 0;
         }
@@ -202,6 +258,7 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
         tp_claim_detail(cl, "all %zu files of %s (%" PRIu64 " bytes, %zu of them checkpoints) "
                         "equal files this run wrote", walk.n, model, bytes, checkpoints);
     }
+    free(ix.items);
     walk_free();
     return 0;
 }

@@ -152,6 +152,50 @@ static void test_content_not_the_runs_not_listed(void **state)
     assert_int_equal(list.n, 0);
 }
 
+/* A hostile or huge log: 100,000 checkpoints in one directory and 1,000
+ * renamed directories are grouped in n log n, not n squared. */
+static void test_many_files_linear(void **state)
+{
+    enum { FILES = 100000, DIRS = 1000 };
+    Trainprov__V1__Record *r = calloc(FILES + DIRS, sizeof *r), **p = calloc(FILES + DIRS, sizeof *p);
+    Trainprov__V1__FileEvent *f = calloc(FILES + DIRS, sizeof *f);
+    char *names = calloc(FILES + DIRS, 64), *dirs = calloc(DIRS, 32);
+    assert_non_null(r);
+    assert_non_null(names);
+    for (size_t i = 0; i < FILES + DIRS; i++) {
+        trainprov__v1__file_event__init(&f[i]);
+        trainprov__v1__record__init(&r[i]);
+        f[i].path = names + 64 * i;
+        f[i].role = (char *)"checkpoint";
+        f[i].authored = 1;
+        f[i].sha256.data = digest;
+        f[i].sha256.len = sizeof digest;
+        if (i < FILES) {
+            snprintf(f[i].path, 64, "/o/ckpt_%zu.pt", i);
+            f[i].access = (char *)"write";
+        } else {
+            snprintf(dirs + 32 * (i - FILES), 32, "/r/d%zu", i - FILES);
+            snprintf(f[i].path, 64, "/r/d%zu/model.pt", i - FILES);
+            f[i].access = (char *)"rename";
+            f[i].renamed_from = (char *)"/r/tmp/model.pt";
+            f[i].renamed_dir = dirs + 32 * (i - FILES);
+        }
+        r[i].seq = i;
+        r[i].time_ns = (int64_t)i + 1;
+        r[i].body_case = TRAINPROV__V1__RECORD__BODY_FILE;
+        r[i].file = &f[i];
+        p[i] = &r[i];
+    }
+    tp_decoded_stream d = {p, FILES + DIRS};
+    assert_int_equal(tp_checkpoints_collect(&d, 1, &list), 0);
+    assert_int_equal(list.n, FILES + DIRS);
+    free(r);
+    free(p);
+    free(f);
+    free(names);
+    free(dirs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +205,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_single_files_apart_and_deleted_marked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_content_not_the_runs_not_listed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_files_linear, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
