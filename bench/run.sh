@@ -10,6 +10,7 @@
 #      trainprov run: wall time (median and best) and CPU time (user+sys)
 #   4. verify speed in records per second
 #   5. init.random: regeneration throughput and verify time (bench/init.sh)
+#   6. log bytes per 10^5 memmap opens (bench/memmap.sh)
 # Needs: TRAINPROV, TRAINPROV_LIB, TRAINPROV_PYTHONDIR, PYTHON, BENCH_BIN, E2E_DIR
 # (set by `make bench`). Knobs: BENCH_ROUNDS (default 5), BENCH_STEPS (60).
 set -euo pipefail
@@ -128,3 +129,7 @@ TABLE
 # 5. verifiable random initialisation: bench/init.sh prints its own table
 echo
 bash "$(dirname "$0")/init.sh"
+
+# 6. log bytes per 10^5 memmap opens: bench/memmap.sh prints its own table
+echo
+bash "$(dirname "$0")/memmap.sh"

@@ -39,7 +39,8 @@
     X(TP_ACCESS_READ, "read")                                                                      \
     X(TP_ACCESS_WRITE, "write")                                                                    \
     X(TP_ACCESS_READWRITE, "readwrite")                                                            \
-    X(TP_ACCESS_RENAME, "rename")
+    X(TP_ACCESS_RENAME, "rename")                                                                  \
+    X(TP_ACCESS_DELETE, "delete")
 
 /* RunStart.origin (how a stream's process image began) and ChildStream.how
  * (how a process started the image of another stream). */

@@ -1,8 +1,9 @@
 /* classify.c: path exclusion and file roles (ARCHITECTURE.md "What the
  * interposer sees"). Content first: a recognised weights format is weights
  * (or a checkpoint, when written) whatever the job declared; then the job's
- * declaration (the API, then --data / --checkpoint globs); a run that
- * declares its data turns every other read into an undeclared input. */
+ * declaration (the API, then --data / --checkpoint globs); data-order files
+ * (Megatron's *_idx.npy, *_index.npy) are data; a run that declares its
+ * data turns every other read into an undeclared input. */
 #include "logger/classify.h"
 
 #include <string.h>
@@ -76,6 +77,22 @@ enum tp_role tp_classify_declared(const tp_config *cfg, const char *path, enum t
     return TP_ROLE_NONE;
 }
 
+/* A data-order file: the sample, document and shuffle orders a framework
+ * derives from its data and caches beside it (Megatron-LM's
+ * *_doc_idx.npy, *_sample_idx.npy, *_shuffle_idx.npy; Megatron-Core's
+ * *-document_index.npy, *-sample_index.npy, *-shuffle_index.npy). */
+static int is_data_order_path(const char *path)
+{
+    static const char *const tails[] = {"_idx.npy", "_index.npy", NULL};
+    size_t n = strlen(path);
+    for (const char *const *t = tails; *t; t++) {
+        size_t k = strlen(*t);
+        if (n > k && strcmp(path + n - k, *t) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 enum tp_role tp_classify_read(const tp_config *cfg, const char *path, const char *format,
                               enum tp_role api_role)
 {
@@ -88,6 +105,10 @@ enum tp_role tp_classify_read(const tp_config *cfg, const char *path, const char
         return TP_ROLE_WEIGHTS;
     if (declared != TP_ROLE_NONE)
         return declared;
+    /* the order the data was read in is part of the data (content that is
+     * weights never gets here) */
+    if (is_data_order_path(path))
+        return TP_ROLE_DATA;
     if (is_code_path(path))
         return TP_ROLE_CODE;
     return cfg->data_globs.n ? TP_ROLE_OTHER : TP_ROLE_DATA;

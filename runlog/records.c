@@ -268,6 +268,10 @@ static void print_body(FILE *out, const Trainprov__V1__Record *r)
         fprintf(out, "%s %s %s size=%" PRIu64 " read=%" PRIu64 " written=%" PRIu64 " sha256=",
                 f->role, f->access, f->path, f->size, f->bytes_read, f->bytes_written);
         print_hex(out, &f->sha256);
+        if (f->bytes_mapped)
+            fprintf(out, " mapped=%" PRIu64, f->bytes_mapped);
+        if (f->sessions)
+            fprintf(out, " sessions=%" PRIu64, f->sessions);
         if (f->hash_error[0])
             fprintf(out, " hash_error=%s", f->hash_error);
         break;

@@ -134,7 +134,7 @@ int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size
         return -1;
     tp_problems p = {0};
     size_t n_events = 0;
-    uint64_t bytes = 0;
+    uint64_t bytes = 0, mapped = 0;
     const char **paths = calloc(c->files->n ? c->files->n : 1, sizeof *paths);
     if (!paths) {
         free(set.digests);
@@ -148,6 +148,7 @@ int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size
                 continue;
             paths[n_events++] = f->path;
             bytes += f->bytes_read;
+            mapped += f->bytes_mapped;
             /* the content read: a read-write session read what it found (prior) */
             const ProtobufCBinaryData *digest;
             const char *hash_error;
@@ -188,9 +189,11 @@ int tp_claim_data_accounted(const tp_claim_ctx *c, tp_claim *cl, char *err, size
     json_object_object_add(tp_claim_evidence(cl), "data_files", json_object_new_uint64(n_files));
     json_object_object_add(tp_claim_evidence(cl), "data_reads", json_object_new_uint64(n_events));
     json_object_object_add(tp_claim_evidence(cl), "bytes_read", json_object_new_uint64(bytes));
+    json_object_object_add(tp_claim_evidence(cl), "bytes_mapped", json_object_new_uint64(mapped));
     char pass[TP_PROBLEM_MAX];
-    snprintf(pass, sizeof pass, "%zu data files (%" PRIu64 " bytes read), all hashed%s%s",
-             n_files, bytes, mpath ? " and listed in " : "", mpath ? mpath : "");
+    snprintf(pass, sizeof pass, "%zu data files (%" PRIu64 " bytes read, %" PRIu64
+             " bytes mapped), all hashed%s%s", n_files, bytes, mapped, mpath ? " and listed in " : "",
+             mpath ? mpath : "");
     tp_claim_conclude(cl, &p, pass);
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "core/hex.h"
 #include "runlog/records.h"
+#include "verify/checkpoints.h"
 #include "verify/exclusions.h"
 
 static const char *status_word(tp_claim_status s)
@@ -108,6 +109,11 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
                              : "  (did not end)");
     }
     print_exclusions(out, v);
+    tp_checkpoint_list ck;
+    if (v->decoded && tp_checkpoints_collect(v->decoded, v->n_streams, &ck) == 0) {
+        tp_checkpoints_print(out, &ck);
+        tp_checkpoints_free(&ck);
+    }
     fputc('\n', out);
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v->claims[k];
@@ -175,6 +181,11 @@ struct json_object *tp_report_json(const char *log_path, const tp_runlog *log,
     }
     json_object_object_add(o, "claims", claims);
     json_object_object_add(o, "files", tp_files_json(&v->files));
+    tp_checkpoint_list ck;
+    if (v->decoded && tp_checkpoints_collect(v->decoded, v->n_streams, &ck) == 0) {
+        json_object_object_add(o, "checkpoints", tp_checkpoints_json(&ck));
+        tp_checkpoints_free(&ck);
+    }
     json_object_object_add(o, "streams", streams_json(v));
     if (v->launch_world || v->launch_nodes) {
         struct json_object *l = json_object_new_object();

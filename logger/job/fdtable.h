@@ -62,6 +62,7 @@ typedef struct tp_file {
     int64_t opened_ns;
     _Atomic uint64_t bytes_read;
     _Atomic uint64_t bytes_written;
+    _Atomic uint64_t bytes_mapped;  /* lengths of the mappings made through this fd */
     _Atomic int64_t first_access_ns;
     atomic_int mapped;
     atomic_int written_via_map;

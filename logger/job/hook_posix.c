@@ -2,7 +2,7 @@
  * through the PLT: the open family (with the fortified and 64-bit forms that
  * distributions compile callers to), reads and writes (byte counters only:
  * one table lookup, no lock, no allocation), close, dup2/dup3 over a recorded
- * fd, renames and mmap. Each wrapper makes the real call first and returns
+ * fd, renames, deletes and mmap. Each wrapper makes the real call first and returns
  * its result and errno unchanged. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -246,13 +246,40 @@ TP_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const c
     return rc;
 }
 
+/* ---- deletes (the job removing its old checkpoints) ---- */
+
+TP_EXPORT int unlink(const char *path)
+{
+    void *token = tp_track_unlink_begin(AT_FDCWD, path);
+    int rc = TP_REAL(unlink)(path);
+    tp_track_unlink_end(token, rc == 0);
+    return rc;
+}
+
+TP_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+    void *token = (flags & AT_REMOVEDIR) ? NULL : tp_track_unlink_begin(dirfd, path);
+    int rc = TP_REAL(unlinkat)(dirfd, path, flags);
+    tp_track_unlink_end(token, rc == 0);
+    return rc;
+}
+
+/* glibc's remove calls its own unlink, past the PLT */
+TP_EXPORT int remove(const char *path)
+{
+    void *token = tp_track_unlink_begin(AT_FDCWD, path);
+    int rc = TP_REAL(remove)(path);
+    tp_track_unlink_end(token, rc == 0);
+    return rc;
+}
+
 /* ---- mmap of a recorded fd ---- */
 
 TP_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     void *p = TP_REAL(mmap)(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && fd >= 0)
-        tp_track_mmap(fd, prot, flags);
+        tp_track_mmap(fd, len, prot, flags);
     return p;
 }
 
@@ -260,7 +287,7 @@ TP_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_
 {
     void *p = TP_REAL(mmap64)(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && fd >= 0)
-        tp_track_mmap(fd, prot, flags);
+        tp_track_mmap(fd, len, prot, flags);
     return p;
 }
 

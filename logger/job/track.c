@@ -227,6 +227,7 @@ char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *
 {
     r->own = -1;
     r->gen = 0;
+    r->dir = 0;
     if (!tp_runtime_recording() || tp_guard_held())
         return NULL;
     int saved_errno = errno;
@@ -236,11 +237,18 @@ char *tp_track_rename_begin(int olddirfd, const char *oldpath, tp_track_rename *
     if (old_abs && tp_track_resolve(olddirfd, oldpath, old_abs, PATH_MAX) != 0) {
         tp_sigpool_free(&tp_sigpool_paths, old_abs);
         old_abs = NULL;
-    } else if (old_abs && lstat(old_abs, &st) == 0 && S_ISREG(st.st_mode)) {
-        /* a file this process produced and nobody changed since: the rename
-         * keeps it the run's (and moves its ctime, which the worker must know) */
-        tp_file_key k = tp_file_key_of(&st);
-        r->own = tp_ownfiles_rename_begin(&k, &r->gen);
+    } else if (old_abs && lstat(old_abs, &st) == 0) {
+        if (S_ISREG(st.st_mode)) {
+            /* a file this process produced and nobody changed since: the rename
+             * keeps it the run's (and moves its ctime, which the worker must know) */
+            r->before = tp_file_key_of(&st);
+            r->own = tp_ownfiles_rename_begin(&r->before, &r->gen);
+        } else if (S_ISDIR(st.st_mode)) {
+            /* a directory renamed into place (ckpt.tmp/ to ckpt/): the files
+             * in it keep their identities; the worker records them at their
+             * new paths (filerec.h, tp_filerec_renamed_dir) */
+            r->dir = 1;
+        }
     }
     tp_guard_leave();
     errno = saved_errno;
@@ -268,8 +276,10 @@ void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, i
         ev->text = old_abs;
         ev->text2 = new_abs;
         ev->i32 = r->own >= 0; /* authored: the run's own content, unchanged */
+        ev->u64 = (uint64_t)r->dir;
         ev->key = after;
         ev->has_key = have;
+        ev->key2 = r->before;
         tp_runtime_post(ev);
     } else {
         tp_sigpool_free(&tp_sigpool_paths, old_abs);
@@ -279,7 +289,72 @@ void tp_track_rename_end(char *old_abs, const tp_track_rename *r, int renamed, i
     errno = saved_errno;
 }
 
-void tp_track_mmap(int fd, int prot, int flags)
+void *tp_track_unlink_begin(int dirfd, const char *path)
+{
+    if (!tp_runtime_recording() || tp_guard_held())
+        return NULL;
+    int saved_errno = errno;
+    tp_guard_enter();
+    tp_event *ev = NULL;
+    char link[64], *abs = tp_sigpool_alloc(&tp_sigpool_paths);
+    struct stat st;
+    /* the name itself, not what a symlink points to: unlink removes the link */
+    int fd = abs ? tp_real_fd_above_std(TP_REAL(openat)(dirfd, path,
+                                                        O_PATH | O_NOFOLLOW | O_CLOEXEC))
+                 : -1;
+    ssize_t n = fd >= 0 ? (snprintf(link, sizeof link, "/proc/self/fd/%d", fd),
+                           readlink(link, abs, PATH_MAX - 1))
+                        : -1;
+    if (n > 0 && abs[0] == '/' && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        abs[n] = '\0';
+        tp_file_key k = tp_file_key_of(&st);
+        uint64_t gen = 0;
+        /* content this process produced: the unlink moves its ctime (the link
+         * count changes) the way a rename does, which the worker, perhaps
+         * still to hash the file, must know was the job's own doing */
+        int own = tp_classify_recorded(&tp_cfg, abs) ? tp_ownfiles_rename_begin(&k, &gen) : -1;
+        if (own >= 0 && !(ev = tp_event_new(TP_EV_DELETE, NULL, NULL)))
+            tp_ownfiles_rename_end(own, gen, NULL);
+        if (ev) {
+            ev->texts_pooled = 1;
+            ev->text = abs;
+            abs = NULL;
+            ev->key = k;
+            ev->has_key = 1;
+            ev->fd = fd; /* keeps the inode: its identity after the unlink */
+            fd = -1;
+            ev->i32 = own;
+            ev->u64 = gen;
+        }
+    }
+    if (fd >= 0)
+        TP_REAL(close)(fd);
+    tp_sigpool_free(&tp_sigpool_paths, abs);
+    tp_guard_leave();
+    errno = saved_errno;
+    return ev;
+}
+
+void tp_track_unlink_end(void *token, int unlinked)
+{
+    if (!token)
+        return;
+    int saved_errno = errno;
+    tp_event *ev = token;
+    struct stat st;
+    int have = unlinked && fstat(ev->fd, &st) == 0;
+    ev->key2 = have ? tp_file_key_of(&st) : ev->key;
+    tp_ownfiles_rename_end(ev->i32, ev->u64, unlinked ? (have ? &ev->key2 : &(tp_file_key){0}) : NULL);
+    TP_REAL(close)(ev->fd);
+    ev->fd = -1;
+    if (unlinked)
+        tp_runtime_post(ev);
+    else
+        tp_event_free(ev);
+    errno = saved_errno;
+}
+
+void tp_track_mmap(int fd, size_t len, int prot, int flags)
 {
     tp_fdtable_stripe *reader = tp_fdtable_reader_enter();
     tp_file *f = tp_fdtable_get(fd);
@@ -287,6 +362,7 @@ void tp_track_mmap(int fd, int prot, int flags)
         /* the mapping can be read from now on: that is the first access */
         tp_file_note_read(f, 0);
         atomic_store(&f->mapped, 1);
+        atomic_fetch_add_explicit(&f->bytes_mapped, (uint64_t)len, memory_order_relaxed);
         if ((prot & PROT_WRITE) && (flags & MAP_SHARED))
             atomic_store(&f->written_via_map, 1);
     }

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "logger/worker/filerec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "logger/job/ownfiles.h"
 #include "logger/job/real.h"
 #include "logger/job/roles.h"
+#include "logger/worker/coalesce.h"
 #include "logger/worker/hashcache.h"
 #include "logger/worker/nodecache.h"
 #include "logger/worker/sniff.h"
@@ -152,6 +154,11 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
             d->hashed = 1;
             d->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
             tp_hashcache_put(&key, d->sha256, d->format);
+            /* the job's own renames or deletes moved ctime since it closed
+             * the file: the same content under the identity it left, for the
+             * records of those renames and deletes */
+            if (expect && !tp_file_key_same(&key, expect))
+                tp_hashcache_put(expect, d->sha256, d->format);
             tp_nodecache_publish(&claim, s->key, d->sha256, head, head_len);
         }
     }
@@ -178,9 +185,12 @@ static void set_digest(const tp_digest *d, ProtobufCBinaryData *sha, char **erro
     }
 }
 
+/* coalesce: a read session, which a repeat of an earlier one's record
+ * (coalesce.h) only adds to a sum. */
 static void write_file_record(tp_stream *s, const char *path, const tp_file *f, enum tp_role role,
                               enum tp_role declared, const char *access, const char *renamed_from,
-                              int authored, int64_t time_ns)
+                              int authored, int64_t time_ns, int coalesce,
+                              const char *renamed_dir)
 {
     Trainprov__V1__FileEvent fe = TRAINPROV__V1__FILE_EVENT__INIT;
     const tp_digest *d = &f->content;
@@ -204,7 +214,9 @@ static void write_file_record(tp_stream *s, const char *path, const tp_file *f, 
     fe.access = (char *)access;
     fe.format = (char *)(d->format ? d->format : "");
     fe.renamed_from = (char *)(renamed_from ? renamed_from : "");
+    fe.renamed_dir = (char *)(renamed_dir ? renamed_dir : "");
     fe.mapped = atomic_load(&f->mapped) != 0;
+    fe.bytes_mapped = atomic_load(&f->bytes_mapped);
     fe.authored = authored != 0;
     fe.recorder_file = f->recorder != 0;
     if (f->has_prior) {
@@ -212,6 +224,8 @@ static void write_file_record(tp_stream *s, const char *path, const tp_file *f, 
         fe.prior_size = f->prior.key.size;
         fe.prior_format = (char *)(f->prior.format ? f->prior.format : "");
     }
+    if (coalesce && tp_coalesce_read(s, &fe, time_ns))
+        return;
     Trainprov__V1__Record rec = TRAINPROV__V1__RECORD__INIT;
     rec.time_ns = time_ns;
     rec.body_case = TRAINPROV__V1__RECORD__BODY_FILE;
@@ -264,7 +278,7 @@ void tp_filerec_closed(tp_stream *s, tp_file *f, int hash_fd, int64_t time_ns)
         access = tp_access_name(TP_ACCESS_READ);
     }
     write_file_record(s, f->path, f, role, tp_classify_declared(s->cfg, f->path, api_role), access,
-                      NULL, authored, time_ns);
+                      NULL, authored, time_ns, !wrote && !f->recorder, NULL);
 }
 
 /* The weights format of path's content (logger/content.c), or NULL. */
@@ -281,9 +295,14 @@ static const char *peek_format(const char *path)
     return format;
 }
 
-void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path, int authored,
-                        const tp_file_key *after, int64_t time_ns)
+/* before: the identity of the process's own content before the rename
+ * (NULL: not the run's content); renamed_dir: the directory whose rename
+ * moved the file, or NULL */
+static void renamed(tp_stream *s, const char *old_path, const char *new_path,
+                    const tp_file_key *before, const tp_file_key *after, int64_t time_ns,
+                    const char *renamed_dir)
 {
+    int authored = before != NULL;
     enum tp_role role = written_role(old_path);
     if (role == TP_ROLE_NONE && !authored &&
         tp_classify_read(s->cfg, new_path, peek_format(new_path), TP_ROLE_NONE) != TP_ROLE_WEIGHTS)
@@ -291,16 +310,130 @@ void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path
     tp_file probe;
     memset(&probe, 0, sizeof probe);
     snprintf(probe.path, sizeof probe.path, "%s", new_path);
-    hash_into(s, new_path, -1, after, 0, &probe.content);
-    probe.dev = probe.content.key.dev;
-    probe.ino = probe.content.key.ino;
+    tp_digest *d = &probe.content;
+    if (before && after && tp_hashcache_get(before, d->sha256, &d->format)) {
+        /* its own content, hashed at its close: the rename moved ctime only
+         * (and the job may have deleted it since) */
+        d->hashed = 1;
+        d->key = *after;
+    } else {
+        hash_into(s, new_path, -1, after, 0, d);
+    }
+    probe.dev = d->key.dev;
+    probe.ino = d->key.ino;
     /* the role it was written with, unless its content says weights */
-    if (role == TP_ROLE_NONE || tp_classify_format_certain(probe.content.format))
-        role = authored ? tp_classify_written(s->cfg, new_path, probe.content.format, role)
-                        : tp_classify_read(s->cfg, new_path, probe.content.format, role);
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(d->format))
+        role = authored ? tp_classify_written(s->cfg, new_path, d->format, role)
+                        : tp_classify_read(s->cfg, new_path, d->format, role);
     if (authored)
         remember_written(new_path, role);
     /* a rename of content the run did not produce is a read of it */
     write_file_record(s, new_path, &probe, role, tp_classify_declared(s->cfg, new_path, TP_ROLE_NONE),
-                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns);
+                      tp_access_name(TP_ACCESS_RENAME), old_path, authored, time_ns, 0,
+                      renamed_dir);
+}
+
+void tp_filerec_renamed(tp_stream *s, const char *old_path, const char *new_path,
+                        const tp_file_key *authored, const tp_file_key *after, int64_t time_ns)
+{
+    renamed(s, old_path, new_path, authored, after, time_ns, NULL);
+}
+
+/* ---- a directory renamed into place ---- */
+
+#define DIR_RENAME_MAX_FILES 10000
+#define DIR_RENAME_MAX_DEPTH 16
+
+typedef struct {
+    tp_stream *s;
+    const char *new_dir;
+    int64_t time_ns;
+    size_t files;
+    char new_path[PATH_MAX], old_path[PATH_MAX]; /* extended in place as the walk descends */
+} dir_walk;
+
+/* Records the regular files under dfd (closed here), whose paths are
+ * w->new_path[0..new_len) now and w->old_path[0..old_len) before the
+ * rename. Every descriptor is moved above the standard numbers, as all of
+ * the worker's (opendir or nftw would take the lowest free number, which a
+ * job that closed stdin may be about to get from its own open). */
+static void walk_renamed(dir_walk *w, int dfd, size_t new_len, size_t old_len, int depth)
+{
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            TP_REAL(close)(dfd);
+        return;
+    }
+    struct dirent *e;
+    while (w->files < DIR_RENAME_MAX_FILES && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || new_len + 1 + n >= PATH_MAX ||
+            old_len + 1 + n >= PATH_MAX ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        w->new_path[new_len] = w->old_path[old_len] = '/';
+        memcpy(w->new_path + new_len + 1, e->d_name, n + 1);
+        memcpy(w->old_path + old_len + 1, e->d_name, n + 1);
+        if (S_ISREG(st.st_mode)) {
+            /* the files keep their identities: the process's own content stays its own */
+            tp_file_key key = tp_file_key_of(&st);
+            w->files++;
+            renamed(w->s, w->old_path, w->new_path, tp_ownfiles_match(&key) ? &key : NULL, &key,
+                    w->time_ns, w->new_dir);
+        } else if (S_ISDIR(st.st_mode) && depth + 1 < DIR_RENAME_MAX_DEPTH) {
+            int sub = tp_real_fd_above_std(TP_REAL(openat)(
+                dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            walk_renamed(w, sub, new_len + 1 + n, old_len + 1 + n, depth + 1);
+        }
+        w->new_path[new_len] = w->old_path[old_len] = '\0';
+    }
+    closedir(d);
+}
+
+void tp_filerec_renamed_dir(tp_stream *s, const char *old_dir, const char *new_dir,
+                            int64_t time_ns)
+{
+    dir_walk *w = calloc(1, sizeof *w);
+    size_t new_len = strlen(new_dir), old_len = strlen(old_dir);
+    if (!w || new_len >= PATH_MAX || old_len >= PATH_MAX) {
+        free(w);
+        return;
+    }
+    w->s = s;
+    w->new_dir = new_dir;
+    w->time_ns = time_ns;
+    memcpy(w->new_path, new_dir, new_len + 1);
+    memcpy(w->old_path, old_dir, old_len + 1);
+    walk_renamed(w, tp_real_fd_above_std(TP_REAL(open)(new_dir, O_RDONLY | O_DIRECTORY |
+                                                                O_NOFOLLOW | O_CLOEXEC)),
+                 new_len, old_len, 0);
+    free(w);
+}
+
+/* ---- a file the process produced, deleted ---- */
+
+void tp_filerec_deleted(tp_stream *s, const char *path, const tp_file_key *key,
+                        const tp_file_key *after, int64_t time_ns)
+{
+    tp_file probe;
+    memset(&probe, 0, sizeof probe);
+    snprintf(probe.path, sizeof probe.path, "%s", path);
+    probe.dev = key->dev;
+    probe.ino = key->ino;
+    tp_digest *d = &probe.content;
+    d->key = *key;
+    /* its content was hashed when the job closed it: the digest is cached
+     * (else "No such file or directory": deleted before it was hashed) */
+    if (tp_hashcache_get(key, d->sha256, &d->format) ||
+        tp_hashcache_get(after, d->sha256, &d->format)) /* hashed after the unlink */
+        d->hashed = 1;
+    else
+        d->hash_errno = ENOENT;
+    enum tp_role role = written_role(path);
+    if (role == TP_ROLE_NONE || tp_classify_format_certain(d->format))
+        role = tp_classify_written(s->cfg, path, d->format, role);
+    write_file_record(s, path, &probe, role, tp_classify_declared(s->cfg, path, TP_ROLE_NONE),
+                      tp_access_name(TP_ACCESS_DELETE), NULL, 1, time_ns, 0, NULL);
 }

@@ -34,6 +34,7 @@
 #include "logger/job/guard.h"
 #include "logger/job/real.h"
 #include "logger/job/sigpool.h"
+#include "logger/worker/coalesce.h"
 #include "logger/worker/cryptogate.h"
 #include "logger/worker/filerec.h"
 #include "logger/worker/peek.h"
@@ -192,8 +193,14 @@ static void process(tp_event *ev)
         tp_peek_excluded(&stream, ev->text, ev->fd, (enum tp_peek)ev->i32, ev->time_ns);
         break;
     case TP_EV_RENAME:
-        tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32, ev->has_key ? &ev->key : NULL,
-                           ev->time_ns);
+        if (ev->u64)
+            tp_filerec_renamed_dir(&stream, ev->text, ev->text2, ev->time_ns);
+        else
+            tp_filerec_renamed(&stream, ev->text, ev->text2, ev->i32 ? &ev->key2 : NULL,
+                               ev->has_key ? &ev->key : NULL, ev->time_ns);
+        break;
+    case TP_EV_DELETE:
+        tp_filerec_deleted(&stream, ev->text, &ev->key, &ev->key2, ev->time_ns);
         break;
     case TP_EV_SEED: {
         Trainprov__V1__Seed seed = TRAINPROV__V1__SEED__INIT;
@@ -290,6 +297,7 @@ static void seal(void)
     process_batch(take_inbox());
     if (stream_rc != 0)
         return;
+    tp_coalesce_flush(&stream, tp_now_ns(), 1);
     Trainprov__V1__StreamEnd end = TRAINPROV__V1__STREAM_END__INIT;
     Trainprov__V1__Record rec = TRAINPROV__V1__RECORD__INIT;
     end.reason = (char *)end_reason;
@@ -325,6 +333,14 @@ static const struct timespec *sleep_for(struct timespec *ts)
         if (ns < 1000000)
             ns = 1000000;
     }
+    int64_t sums_due = stream_rc == 0 ? tp_coalesce_next_due() : -1;
+    if (sums_due >= 0) {
+        int64_t until = sums_due - tp_now_ns();
+        if (until < 1000000)
+            until = 1000000;
+        if (ns < 0 || until < ns)
+            ns = until;
+    }
     if (retired && (ns < 0 || ns > RECLAIM_RETRY_NS))
         ns = RECLAIM_RETRY_NS;
     if (ns < 0)
@@ -347,6 +363,8 @@ static void *worker_main(void *unused)
         process_batch(batch);
         if (ending)
             break;
+        if (stream_rc == 0)
+            tp_coalesce_flush(&stream, tp_now_ns(), 0);
         if (stream_rc == 0 && tp_stream_head_due(&stream, tp_now_ns())) {
             journal_io_begin();
             tp_stream_sign_head(&stream, 0);
@@ -486,6 +504,7 @@ void tp_worker_atfork_child(void)
     stream_rc = -1;
     stream_opened = 0;
     tp_filerec_atfork_child();
+    tp_coalesce_atfork_child();
     atomic_store(&inbox, NULL);
     atomic_store(&wake, 0);
     atomic_store(&end_requested, 0);

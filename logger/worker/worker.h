@@ -15,7 +15,8 @@ typedef enum {
     TP_EV_FILE_OPEN,   /* file opened for reading: hash it now (fd = a dup to hash) */
     TP_EV_FILE_CLOSE,  /* session ended: record it (fd = a dup when it was written) */
     TP_EV_FILE_PEEK,   /* opened for reading under an exclusion: text = path, fd = a dup */
-    TP_EV_RENAME,      /* text = old path, text2 = new path */
+    TP_EV_RENAME,      /* text = old path, text2 = new path, u64 = 1 for a directory */
+    TP_EV_DELETE,      /* text = the path of a file the process produced, key = its identity */
     TP_EV_SEED,        /* text = name, text2 = source, u64 = value */
     TP_EV_NOTE,        /* text = key, text2 = value */
     TP_EV_CHILD,       /* u64 = child stream, i32 = pid, text = how, text2 = exec path */
@@ -35,8 +36,11 @@ typedef struct tp_event {
     int32_t i32;
     void *body; /* freed with the event */
     int texts_pooled; /* text, text2 are tp_sigpool_paths buffers, not malloc'ed */
-    tp_file_key key;  /* TP_EV_RENAME: the identity the rename left, when has_key */
+    tp_file_key key;  /* TP_EV_RENAME: the identity the rename left, when has_key;
+                        TP_EV_DELETE: the identity deleted */
     int has_key;
+    tp_file_key key2; /* TP_EV_DELETE: the identity after the unlink (its ctime moved);
+                         TP_EV_RENAME of the process's own file: the identity before */
 } tp_event;
 
 /* Allocates an event with copies of the strings (NULL allowed). Without

@@ -1,6 +1,6 @@
 /* test_classify.c: which paths are recorded (whole components), which
  * excluded ones are still looked at, and which role a file gets: content
- * beats declarations. */
+ * beats declarations; data-order files are data. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -116,6 +116,23 @@ static void test_content_beats_declarations(void **state)
                      TP_ROLE_CHECKPOINT);
 }
 
+/* Megatron's cached sample, document and shuffle orders are data even when
+ * the declared globs name only the token files; content still wins. */
+static void test_data_order_files_are_data(void **state)
+{
+    add(&cfg.data_globs, "/data/*.bin");
+    assert_int_equal(tp_classify_read(&cfg, "/data/cache/abc_train_1000ns_2048sl_1234s_doc_idx.npy",
+                                      "", TP_ROLE_NONE), TP_ROLE_DATA);
+    assert_int_equal(tp_classify_read(&cfg, "/data/cache/abc_shuffle_idx.npy", "", TP_ROLE_NONE),
+                     TP_ROLE_DATA);
+    assert_int_equal(tp_classify_read(&cfg, "/data/cache/4f2a-GPTDataset-sample_index.npy", NULL,
+                                      TP_ROLE_NONE), TP_ROLE_DATA);
+    assert_int_equal(tp_classify_read(&cfg, "/data/cache/weights.npy", NULL, TP_ROLE_NONE),
+                     TP_ROLE_OTHER);
+    assert_int_equal(tp_classify_read(&cfg, "/data/cache/donor_index.npy", "numpy", TP_ROLE_NONE),
+                     TP_ROLE_WEIGHTS);
+}
+
 static void test_written_roles(void **state)
 {
     add(&cfg.checkpoint_globs, "/ckpt/*.bin");
@@ -144,6 +161,7 @@ int main(void)
         cmocka_unit_test_setup(test_content_beats_declarations, setup),
         cmocka_unit_test_setup(test_read_roles_without_declared_data, setup),
         cmocka_unit_test_setup(test_read_roles_with_declared_data, setup),
+        cmocka_unit_test_setup(test_data_order_files_are_data, setup),
         cmocka_unit_test_setup(test_written_roles, setup),
         cmocka_unit_test_setup(test_role_names, setup),
     };
