@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "core/journal.h"
@@ -36,6 +37,7 @@ static int setup(void **state)
     assert_int_equal(tp_key_load_private(priv, &key, err, sizeof err), 0);
     memset(&cfg, 0, sizeof cfg);
     snprintf(cfg.journal_dir, sizeof cfg.journal_dir, "%s/run.h5.journal", dir);
+    assert_int_equal(mkdir(cfg.journal_dir, 0700), 0); /* `trainprov run` makes it */
     cfg.head_every = 1000;
     cfg.head_seconds = 3600;
     assert_int_equal(tp_stream_open(&stream, &cfg, key, 0x42, 0, "root"), 0);
