@@ -365,7 +365,7 @@ static int attest_log(const attest_args *a, const tp_model *m, const tp_key *pub
         return 2;
     }
     tp_claim_options opt = a->claims;
-    opt.model_path = m->is_dir ? m->root : m->files[0].path; /* lineage.final, file or DIR */
+    opt.model_path = m->is_dir ? NULL : m->files[0].path; /* a directory: matched below */
     tp_verdict v;
     const char **checkpoints = calloc(m->n, sizeof *checkpoints);
     outputs o = {0};
