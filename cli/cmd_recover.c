@@ -5,7 +5,8 @@
  * is kept and verifiable. Refused (exit 2): a journal directory that is a
  * symbolic link or not this user's, one whose run is still running (its
  * wrappers hold the run's lock, journal_load.h), anything in it that is not a
- * regular file, journals of two runs or keys. Only the journals that went
+ * regular file, journals of two runs or keys, journals none of which holds a
+ * signed head (damaged or hostile: nothing to verify). Only the journals that went
  * into the log are removed, once it is in place. */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,16 @@ static void print_summary(const char *path, const tp_runlog *log)
             printf(", %llu unsigned records dropped", (unsigned long long)s->dropped_unsigned);
         putchar('\n');
     }
+}
+
+/* Whether any stream kept a signed head: a log without one would hold
+ * nothing verify could check. */
+static int any_signed_head(const tp_runlog *log)
+{
+    for (size_t i = 0; i < log->n_streams; i++)
+        if (log->streams[i].n_heads)
+            return 1;
+    return 0;
 }
 
 int tp_cmd_recover(int argc, char **argv)
@@ -87,6 +98,14 @@ int tp_cmd_recover(int argc, char **argv)
     tp_runlog log;
     if (tp_journal_load_dir(dir, &log, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov recover: %s; nothing was written or removed\n", err);
+        close(lock);
+        return 2;
+    }
+    if (!any_signed_head(&log)) {
+        fprintf(stderr, "trainprov recover: no journal in %s holds a signed head (damaged, "
+                        "or not trainprov journals): nothing verifiable to recover; nothing "
+                        "was written or removed\n", dir);
+        tp_runlog_free(&log);
         close(lock);
         return 2;
     }

@@ -27,6 +27,7 @@ static const char usage[] =
     "                        [--challenge CHALLENGE.json | --challenge-id ID]\n"
     "                        [--checkpoint STEP0.safetensors]\n"
     "                        [--init-declare LAWS.json] [--reference OTHER.safetensors]\n"
+    "                        [--max-work ELEMENTS]\n"
     "  Checks a run log and reports each claim as pass, fail or unknown.\n"
     "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
     "  --model FILE           released weights: lineage.final checks FILE's sha256\n"
@@ -54,6 +55,9 @@ static const char usage[] =
     "  --reference FILE       a suspected donor model (safetensors): centred\n"
     "                         similarity of the step-0 (--checkpoint) and final\n"
     "                         (--model) tensors to it, as init.random evidence\n"
+    "  --max-work ELEMENTS    init.random regenerates at most this many tensor\n"
+    "                         elements in all (suffix k, M, G, T: powers of 1000;\n"
+    "                         default 100G); beyond it the claim is unknown\n"
     "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
 
 typedef struct {
@@ -63,6 +67,25 @@ typedef struct {
     char *require[TP_REQUIRE_MAX];
     tp_claim_options claims;
 } verify_args;
+
+/* "N" or "N" with a suffix k, M, G, T (powers of 1000): a count > 0. */
+static int parse_elements(const char *s, uint64_t *out)
+{
+    static const char suffixes[] = "kMGT";
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    const char *sfx = *end ? strchr(suffixes, *end) : NULL;
+    if (errno || end == s || *s == '-' || n == 0 || (*end && (!sfx || end[1])))
+        return -1;
+    for (int k = sfx ? (int)(sfx - suffixes) + 1 : 0; k > 0; k--) {
+        if (n > UINT64_MAX / 1000)
+            return -1;
+        n *= 1000;
+    }
+    *out = n;
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, verify_args *a)
 {
@@ -79,6 +102,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
                                          {"checkpoint", required_argument, NULL, 'P'},
                                          {"init-declare", required_argument, NULL, 'D'},
                                          {"reference", required_argument, NULL, 'R'},
+                                         {"max-work", required_argument, NULL, 'W'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -107,6 +131,13 @@ static int parse_args(int argc, char **argv, verify_args *a)
         case 'P': a->claims.checkpoint_path = optarg; break;
         case 'D': a->claims.init_declare_path = optarg; break;
         case 'R': a->claims.reference_path = optarg; break;
+        case 'W':
+            if (parse_elements(optarg, &a->claims.max_work) != 0) {
+                fprintf(stderr, "trainprov verify: --max-work %s is not a positive number of "
+                                "elements (e.g. 5000000000 or 5G)\n", optarg);
+                return -1;
+            }
+            break;
         case 'r':
             if (a->claims.n_require == TP_REQUIRE_MAX) {
                 fprintf(stderr, "trainprov verify: too many --require\n");
