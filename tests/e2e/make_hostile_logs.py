@@ -5,6 +5,8 @@ aims at a way a log could make the verifier spend without bound:
 
   gzip-bomb-records.h5   the root stream's records as a chunked, deflated
                          dataset of 4 GiB of zeros stored in ~4 MB
+  gzip-bomb-records-960m.h5  the same, 960 MiB: small enough for a reader
+                         that only bounds each allocation to try it (twice)
   gzip-bomb-chunk.h5     a records dataset of 1 KiB whose one chunk inflates
                          to 1 GiB (the chunk lies about its size)
   unsigned-init-tail.h5  50 InitTensors of 2^34 elements appended after the
@@ -127,6 +129,8 @@ def main():
 
     with h5py.File(copy(base, out, "gzip-bomb-records.h5"), "r+") as f:
         replace_records_bomb(root_group(f), 4 << 30, 1 << 20)
+    with h5py.File(copy(base, out, "gzip-bomb-records-960m.h5"), "r+") as f:
+        replace_records_bomb(root_group(f), 960 << 20, 1 << 20)
     with h5py.File(copy(base, out, "gzip-bomb-chunk.h5"), "r+") as f:
         lying_chunk(root_group(f), 1 << 30)
     with h5py.File(copy(base, out, "unsigned-init-tail.h5"), "r+") as f:
