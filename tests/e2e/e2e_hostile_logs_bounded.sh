@@ -23,6 +23,11 @@ tp run --key "$WORK/key.pem" --log "$WORK/base.h5" -- /bin/cat "$WORK/in.txt" \
 "$PYTHON" "$E2E_DIR/make_hostile_logs.py" "$WORK/base.h5" "$WORK/h" >"$WORK/make.out" 2>&1 ||
     { cat "$WORK/make.out" >&2; die "make_hostile_logs.py failed"; }
 expect_verify 0 "$WORK/base.h5" "$WORK/base.json" --pubkey "$WORK/key.pub.pem"
+# --max-work takes a positive count of elements, with k/M/G/T suffixes
+expect_verify 0 "$WORK/base.h5" "$WORK/base.json" --pubkey "$WORK/key.pub.pem" --max-work 5G
+for bad in 0 -5 5X 5GG ""; do
+    expect_verify 2 "$WORK/base.h5" "$WORK/bad.json" --pubkey "$WORK/key.pub.pem" --max-work "$bad"
+done
 
 # bounded WANT NAME CMD...: CMD exits WANT within LIMIT_S and LIMIT_KB; when
 # WANT is 2 its message names NAME (the file or directory it refused).
