@@ -25,8 +25,9 @@ static const char usage[] =
     "  Builds RUN.h5 from the journals in RUN.h5.journal/ that a killed job left,\n"
     "  keeping every record up to each stream's last signed head, then removes\n"
     "  the journals it used. The recovered log has no run manifest. Refuses the\n"
-    "  journals of a run still running, of two runs or keys, and a journal\n"
-    "  directory holding anything but regular files (exit 2).\n"
+    "  journals of a run still running, of two runs or keys, journals none of\n"
+    "  which holds a signed head, and a journal directory holding anything but\n"
+    "  regular files (exit 2).\n"
     "  --force   replace an existing RUN.h5\n";
 
 static void print_summary(const char *path, const tp_runlog *log)

@@ -57,7 +57,7 @@ static const char usage[] =
     "                         (--model) tensors to it, as init.random evidence\n"
     "  --max-work ELEMENTS    init.random regenerates at most this many tensor\n"
     "                         elements in all (suffix k, M, G, T: powers of 1000;\n"
-    "                         default 100G); beyond it the claim is unknown\n"
+    "                         default 10G); beyond it the claim is unknown\n"
     "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
 
 typedef struct {

@@ -28,9 +28,11 @@ typedef struct {
     struct json_object *evidence; /* owned; NULL when there is none */
 } tp_claim;
 
-/* --max-work's default: 10^11 tensor elements, more than a 70B-parameter
- * model's, about a minute per 10^10 on one core (docs/CLAIMS.md). */
-#define TP_MAX_WORK_DEFAULT 100000000000ull
+/* --max-work's default: 10^10 tensor elements, a 10B-parameter model's
+ * initialisation; regeneration runs at about 25 million elements per second
+ * and core (normal, float32), so a few minutes on a small machine
+ * (docs/CLAIMS.md). */
+#define TP_MAX_WORK_DEFAULT 10000000000ull
 
 typedef struct {
     const char *model_path;         /* --model, or NULL */

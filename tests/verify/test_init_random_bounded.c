@@ -217,7 +217,7 @@ static void test_signed_tensors_beyond_max_work_are_unknown_naming_the_budget(vo
     build(&log, 50, HUGE_SIDE, 0);
     expect(&log, &opt, TP_CLAIM_UNKNOWN,
            "the 50 signed InitTensor records declare 858993459200 elements, more than the "
-           "--max-work budget of 100000000000 elements: not regenerated");
+           "--max-work budget of 10000000000 elements: not regenerated");
     opt.max_work = 1000;
     tp_runlog_free(&log);
     build(&log, 1, 64, 0); /* 4096 elements */
