@@ -12,6 +12,7 @@
 
 #include "verify/claims.h"
 #include "cli/commands.h"
+#include "cli/input_files.h"
 #include "runlog/h5log.h"
 #include "runlog/records.h"
 #include "verify/report.h"
@@ -185,6 +186,14 @@ int tp_cmd_verify(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     char err[1024], abs[PATH_MAX];
     tp_key *key = NULL;
+    const char *inputs[] = {a.pubkey, a.claims.model_path, a.claims.data_manifest_path,
+                            a.claims.evaluator_pubkey_path, a.claims.challenge_path,
+                            a.claims.checkpoint_path, a.claims.init_declare_path,
+                            a.claims.reference_path};
+    const char *names[] = {"--pubkey", "--model", "--data-manifest", "--evaluator-pubkey",
+                           "--challenge", "--checkpoint", "--init-declare", "--reference"};
+    if (tp_input_files_refuse_special("verify", names, inputs, sizeof inputs / sizeof *inputs) != 0)
+        return 2;
     if (tp_key_load_public(a.pubkey, &key, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov verify: %s\n", err);
         return 2;

@@ -70,6 +70,12 @@ for f in "${malformed[@]}"; do
     bounded 2 "$f" "$TRAINPROV" dump "$f"
 done
 
+# A FIFO given as any input file of verify is refused, not waited on.
+for opt in --pubkey --model --checkpoint --reference --data-manifest --challenge; do
+    args=(--pubkey "$WORK/key.pub.pem" "$WORK/base.h5" "$opt" "$WORK/fifo.h5")
+    bounded 2 "$WORK/fifo.h5" "$TRAINPROV" verify "${args[@]}"
+done
+
 # Well-formed HDF5 with forged content: verify fails a claim (exit 1); dump,
 # which checks no signature, shows the records (exit 0); both bounded.
 forged=(unsigned-init-tail unsigned-init-edited many-heads huge-varint)
