@@ -17,7 +17,8 @@
  * chunks expand to (and its variable-length strings take), against a budget
  * of a base plus a multiple of the file's size; only the filters the writer
  * uses (deflate, shuffle, fletcher32) are accepted, and no chunk may exceed
- * TP_CHUNK_MAX bytes. A file that is not a regular file (a FIFO, a device, a
+ * TP_CHUNK_MAX bytes; /files is charged once per member read, as HDF5
+ * inflates the whole table for each. A file that is not a regular file (a FIFO, a device, a
  * directory) is refused before anything reads it: it is opened without
  * blocking and checked with fstat, and HDF5 then opens that very file through
  * /proc/self/fd. */
@@ -62,7 +63,7 @@
  * about 3:1, so it stays far below; a deflate bomb (1000:1) does not. */
 #define TP_READ_BASE (64ull << 20)
 #define TP_READ_PER_BYTE 16
-#define TP_CHUNK_MAX (64ull << 20) /* bytes in one chunk; the writer's are < 1 MiB */
+#define TP_CHUNK_MAX (16ull << 20) /* bytes in one chunk; the writer's are < 1 MiB */
 
 typedef struct {
     const char *path;      /* as the user named it, for messages */
@@ -157,7 +158,7 @@ static const char *chunked_cost(hid_t dcpl, uint64_t elem_size, int ndims, const
     uint64_t chunk = elem_size, chunks = 1;
     for (int k = 0; k < ndims; k++) {
         if (cdims[k] == 0 || chunk > TP_CHUNK_MAX / cdims[k])
-            return "chunks larger than 64 MiB";
+            return "chunks larger than 16 MiB";
         chunk *= cdims[k];
         chunks = mul_sat(chunks, dims[k] / cdims[k] + (dims[k] % cdims[k] != 0));
     }
@@ -547,6 +548,14 @@ static uint64_t *row_uint(tp_file_row *r, size_t col)
     return p[col];
 }
 
+/* Charges one read of a /files member: HDF5 decompresses every chunk of
+ * the table for each member read, so each read costs the whole table. */
+static int charge_files(reader *rd, const item *d, size_t rows)
+{
+    hsize_t dims[2] = {rows, 0};
+    return charge_dataset(rd, d->id, "", "files", H5Tget_size(d->type), 1, dims);
+}
+
 /* Reads one string member of /files (fixed or variable length) into every row. */
 static int read_string_col(reader *rd, const item *d, size_t col, tp_file_table *t)
 {
@@ -561,6 +570,8 @@ static int read_string_col(reader *rd, const item *d, size_t col, tp_file_table 
         failf(rd, "/files has no string member %s", name);
         goto out;
     }
+    if (charge_files(rd, d, t->n) != 0)
+        goto out;
     if (t->n > SIZE_MAX / width || !(buf = calloc(t->n, width))) {
         failf(rd, "out of memory reading /files");
         goto out;
@@ -605,6 +616,8 @@ static int read_uint_col(reader *rd, const item *d, size_t col, tp_file_table *t
     int rc = -1;
     if (mtype < 0 || H5Tget_class(mtype) != H5T_INTEGER || H5Tget_sign(mtype) != H5T_SGN_NONE) {
         failf(rd, "/files has no unsigned integer member %s", name);
+    } else if (charge_files(rd, d, t->n) != 0) {
+        /* failf'ed */
     } else if (!(buf = calloc(t->n, sizeof *buf))) {
         failf(rd, "out of memory reading /files");
     } else if ((ct = H5Tcreate(H5T_COMPOUND, sizeof *buf)) < 0 ||
@@ -636,8 +649,6 @@ static int read_files(reader *rd, hid_t f, tp_file_table *t)
     } else if (dims[0] > 0 && (dims[0] > UINT64_MAX / row_size ||
                                !stored_enough(d.id, dims[0] * row_size))) {
         failf(rd, "/files declares %" PRIu64 " rows it does not store", (uint64_t)dims[0]);
-    } else if (dims[0] > 0 && charge_dataset(rd, d.id, "", "files", row_size, 1, dims) != 0) {
-        /* failf'ed */
     } else if (dims[0] > SIZE_MAX / sizeof *t->rows ||
                !(t->rows = calloc(dims[0] ? (size_t)dims[0] : 1, sizeof *t->rows))) {
         failf(rd, "out of memory reading /files");
@@ -743,6 +754,10 @@ static void probe_child(const reader *rd, pid_t parent, rlim_t cpu, rlim_t data,
     child.err = msg;
     child.errlen = sizeof msg;
     int rc = read_log(&child, &log, &t);
+    /* what this process will run at its exit after reading the file: some
+     * damaged files corrupt HDF5's heap so that only its termination
+     * crashes (a double free in H5_term_library) */
+    H5close();
     ssize_t w = write(fd, msg, strlen(msg));
     (void)w;
     _exit(rc == 0 ? 0 : 3);

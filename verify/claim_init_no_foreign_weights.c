@@ -24,8 +24,18 @@ typedef struct {
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
+/* By digest, then by when writing ended: the earliest write of a content
+ * first, for own_bytes' binary search. */
+static int cmp_written(const void *a, const void *b)
+{
+    const written_ckpt *x = a, *y = b;
+    int d = memcmp(x->sha256, y->sha256, TP_HASH_LEN);
+    return d ? d : (x->done_ns > y->done_ns) - (x->done_ns < y->done_ns);
+}
+
 /* Files this run authored (docs/CLAIMS.md), with a digest: checkpoints only
- * unless any_role. *n gets the count; NULL when out of memory. */
+ * unless any_role, sorted by cmp_written. *n gets the count; NULL when out
+ * of memory. */
 static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *n)
 {
     size_t cap = 16;
@@ -49,6 +59,8 @@ static written_ckpt *written_files(const tp_claim_ctx *c, int any_role, size_t *
             w[(*n)++] = (written_ckpt){f->sha256.data,
                                        or_time(f->last_access_ns, c->dec[s].records[i])};
         }
+    if (w && *n)
+        qsort(w, *n, sizeof *w, cmp_written);
     return w;
 }
 
@@ -86,15 +98,24 @@ static int possible_weights(const char *format)
     return strncmp(format, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) == 0;
 }
 
-/* Whether the read r (of content digest) comes after this run wrote it. */
+/* Whether the read r (of content digest) comes after this run wrote it: a
+ * binary search for the earliest write of that content (w sorted by
+ * cmp_written), so that a log of n reads and n writes costs n log n. */
 static int own_bytes(const written_ckpt *w, size_t n, const ProtobufCBinaryData *digest,
                      const Trainprov__V1__FileEvent *f, const Trainprov__V1__Record *r)
 {
-    for (size_t k = 0; digest->len == TP_HASH_LEN && k < n; k++)
-        if (!memcmp(w[k].sha256, digest->data, TP_HASH_LEN) &&
-            w[k].done_ns <= or_time(f->first_access_ns, r))
-            return 1;
-    return 0;
+    if (digest->len != TP_HASH_LEN)
+        return 0;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(w[mid].sha256, digest->data, TP_HASH_LEN) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !memcmp(w[lo].sha256, digest->data, TP_HASH_LEN) &&
+           w[lo].done_ns <= or_time(f->first_access_ns, r);
 }
 
 static struct json_object *file_json(const Trainprov__V1__FileEvent *f,

@@ -7,7 +7,8 @@
 # fuzz_h5log target found that make libhdf5 loop, crash or allocate
 # gigabytes (fuzz/corpus/fuzz_h5log/regress-hdf5-*.h5), deflate bombs in a
 # records dataset, huge declared lengths and chunks, 50 unsigned InitTensors
-# of 2^34 elements each (never regenerated), 100000 copies of one head, a
+# of 2^34 elements each (never regenerated), 100000 copies of one head,
+# 60000 checkpoint writes and 60000 reads that may be weights, a
 # FIFO, a directory and a device in place of the log, and hostile journal
 # directories for recover (make_hostile_logs.py makes them from a sound log).
 # Also: the probing child dies with a verify killed while it reads.
@@ -78,7 +79,7 @@ done
 
 # Well-formed HDF5 with forged content: verify fails a claim (exit 1); dump,
 # which checks no signature, shows the records (exit 0); both bounded.
-forged=(unsigned-init-tail unsigned-init-edited many-heads huge-varint)
+forged=(unsigned-init-tail unsigned-init-edited many-heads huge-varint many-files)
 for name in "${forged[@]}"; do
     f="$WORK/h/$name.h5"
     bounded 1 "$f" "$TRAINPROV" verify --pubkey "$WORK/key.pub.pem" "$f"

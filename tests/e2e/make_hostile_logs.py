@@ -18,6 +18,9 @@ aims at a way a log could make the verifier spend without bound:
   huge-files-rows.h5     /files declaring 2^40 rows
   huge-varint.h5         a record whose protobuf field claims 2^62 bytes
   many-heads.h5          100000 copies of the root stream's first head
+  many-files.h5          60000 checkpoints written and 60000 reads of content
+                         that may be weights (a verifier comparing each read
+                         with each write would take minutes)
 and OUTDIR/journals/<name>.journal/ directories of hostile journals for
 `trainprov recover`:
   huge-frame             a frame header declaring 4 GiB
@@ -123,6 +126,26 @@ def hostile_tensors(g, start_seq):
     return recs, out
 
 
+def file_record(run_id, stream_id, seq, path, role, access, authored):
+    body = (field(1, 2, path) + field(2, 2, role) + field(5, 0, 1 << 20) +
+            field(7, 2, os.urandom(32)) + field(9 if access == b"read" else 10, 0, 100) +
+            field(13, 2, access) + field(14, 2, b"possible-float32") +
+            (field(30, 0, 1) if authored else b""))
+    return record(run_id, stream_id, seq, 19, body)
+
+
+def many_files(g, n):
+    recs = records(g)
+    r0 = fields(recs[0])
+    run_id, stream_id = r0[1][0], r0[2][0]
+    seq = len(recs)
+    extra = [file_record(run_id, stream_id, seq + k, b"/out/ck%d.bin" % k, b"checkpoint",
+                         b"write", True) for k in range(n)]
+    extra += [file_record(run_id, stream_id, seq + n + k, b"/in/x%d.bin" % k, b"other",
+                          b"read", False) for k in range(n)]
+    write_records(g, recs + extra)
+
+
 def main():
     base, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -165,6 +188,9 @@ def main():
         g = root_group(f)
         hs = heads(g)
         write_heads(g, [hs[0]] * 100000 + hs)
+
+    with h5py.File(copy(base, out, "many-files.h5"), "r+") as f:
+        many_files(root_group(f), 60000)
 
     jdir = os.path.join(out, "journals")
     os.makedirs(jdir, exist_ok=True)
