@@ -256,6 +256,9 @@ int tp_claim_init_no_foreign_weights(const tp_claim_ctx *c, tp_claim *cl, char *
     for (size_t i = 0; i < ex.n; i++)
         if (ex.items[i].blind)
             tp_problems_add(&blind, "%s (%s)", ex.items[i].prefix, ex.items[i].source);
+    if (ex.truncated)
+        tp_problems_add(&blind, "more than %d exclusions: those beyond were not examined",
+                        TP_EXCLUSIONS_MAX);
     json_object_object_add(tp_claim_evidence(cl), "weights_reads", json_object_new_uint64(n_weights));
     json_object_object_add(tp_claim_evidence(cl), "foreign_weights", foreign);
     json_object_object_add(tp_claim_evidence(cl), "undeclared_inputs", undecl);

@@ -44,6 +44,9 @@ static void print_exclusions(FILE *out, const tp_verdict *v)
         }
         fputc('\n', out);
     }
+    if (ex.truncated)
+        fprintf(out, "  not hashed  and more: the log lists over %d exclusions\n",
+                TP_EXCLUSIONS_MAX);
     tp_exclusions_free(&ex);
 }
 

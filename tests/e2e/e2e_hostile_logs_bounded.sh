@@ -8,7 +8,8 @@
 # gigabytes (fuzz/corpus/fuzz_h5log/regress-hdf5-*.h5), deflate bombs in a
 # records dataset, huge declared lengths and chunks, 50 unsigned InitTensors
 # of 2^34 elements each (never regenerated), 100000 copies of one head,
-# 60000 checkpoint writes and 60000 reads that may be weights, a
+# 60000 checkpoint writes and 60000 reads that may be weights, 50000
+# exclusions in a RunStart, a
 # FIFO, a directory and a device in place of the log, and hostile journal
 # directories for recover (make_hostile_logs.py makes them from a sound log).
 # Also: the probing child dies with a verify killed while it reads.
@@ -79,7 +80,7 @@ done
 
 # Well-formed HDF5 with forged content: verify fails a claim (exit 1); dump,
 # which checks no signature, shows the records (exit 0); both bounded.
-forged=(unsigned-init-tail unsigned-init-edited many-heads huge-varint many-files)
+forged=(unsigned-init-tail unsigned-init-edited many-heads huge-varint many-files many-exclusions)
 for name in "${forged[@]}"; do
     f="$WORK/h/$name.h5"
     bounded 1 "$f" "$TRAINPROV" verify --pubkey "$WORK/key.pub.pem" "$f"

@@ -18,6 +18,8 @@ aims at a way a log could make the verifier spend without bound:
   huge-files-rows.h5     /files declaring 2^40 rows
   huge-varint.h5         a record whose protobuf field claims 2^62 bytes
   many-heads.h5          100000 copies of the root stream's first head
+  many-exclusions.h5     a RunStart listing 50000 distinct exclusions (each file
+                         is compared with each exclusion)
   many-files.h5          60000 checkpoints written and 60000 reads of content
                          that may be weights (a verifier comparing each read
                          with each write would take minutes)
@@ -146,6 +148,16 @@ def many_files(g, n):
     write_records(g, recs + extra)
 
 
+def many_exclusions(g, n):
+    recs = records(g)
+    r0 = fields(recs[0])
+    rs = r0[16][0] + b"".join(field(20, 2, field(1, 2, b"/x/%d/" % k) + field(2, 2, b"user"))
+                              for k in range(n))
+    head = (field(1, 2, r0[1][0]) + field(2, 1, r0[2][0]) + field(3, 0, r0.get(3, [0])[0]) +
+            field(4, 0, r0.get(4, [0])[0]))
+    write_records(g, [head + field(16, 2, rs)] + recs[1:])
+
+
 def main():
     base, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -189,6 +201,8 @@ def main():
         hs = heads(g)
         write_heads(g, [hs[0]] * 100000 + hs)
 
+    with h5py.File(copy(base, out, "many-exclusions.h5"), "r+") as f:
+        many_exclusions(root_group(f), 50000)
     with h5py.File(copy(base, out, "many-files.h5"), "r+") as f:
         many_files(root_group(f), 60000)
 
