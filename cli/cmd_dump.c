@@ -1,7 +1,9 @@
 /* cmd_dump.c: `trainprov dump RUN.h5 [--json]`: every record and signed head
  * of every stream, one line each or as JSON. dump needs no key and checks
  * nothing beyond the file's structure: bytes that do not decode are shown as
- * such, for `trainprov verify` to judge. */
+ * such, for `trainprov verify` to judge. It checks no signature, so it says
+ * so, and shows the HDF5 attributes (assembled_by, library_version,
+ * journal_status, ...) as the unsigned attributes they are. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,9 +38,11 @@ static struct json_object *stream_json(const tp_stream_data *s, const tp_decoded
     char hex[17];
     tp_stream_hex(s->stream_id, hex);
     json_object_object_add(o, "stream_id", json_object_new_string(hex));
-    json_object_object_add(o, "journal_status", json_object_new_string(s->journal_status));
-    json_object_object_add(o, "dropped_unsigned_records",
+    struct json_object *attrs = json_object_new_object();
+    json_object_object_add(attrs, "journal_status", json_object_new_string(s->journal_status));
+    json_object_object_add(attrs, "dropped_unsigned_records",
                            json_object_new_uint64(s->dropped_unsigned));
+    json_object_object_add(o, "unsigned_attributes", attrs);
     for (size_t i = 0; i < d->n; i++)
         json_object_array_add(recs, d->records[i] ? tp_record_json(d->records[i])
                                                   : undecodable_json(&s->records[i]));
@@ -97,8 +101,12 @@ static int dump_json(const tp_runlog *log, const tp_decoded_stream *dec)
     tp_runlog_ids_hex ids = tp_runlog_ids(log);
     json_object_object_add(o, "run_id", json_object_new_string(ids.run_id));
     json_object_object_add(o, "key_id", json_object_new_string(ids.key_id));
-    json_object_object_add(o, "library_version", json_object_new_string(log->library_version));
-    json_object_object_add(o, "assembled_by", json_object_new_string(log->assembled_by));
+    /* dump checks no signature: what follows is what the file says */
+    json_object_object_add(o, "signatures_checked", json_object_new_boolean(0));
+    struct json_object *attrs = json_object_new_object();
+    json_object_object_add(attrs, "library_version", json_object_new_string(log->library_version));
+    json_object_object_add(attrs, "assembled_by", json_object_new_string(log->assembled_by));
+    json_object_object_add(o, "unsigned_attributes", attrs);
     for (size_t s = 0; s < log->n_streams; s++)
         json_object_array_add(streams, stream_json(&log->streams[s], &dec[s]));
     json_object_object_add(o, "streams", streams);
@@ -115,19 +123,22 @@ static int dump_json(const tp_runlog *log, const tp_decoded_stream *dec)
 static void dump_text(const tp_runlog *log, const tp_decoded_stream *dec)
 {
     tp_runlog_ids_hex ids = tp_runlog_ids(log);
-    printf("run %s key %s assembled by ", ids.run_id, ids.key_id);
+    printf("run %s key %s, %zu streams, %s (no signature checked: see trainprov verify)\n",
+           ids.run_id, ids.key_id, log->n_streams,
+           log->has_manifest ? "a run manifest" : "no run manifest");
+    fputs("unsigned attributes: assembled by ", stdout);
     tp_print_safe(stdout, log->assembled_by);
-    fputs(" (trainprov ", stdout);
+    fputs(", trainprov ", stdout);
     tp_print_safe(stdout, log->library_version);
-    printf("), %zu streams, %s\n", log->n_streams,
-           log->has_manifest ? "signed manifest" : "no manifest");
+    fputc('\n', stdout);
     for (size_t s = 0; s < log->n_streams; s++) {
         const tp_stream_data *st = &log->streams[s];
         char hex[17], iso[40], root[2 * TP_HASH_LEN + 1];
         tp_stream_hex(st->stream_id, hex);
-        printf("stream %s: %zu records, %zu heads, journal ", hex, st->n_records, st->n_heads);
+        printf("stream %s: %zu records, %zu heads (unsigned attributes: journal ", hex,
+               st->n_records, st->n_heads);
         tp_print_safe(stdout, st->journal_status);
-        printf(", %" PRIu64 " unsigned records dropped\n", st->dropped_unsigned);
+        printf(", %" PRIu64 " unsigned records dropped)\n", st->dropped_unsigned);
         for (size_t i = 0; i < dec[s].n; i++) {
             if (dec[s].records[i])
                 tp_record_print(stdout, dec[s].records[i]);

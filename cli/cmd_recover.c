@@ -5,7 +5,8 @@
  * is kept and verifiable. Refused (exit 2): a journal directory that is a
  * symbolic link or not this user's, one whose run is still running (its
  * wrappers hold the run's lock, journal_load.h), anything in it that is not a
- * regular file, journals of two runs or keys. Only the journals that went
+ * regular file, journals of two runs or keys, journals none of which holds a
+ * signed head (damaged or hostile: nothing to verify). Only the journals that went
  * into the log are removed, once it is in place. */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +25,9 @@ static const char usage[] =
     "  Builds RUN.h5 from the journals in RUN.h5.journal/ that a killed job left,\n"
     "  keeping every record up to each stream's last signed head, then removes\n"
     "  the journals it used. The recovered log has no run manifest. Refuses the\n"
-    "  journals of a run still running, of two runs or keys, and a journal\n"
-    "  directory holding anything but regular files (exit 2).\n"
+    "  journals of a run still running, of two runs or keys, journals none of\n"
+    "  which holds a signed head, and a journal directory holding anything but\n"
+    "  regular files (exit 2).\n"
     "  --force   replace an existing RUN.h5\n";
 
 static void print_summary(const char *path, const tp_runlog *log)
@@ -41,6 +43,16 @@ static void print_summary(const char *path, const tp_runlog *log)
             printf(", %llu unsigned records dropped", (unsigned long long)s->dropped_unsigned);
         putchar('\n');
     }
+}
+
+/* Whether any stream kept a signed head: a log without one would hold
+ * nothing verify could check. */
+static int any_signed_head(const tp_runlog *log)
+{
+    for (size_t i = 0; i < log->n_streams; i++)
+        if (log->streams[i].n_heads)
+            return 1;
+    return 0;
 }
 
 int tp_cmd_recover(int argc, char **argv)
@@ -87,6 +99,14 @@ int tp_cmd_recover(int argc, char **argv)
     tp_runlog log;
     if (tp_journal_load_dir(dir, &log, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov recover: %s; nothing was written or removed\n", err);
+        close(lock);
+        return 2;
+    }
+    if (!any_signed_head(&log)) {
+        fprintf(stderr, "trainprov recover: no journal in %s holds a signed head (damaged, "
+                        "or not trainprov journals): nothing verifiable to recover; nothing "
+                        "was written or removed\n", dir);
+        tp_runlog_free(&log);
         close(lock);
         return 2;
     }

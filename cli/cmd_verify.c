@@ -14,6 +14,7 @@
 
 #include "verify/claims.h"
 #include "cli/commands.h"
+#include "cli/input_files.h"
 #include "runlog/h5log.h"
 #include "runlog/records.h"
 #include "verify/report.h"
@@ -30,7 +31,7 @@ static const char usage[] =
     "                        [--challenge CHALLENGE.json | --challenge-id ID]\n"
     "                        [--checkpoint STEP0.safetensors]\n"
     "                        [--init-declare LAWS.json] [--reference OTHER.safetensors]\n"
-    "                        [--chain A.h5 B.h5 ...]\n"
+    "                        [--chain A.h5 B.h5 ...] [--max-work ELEMENTS]\n"
     "  Checks a run log and reports each claim as pass, fail, unknown or n/a (does\n"
     "  not apply to this run, e.g. mpi.init_consistent without MPI).\n"
     "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
@@ -64,6 +65,9 @@ static const char usage[] =
     "                         `trainprov run --resume-from`: the earlier segments'\n"
     "                         logs, in order. Checks every segment, every link and\n"
     "                         the claims across the campaign\n"
+    "  --max-work ELEMENTS    init.random regenerates at most this many tensor\n"
+    "                         elements in all (suffix k, M, G, T: powers of 1000;\n"
+    "                         default 10G); beyond it the claim is unknown\n"
     "Exit status: 0 verdict pass, 1 a claim failed, 2 usage error or not a log.\n";
 
 typedef struct {
@@ -75,6 +79,25 @@ typedef struct {
     char **chain; /* --chain: the earlier segments, in order */
     size_t n_chain;
 } verify_args;
+
+/* "N" or "N" with a suffix k, M, G, T (powers of 1000): a count > 0. */
+static int parse_elements(const char *s, uint64_t *out)
+{
+    static const char suffixes[] = "kMGT";
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    const char *sfx = *end ? strchr(suffixes, *end) : NULL;
+    if (errno || end == s || *s == '-' || n == 0 || (*end && (!sfx || end[1])))
+        return -1;
+    for (int k = sfx ? (int)(sfx - suffixes) + 1 : 0; k > 0; k--) {
+        if (n > UINT64_MAX / 1000)
+            return -1;
+        n *= 1000;
+    }
+    *out = n;
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, verify_args *a)
 {
@@ -91,6 +114,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
                                          {"checkpoint", required_argument, NULL, 'P'},
                                          {"init-declare", required_argument, NULL, 'D'},
                                          {"reference", required_argument, NULL, 'R'},
+                                         {"max-work", required_argument, NULL, 'W'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -121,6 +145,13 @@ static int parse_args(int argc, char **argv, verify_args *a)
         case 'P': a->claims.checkpoint_path = optarg; break;
         case 'D': a->claims.init_declare_path = optarg; break;
         case 'R': a->claims.reference_path = optarg; break;
+        case 'W':
+            if (parse_elements(optarg, &a->claims.max_work) != 0) {
+                fprintf(stderr, "trainprov verify: --max-work %s is not a positive number of "
+                                "elements (e.g. 5000000000 or 5G)\n", optarg);
+                return -1;
+            }
+            break;
         case 'r':
             if (a->claims.n_require == TP_REQUIRE_MAX) {
                 fprintf(stderr, "trainprov verify: too many --require\n");
@@ -170,6 +201,14 @@ int tp_cmd_verify(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     char err[1024], abs[PATH_MAX];
     tp_key *key = NULL;
+    const char *inputs[] = {a.pubkey, a.claims.model_path, a.claims.data_manifest_path,
+                            a.claims.evaluator_pubkey_path, a.claims.challenge_path,
+                            a.claims.checkpoint_path, a.claims.init_declare_path,
+                            a.claims.reference_path};
+    const char *names[] = {"--pubkey", "--model", "--data-manifest", "--evaluator-pubkey",
+                           "--challenge", "--checkpoint", "--init-declare", "--reference"};
+    if (tp_input_files_refuse_special("verify", names, inputs, sizeof inputs / sizeof *inputs) != 0)
+        return 2;
     if (tp_key_load_public(a.pubkey, &key, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov verify: %s\n", err);
         return 2;

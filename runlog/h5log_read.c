@@ -8,9 +8,20 @@
  * HDF5 itself is not hardened against hostile files: 1.10 crashes on a
  * damaged global heap (variable-length strings) or object header, and loops
  * forever or asks for gigabytes on others. So a forked child reads the file
- * first, with limits on its CPU time and memory; only when it reads the file
- * does this process read it, and a crash, an endless loop or a huge
- * allocation becomes a clean "corrupt file" error. */
+ * first, with limits on its CPU time and memory, and dies with its parent;
+ * only when it reads the file does this process read it, and a crash, an
+ * endless loop or a huge allocation becomes a clean "corrupt file" error.
+ *
+ * Beyond that, what a file can make us decompress and allocate is bounded by
+ * its size: every dataset is charged, before it is read, the bytes its
+ * chunks expand to (and its variable-length strings take), against a budget
+ * of a base plus a multiple of the file's size; only the filters the writer
+ * uses (deflate, shuffle, fletcher32) are accepted, and no chunk may exceed
+ * TP_CHUNK_MAX bytes; /files is charged once per member read, as HDF5
+ * inflates the whole table for each. A file that is not a regular file (a FIFO, a device, a
+ * directory) is refused before anything reads it: it is opened without
+ * blocking and checked with fstat, and HDF5 then opens that very file through
+ * /proc/self/fd. */
 #include "runlog/h5log.h"
 
 #include <errno.h>
@@ -21,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -43,13 +55,23 @@
  * the file's size, more than a sound log's records take in memory. */
 #define TP_PROBE_CPU_BASE 2
 #define TP_PROBE_CPU_PER_MIB 1
-#define TP_PROBE_MEM_BASE (1ull << 30)
+#define TP_PROBE_MEM_BASE (256ull << 20)
 #define TP_PROBE_MEM_PER_BYTE 16
+/* What all the datasets of a file may expand to once read (decompressed
+ * chunks, variable-length strings): a base plus a multiple of the file's
+ * size. A sound log stores its records uncompressed and /files compresses
+ * about 3:1, so it stays far below; a deflate bomb (1000:1) does not. */
+#define TP_READ_BASE (64ull << 20)
+#define TP_READ_PER_BYTE 16
+#define TP_CHUNK_MAX (16ull << 20) /* bytes in one chunk; the writer's are < 1 MiB */
 
 typedef struct {
-    const char *path;
+    const char *path;      /* as the user named it, for messages */
+    const char *h5path;    /* what HDF5 opens: /proc/self/fd/N of the checked file */
     char *err;
     size_t errlen;
+    uint64_t size;         /* the file's size */
+    uint64_t budget;       /* bytes the datasets not yet read may still expand to */
 } reader;
 
 static int failf(reader *rd, const char *fmt, ...)
@@ -92,6 +114,78 @@ static int stored_enough(hid_t d, uint64_t logical_bytes)
 {
     uint64_t stored = H5Dget_storage_size(d);
     return stored > 0 && (stored > UINT64_MAX / TP_MAX_RATIO || logical_bytes <= stored * TP_MAX_RATIO);
+}
+
+/* Takes bytes from the reader's budget, or fails naming the object. */
+static int charge(reader *rd, const char *where, const char *name, uint64_t bytes)
+{
+    if (bytes > rd->budget)
+        return failf(rd, "%s/%s would expand to %" PRIu64 " bytes once read, more than a "
+                         "file of this size may hold (a decompression bomb?)",
+                     where, name, bytes);
+    rd->budget -= bytes;
+    return 0;
+}
+
+/* a * b, or UINT64_MAX when that overflows. */
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+    return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+/* Why the dataset creation properties dcpl are not a layout we read (only
+ * the writer's filters, chunks of the dataset's rank and at most
+ * TP_CHUNK_MAX bytes), or NULL; *bytes gets what reading the whole dataset
+ * decompresses: every chunk its extent touches, whole. */
+static const char *chunked_cost(hid_t dcpl, uint64_t elem_size, int ndims, const hsize_t dims[2],
+                                uint64_t *bytes)
+{
+    int nf = H5Pget_nfilters(dcpl);
+    if (nf < 0)
+        return "unreadable filters";
+    for (int i = 0; i < nf; i++) {
+        unsigned flags, cd[8];
+        size_t ncd = 8;
+        char fname[64];
+        H5Z_filter_t id =
+            H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
+        if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32)
+            return "a filter other than deflate, shuffle or fletcher32";
+    }
+    hsize_t cdims[2] = {0, 0};
+    if (ndims < 1 || H5Pget_chunk(dcpl, 2, cdims) != ndims)
+        return "a chunk shape that is not the dataset's";
+    uint64_t chunk = elem_size, chunks = 1;
+    for (int k = 0; k < ndims; k++) {
+        if (cdims[k] == 0 || chunk > TP_CHUNK_MAX / cdims[k])
+            return "chunks larger than 16 MiB";
+        chunk *= cdims[k];
+        chunks = mul_sat(chunks, dims[k] / cdims[k] + (dims[k] % cdims[k] != 0));
+    }
+    *bytes = mul_sat(chunk, chunks);
+    return NULL;
+}
+
+/* Charges what reading dataset d will expand to against the reader's
+ * budget, before it is read (chunked_cost, or its logical size when it is
+ * not chunked). 0, or -1 (failf). */
+static int charge_dataset(reader *rd, hid_t d, const char *where, const char *name,
+                          uint64_t elem_size, int ndims, const hsize_t dims[2])
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0)
+        return failf(rd, "%s/%s: cannot read its storage properties", where, name);
+    uint64_t bytes = elem_size;
+    const char *bad = NULL;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED)
+        bad = chunked_cost(dcpl, elem_size, ndims, dims, &bytes);
+    else
+        for (int k = 0; k < ndims; k++)
+            bytes = mul_sat(bytes, dims[k]);
+    H5Pclose(dcpl);
+    if (bad)
+        return failf(rd, "%s/%s has %s (not a trainprov log's layout)", where, name, bad);
+    return charge(rd, where, name, bytes);
 }
 
 /* An attribute or dataset opened with its type and dataspace; an id is
@@ -240,6 +334,8 @@ static int read_uint_dataset(reader *rd, hid_t g, const char *where, const char 
               (uint64_t)dims[0]);
         goto out;
     }
+    if (charge_dataset(rd, d.id, where, name, elem_size, ndims, dims) != 0)
+        goto out;
     if (!(buf = malloc((size_t)count * elem_size))) {
         failf(rd, "out of memory reading %s/%s (%" PRIu64 " elements)", where, name,
               (uint64_t)count);
@@ -452,6 +548,14 @@ static uint64_t *row_uint(tp_file_row *r, size_t col)
     return p[col];
 }
 
+/* Charges one read of a /files member: HDF5 decompresses every chunk of
+ * the table for each member read, so each read costs the whole table. */
+static int charge_files(reader *rd, const item *d, size_t rows)
+{
+    hsize_t dims[2] = {rows, 0};
+    return charge_dataset(rd, d->id, "", "files", H5Tget_size(d->type), 1, dims);
+}
+
 /* Reads one string member of /files (fixed or variable length) into every row. */
 static int read_string_col(reader *rd, const item *d, size_t col, tp_file_table *t)
 {
@@ -466,16 +570,25 @@ static int read_string_col(reader *rd, const item *d, size_t col, tp_file_table 
         failf(rd, "/files has no string member %s", name);
         goto out;
     }
+    if (charge_files(rd, d, t->n) != 0)
+        goto out;
     if (t->n > SIZE_MAX / width || !(buf = calloc(t->n, width))) {
         failf(rd, "out of memory reading /files");
         goto out;
     }
     st = H5Tcopy(H5T_C_S1);
     ct = H5Tcreate(H5T_COMPOUND, width);
+    hsize_t strings = 0;
     if (st < 0 || ct < 0 || H5Tset_size(st, var ? H5T_VARIABLE : width) < 0 ||
         H5Tset_strpad(st, H5T_STR_NULLTERM) < 0 || H5Tset_cset(st, H5Tget_cset(mtype)) < 0 ||
         H5Tinsert(ct, name, 0, st) < 0 ||
-        H5Dread(d->id, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        (var && H5Dvlen_get_buf_size(d->id, ct, d->space, &strings) < 0)) {
+        failf(rd, "cannot read /files member %s", name);
+        goto out;
+    }
+    if (charge(rd, "/files", name, strings) != 0) /* before HDF5 allocates them */
+        goto out;
+    if (H5Dread(d->id, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         failf(rd, "cannot read /files member %s", name);
         goto out;
     }
@@ -503,6 +616,8 @@ static int read_uint_col(reader *rd, const item *d, size_t col, tp_file_table *t
     int rc = -1;
     if (mtype < 0 || H5Tget_class(mtype) != H5T_INTEGER || H5Tget_sign(mtype) != H5T_SGN_NONE) {
         failf(rd, "/files has no unsigned integer member %s", name);
+    } else if (charge_files(rd, d, t->n) != 0) {
+        /* failf'ed */
     } else if (!(buf = calloc(t->n, sizeof *buf))) {
         failf(rd, "out of memory reading /files");
     } else if ((ct = H5Tcreate(H5T_COMPOUND, sizeof *buf)) < 0 ||
@@ -583,7 +698,10 @@ static int read_log(reader *rd, tp_runlog *out, tp_file_table *t)
 {
     memset(out, 0, sizeof *out);
     memset(t, 0, sizeof *t);
-    hid_t f = H5Fopen(rd->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    rd->budget = TP_READ_BASE + mul_sat(rd->size, TP_READ_PER_BYTE);
+    if (rd->budget < TP_READ_BASE)
+        rd->budget = UINT64_MAX;
+    hid_t f = H5Fopen(rd->h5path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return failf(rd, "cannot open as HDF5");
     int rc = read_root(rd, f, out);
@@ -612,10 +730,15 @@ static rlim_t data_size_now(void)
     return (rlim_t)pages[5] * (rlim_t)sysconf(_SC_PAGESIZE);
 }
 
-/* In the forked child: the CPU-time and memory limits, then our reader; its
- * verdict (empty: the file reads) goes to fd. Never returns. */
-static void probe_child(reader *rd, rlim_t cpu, rlim_t data, int fd)
+/* In the forked child: dies with its parent, the CPU-time and memory
+ * limits, then our reader; its verdict (empty: the file reads) goes to fd.
+ * Never returns. */
+static void probe_child(const reader *rd, pid_t parent, rlim_t cpu, rlim_t data, int fd)
 {
+    /* a verify killed by its user or a time limit must not leave the
+     * child reading on, up to its CPU limit */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(4);
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0)
         dup2(devnull, STDERR_FILENO); /* glibc's abort message is not ours to print */
@@ -627,8 +750,14 @@ static void probe_child(reader *rd, rlim_t cpu, rlim_t data, int fd)
     tp_runlog log;
     tp_file_table t;
     char msg[512] = "";
-    reader child = {rd->path, msg, sizeof msg};
+    reader child = *rd;
+    child.err = msg;
+    child.errlen = sizeof msg;
     int rc = read_log(&child, &log, &t);
+    /* what this process will run at its exit after reading the file: some
+     * damaged files corrupt HDF5's heap so that only its termination
+     * crashes (a double free in H5_term_library) */
+    H5close();
     ssize_t w = write(fd, msg, strlen(msg));
     (void)w;
     _exit(rc == 0 ? 0 : 3);
@@ -642,8 +771,7 @@ static void probe_child(reader *rd, rlim_t cpu, rlim_t data, int fd)
  * bound fails in the child, under its memory limit, and only there. */
 static int probe_in_child(reader *rd)
 {
-    struct stat st;
-    uint64_t size = stat(rd->path, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    uint64_t size = rd->size;
     rlim_t cpu = TP_PROBE_CPU_BASE + (rlim_t)(size >> 20) * TP_PROBE_CPU_PER_MIB;
     rlim_t budget = TP_PROBE_MEM_BASE + (rlim_t)size * TP_PROBE_MEM_PER_BYTE;
     rlim_t now = data_size_now();
@@ -652,7 +780,7 @@ static int probe_in_child(reader *rd)
     if (pipe(fds) != 0)
         return failf(rd, "cannot read the file safely: pipe: %s", strerror(errno));
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
@@ -660,7 +788,7 @@ static int probe_in_child(reader *rd)
     }
     if (pid == 0) {
         close(fds[0]);
-        probe_child(rd, cpu, data, fds[1]);
+        probe_child(rd, parent, cpu, data, fds[1]);
     }
     close(fds[1]);
     char msg[512];
@@ -692,25 +820,55 @@ static int probe_in_child(reader *rd)
     return 0;
 }
 
+/* What a file that is not a regular one is, for the refusal. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
+}
+
+/* Opens path without blocking (a FIFO would wait for a writer) and refuses
+ * anything but a regular file. The descriptor, or -1 (failf). */
+static int open_regular(reader *rd)
+{
+    int fd = open(rd->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd < 0)
+        return failf(rd, "cannot open (%s)", strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        close(fd);
+        return S_ISREG(st.st_mode) ? failf(rd, "cannot inspect: %s", strerror(e))
+                                   : failf(rd, "is %s, not a run log file: refusing it",
+                                           file_kind(st.st_mode));
+    }
+    rd->size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    return fd;
+}
+
 int tp_h5log_read_files(const char *path, tp_runlog *out, tp_file_table *files, char *err,
                         size_t errlen)
 {
-    reader rd = {path, err, errlen};
+    reader rd = {path, path, err, errlen, 0, 0};
     tp_file_table ignored;
     tp_file_table *t = files ? files : &ignored;
     memset(out, 0, sizeof *out);
     memset(t, 0, sizeof *t);
+    int fd = open_regular(&rd);
+    if (fd < 0)
+        return -1;
+    /* HDF5 opens by name: the file just checked, not whatever path names now */
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    if (access(self, R_OK) == 0)
+        rd.h5path = self;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (H5Fis_hdf5(path) <= 0) {
-        FILE *probe = fopen(path, "rb");
-        if (probe)
-            fclose(probe);
-        return failf(&rd, probe ? "not an HDF5 file, so not a trainprov log"
-                                : "cannot open (missing or unreadable)");
-    }
-    int rc = probe_in_child(&rd);
+    int rc = H5Fis_hdf5(rd.h5path) > 0 ? 0 : failf(&rd, "not an HDF5 file, so not a trainprov log");
+    if (rc == 0)
+        rc = probe_in_child(&rd);
     if (rc == 0)
         rc = read_log(&rd, out, t);
+    close(fd);
     if (rc != 0 || !files) {
         tp_files_free(t);
         if (rc != 0)

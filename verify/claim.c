@@ -134,16 +134,47 @@ long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id)
     return r ? (long)r->index : -1;
 }
 
+int tp_record_signed(const tp_claim_ctx *c, size_t s, size_t i)
+{
+    return c->key_matches && s < c->log->n_streams && i < c->streams[s].signed_records;
+}
+
+/* Whether head j of stream st is one the key signed over these records
+ * (TP_HEAD_*, claim.h): the signature is checked (once) for a head that
+ * decodes and covers a prefix of the records; TP_HEAD_OK when it verifies
+ * with --pubkey (the log's key), names this stream, run and key, and its
+ * root is the root of the records it covers. */
+static uint8_t head_ok(const tp_claim_ctx *c, const tp_stream_data *st, const tp_stream_facts *f,
+                       size_t j)
+{
+    const Trainprov__V1__TreeHead *h = f->heads[j];
+    if (!c->key_matches || !h || !f->head_root_ok[j])
+        return TP_HEAD_UNCHECKED;
+    if (tp_key_verify(c->key, TP_PAYLOAD_TREEHEAD, st->head_bodies[j].data,
+                      st->head_bodies[j].len, st->head_sigs[j], TP_SIG_LEN) != 0)
+        return TP_HEAD_BAD_SIGNATURE;
+    return h->stream_id == st->stream_id &&
+                   tp_bytes_eq(&h->run_id, c->log->run_id, TP_RUN_ID_LEN) &&
+                   tp_bytes_eq(&h->key_id, c->log->key_id, TP_KEY_ID_LEN) &&
+                   tp_bytes_eq(&h->root, f->head_roots[j], TP_HASH_LEN)
+               ? TP_HEAD_OK
+               : TP_HEAD_NOT_THESE_RECORDS;
+}
+
 /* Decodes the heads once and hashes the records once: the root at each
  * head's size (when the heads grow and stay within the records; log.integrity
- * names the others) and over all records. */
-static int stream_facts(const tp_stream_data *st, const tp_decoded_stream *d, tp_stream_facts *f)
+ * names the others) and over all records; then which heads the key signed
+ * (signatures are checked only for those heads, one each), and so how many
+ * records are signed. */
+static int stream_facts(const tp_claim_ctx *c, const tp_stream_data *st,
+                        const tp_decoded_stream *d, tp_stream_facts *f)
 {
     size_t nh = st->n_heads ? st->n_heads : 1;
     f->heads = calloc(nh, sizeof *f->heads);
     f->head_roots = calloc(nh, sizeof *f->head_roots);
     f->head_root_ok = calloc(nh, 1);
-    if (!f->heads || !f->head_roots || !f->head_root_ok)
+    f->head_ok = calloc(nh, 1);
+    if (!f->heads || !f->head_roots || !f->head_root_ok || !f->head_ok)
         return -1;
     const Trainprov__V1__Record *r0 = d->n ? d->records[0] : NULL;
     f->run_start = r0 && r0->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START ? r0->run_start
@@ -168,6 +199,17 @@ static int stream_facts(const tp_stream_data *st, const tp_decoded_stream *d, tp
     while (m.size < st->n_records)
         tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
     tp_merkle_root(&m, f->root);
+    /* a head that does not grow is a problem (log.integrity), never worth a
+     * signature check: a log of a million copies of one head costs one */
+    uint64_t tried = 0;
+    for (size_t j = 0, any = 0; j < st->n_heads; j++) {
+        if (!f->head_root_ok[j] || (any && f->heads[j]->tree_size <= tried))
+            continue;
+        any = 1;
+        tried = f->heads[j]->tree_size;
+        if ((f->head_ok[j] = head_ok(c, st, f, j)) == TP_HEAD_OK)
+            f->signed_records = (size_t)tried;
+    }
     const Trainprov__V1__TreeHead *last = st->n_heads ? f->heads[st->n_heads - 1] : NULL;
     const Trainprov__V1__Record *end = d->n ? d->records[d->n - 1] : NULL;
     f->ended = last && last->final && last->tree_size == st->n_records && end &&
@@ -214,7 +256,7 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
     if (!c->streams || !c->by_id)
         return -1;
     for (size_t s = 0; s < log->n_streams; s++) {
-        if (stream_facts(&log->streams[s], &dec[s], &c->streams[s]) != 0)
+        if (stream_facts(c, &log->streams[s], &dec[s], &c->streams[s]) != 0)
             return -1;
         c->by_id[s] = (tp_stream_ref){log->streams[s].stream_id, s};
     }
@@ -235,6 +277,7 @@ void tp_claim_ctx_free(tp_claim_ctx *c)
         free(f->heads);
         free(f->head_roots);
         free(f->head_root_ok);
+        free(f->head_ok);
     }
     free(c->streams);
     free(c->by_id);

@@ -17,6 +17,12 @@
 #include "verify/mpi_facts.h"
 #include "verify/problems.h"
 
+/* What claim.c found of a head: not checked (it does not decode, does not
+ * grow or lies beyond the records: log.integrity says which), signed over
+ * these records, its signature does not verify, or it verifies but names
+ * another stream, run or key or another root. */
+enum { TP_HEAD_UNCHECKED, TP_HEAD_OK, TP_HEAD_BAD_SIGNATURE, TP_HEAD_NOT_THESE_RECORDS };
+
 /* One stream's derived facts. */
 typedef struct {
     char name[64];                            /* "stream <hex> (pid N)" */
@@ -24,6 +30,10 @@ typedef struct {
     Trainprov__V1__TreeHead **heads;          /* decoded once; NULL where one does not */
     uint8_t (*head_roots)[TP_HASH_LEN];       /* root of the first tree_size records ... */
     uint8_t *head_root_ok;                    /* ... when the head's size could be hashed */
+    uint8_t *head_ok;                         /* TP_HEAD_*: whether the key signed the head
+                                                 over these records (only heads that grow
+                                                 are checked, each once) */
+    size_t signed_records;                    /* records 0..signed_records-1 are under a head_ok */
     uint8_t root[TP_HASH_LEN];                /* root over all its records */
     int ended;                                /* last head final, last record a StreamEnd */
     int outlived;                             /* the manifest marks it outliving the job */
@@ -56,6 +66,11 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
                       const tp_decoded_stream *dec, const tp_file_table *files,
                       const uint8_t pubkey_id[TP_KEY_ID_LEN]);
 void tp_claim_ctx_free(tp_claim_ctx *c);
+
+/* Record i of stream s is covered by a head that verifies with --pubkey.
+ * Anything expensive a record asks for (regenerating an InitTensor, reading
+ * a file it names) is done only for such records. */
+int tp_record_signed(const tp_claim_ctx *c, size_t s, size_t i);
 
 /* Index of the stream with this id, or -1. */
 long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id);

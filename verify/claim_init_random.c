@@ -54,6 +54,32 @@ __attribute__((format(printf, 3, 4))) static void conclude(tp_claim *cl, tp_clai
     cl->status = st;
 }
 
+/* Fails with the problems found (the list goes to the evidence). */
+static void conclude_problems(tp_claim *cl, tp_problems *p)
+{
+    json_object_object_add(tp_claim_evidence(cl), "problems", p->list);
+    p->list = NULL;
+    if (p->count > TP_DETAIL_PROBLEMS)
+        conclude(cl, TP_CLAIM_FAIL, "%s; and %zu more", p->text, p->count - TP_DETAIL_PROBLEMS);
+    else
+        conclude(cl, TP_CLAIM_FAIL, "%s", p->text);
+}
+
+/* The elements t's shape declares; UINT64_MAX beyond what the v1
+ * initialiser regenerates (regenerate() names that problem). */
+static uint64_t declared_elements(const Trainprov__V1__InitTensor *t)
+{
+    uint64_t n = 1;
+    if (t->n_shape > TP_ST_DIMS_MAX)
+        return UINT64_MAX;
+    for (size_t d = 0; d < t->n_shape; d++) {
+        if (t->shape[d] && n > TP_INIT_MAX_ELEMS / t->shape[d])
+            return UINT64_MAX;
+        n *= t->shape[d];
+    }
+    return n;
+}
+
 static void ev_hex(tp_claim *cl, const char *key, const uint8_t *b, size_t n)
 {
     char *h = malloc(2 * n + 1);
@@ -70,15 +96,51 @@ static const Trainprov__V1__RunStart *run_start(const tp_decoded_stream *d)
     return r && r->body_case == TRAINPROV__V1__RECORD__BODY_RUN_START ? r->run_start : NULL;
 }
 
-/* A Seed with this value precedes record i of stream d. */
-static int seed_committed(const tp_decoded_stream *d, size_t i, uint64_t value)
+/* The Seed records of one stream, sorted by value then position, so that
+ * "a Seed with this value precedes record i" is a binary search: a log of a
+ * million InitTensors and Seeds costs n log n, not n^2. */
+typedef struct {
+    uint64_t value;
+    size_t at;
+} seed_at;
+
+static int cmp_seed(const void *a, const void *b)
 {
-    for (size_t k = 0; k < i; k++) {
+    const seed_at *x = a, *y = b;
+    return x->value != y->value ? (x->value > y->value) - (x->value < y->value)
+                                : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The stream's Seeds (NULL with *n 0 when it has none); -1 when out of memory. */
+static int stream_seeds(const tp_decoded_stream *d, seed_at **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    for (size_t k = 0; k < d->n; k++) {
         const Trainprov__V1__Record *r = d->records[k];
-        if (r && r->body_case == TRAINPROV__V1__RECORD__BODY_SEED && r->seed->value == value)
-            return 1;
+        if (!r || r->body_case != TRAINPROV__V1__RECORD__BODY_SEED)
+            continue;
+        if (!*out && !(*out = malloc(d->n * sizeof **out)))
+            return -1;
+        (*out)[(*n)++] = (seed_at){r->seed->value, k};
     }
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_seed);
     return 0;
+}
+
+/* A Seed with this value precedes record i (seeds from stream_seeds). */
+static int seed_committed(const seed_at *seeds, size_t n, size_t i, uint64_t value)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first entry with this value: its earliest position */
+        size_t mid = lo + (hi - lo) / 2;
+        if (seeds[mid].value < value)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && seeds[lo].value == value && seeds[lo].at < i;
 }
 
 /* Regenerates t under nonce and compares its digest. 0 when it matches, 1
@@ -330,26 +392,47 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     size_t n = 0, cap = 0;
     Trainprov__V1__InitTensor **ts = NULL;
     const Trainprov__V1__RunStart *rs = log->n_streams ? run_start(&dec[0]) : NULL;
-    for (size_t s = 0; s < log->n_streams; s++)
+    size_t unsigned_tensors = 0;
+    for (size_t s = 0; s < log->n_streams; s++) {
+        seed_at *seeds;
+        size_t n_seeds;
+        if (stream_seeds(&dec[s], &seeds, &n_seeds) != 0) {
+            free(ts);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
         for (size_t i = 0; i < dec[s].n; i++) {
             const Trainprov__V1__Record *r = dec[s].records[i];
             if (!r || r->body_case != TRAINPROV__V1__RECORD__BODY_INIT_TENSOR)
                 continue;
+            /* never regenerate what the key did not sign: a forged log
+             * could ask for 2^34 elements per tensor */
+            if (!tp_record_signed(c, s, i)) {
+                unsigned_tensors++;
+                tp_problems_add(&p, "tensor %s: its InitTensor record (%s, record %zu) is not "
+                                    "covered by a head that verifies with --pubkey, so it was "
+                                    "not regenerated",
+                                r->init_tensor->name, c->streams[s].name, i);
+                continue;
+            }
             if (n == cap) {
                 void *m = realloc(ts, (cap = cap ? 2 * cap : 64) * sizeof *ts);
                 if (!m) {
                     free(ts);
+                    free(seeds);
                     snprintf(err, errlen, "out of memory");
                     return -1;
                 }
                 ts = m;
             }
             ts[n++] = r->init_tensor;
-            if (!seed_committed(&dec[s], i, r->init_tensor->seed))
+            if (!seed_committed(seeds, n_seeds, i, r->init_tensor->seed))
                 tp_problems_add(&p, "tensor %s: its seed %" PRIu64 " was not committed by a Seed record "
                             "before it",
                         r->init_tensor->name, r->init_tensor->seed);
         }
+        free(seeds);
+    }
     if (opt->reference_path) {
         struct json_object *sim;
         if (tp_similarity_report(opt->reference_path, opt->checkpoint_path, opt->model_path, &sim,
@@ -359,6 +442,11 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
             return -1;
         }
         json_object_object_add(tp_claim_evidence(cl), "reference", sim);
+    }
+    if (n == 0 && unsigned_tensors) {
+        free(ts);
+        conclude_problems(cl, &p);
+        return 0;
     }
     if (n == 0 || !rs) {
         free(ts);
@@ -387,6 +475,30 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
         json_object_put(p.list);
         return -1;
     }
+    uint64_t declared = 0, budget = opt->max_work ? opt->max_work : TP_MAX_WORK_DEFAULT;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t e = declared_elements(ts[i]);
+        if (e != UINT64_MAX) /* else regenerate() refuses it without work */
+            declared = e > UINT64_MAX - declared ? UINT64_MAX : declared + e;
+    }
+    json_object_object_add(tp_claim_evidence(cl), "max_work_elements",
+                           json_object_new_uint64(budget));
+    if (declared > budget) {
+        /* more work than the evaluator allows: nothing is regenerated */
+        free(ts);
+        json_object_object_add(tp_claim_evidence(cl), "declared_elements",
+                               json_object_new_uint64(declared));
+        if (p.count) {
+            conclude_problems(cl, &p);
+            return 0;
+        }
+        conclude(cl, TP_CLAIM_UNKNOWN,
+                 "the %zu signed InitTensor records declare %" PRIu64 " elements, more than "
+                 "the --max-work budget of %" PRIu64 " elements: not regenerated (raise "
+                 "--max-work to check them)",
+                 n, declared, budget);
+        return 0;
+    }
     uint64_t elems = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t e = 0;
@@ -405,11 +517,7 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     json_object_object_add(tp_claim_evidence(cl), "elements", json_object_new_int64((int64_t)elems));
     ev_hex(cl, "nonce", nonce, nonce_len);
     if (p.count) {
-        json_object_object_add(tp_claim_evidence(cl), "problems", p.list);
-        if (p.count > TP_DETAIL_PROBLEMS)
-            conclude(cl, TP_CLAIM_FAIL, "%s; and %zu more", p.text, p.count - TP_DETAIL_PROBLEMS);
-        else
-            conclude(cl, TP_CLAIM_FAIL, "%s", p.text);
+        conclude_problems(cl, &p);
         return 0;
     }
     if (authenticated != 1) {

@@ -65,6 +65,7 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         sum->origin = rs && rs->origin[0] ? rs->origin : "?";
         sum->parent_stream = rs ? rs->parent_stream : 0;
         sum->records = c->log->streams[s].n_records;
+        sum->signed_records = c->key_matches ? c->streams[s].signed_records : 0;
         sum->heads = c->log->streams[s].n_heads;
         sum->ended = c->streams[s].ended;
         sum->outlived = c->streams[s].outlived;
@@ -79,6 +80,26 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         }
         v->n_records += sum->records;
     }
+}
+
+/* The facts the header of a report shows, from signed bytes only: who
+ * assembled the log (the run manifest, when it verifies) and the library
+ * version (a signed RunStart). */
+static void signed_provenance(const tp_claim_ctx *c, tp_verdict *v)
+{
+    const tp_runlog *log = c->log;
+    if (log->has_manifest &&
+        tp_key_verify(c->key, TP_PAYLOAD_MANIFEST, log->manifest_body.data,
+                      log->manifest_body.len, log->manifest_sig, TP_SIG_LEN) == 0) {
+        Trainprov__V1__RunManifest *m = tp_manifest_decode(&log->manifest_body, NULL, 0);
+        if (m && m->assembled_by)
+            snprintf(v->assembled_by, sizeof v->assembled_by, "%s", m->assembled_by);
+        if (m)
+            trainprov__v1__run_manifest__free_unpacked(m, NULL);
+    }
+    const Trainprov__V1__RunStart *rs = log->n_streams ? c->streams[0].run_start : NULL;
+    if (rs && rs->library_version && tp_record_signed(c, 0, 0))
+        snprintf(v->library_version, sizeof v->library_version, "%s", rs->library_version);
 }
 
 const char *tp_claim_status_name(tp_claim_status s)
@@ -161,6 +182,7 @@ int tp_claims_evaluate(const tp_runlog *log, const tp_file_table *index, const t
     v->launch_world = c.launch.world;
     v->launch_nodes = c.launch.nodes;
     v->launch_restarts = c.launch.restarts;
+    signed_provenance(&c, v);
     int rc = 0;
     for (size_t k = 0; rc == 0 && k < TP_CLAIM_COUNT; k++)
         rc = registry[k].evaluate(&c, &v->claims[k], err, errlen);

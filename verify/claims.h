@@ -40,6 +40,11 @@ typedef struct {
     size_t segment;        /* 1-based position in the chain */
     const char *segment_path; /* that segment's log */
 } tp_prior_file;
+/* --max-work's default: 10^10 tensor elements, a 10B-parameter model's
+ * initialisation; regeneration runs at about 25 million elements per second
+ * and core (normal, float32), so a few minutes on a small machine
+ * (docs/CLAIMS.md). */
+#define TP_MAX_WORK_DEFAULT 10000000000ull
 
 typedef struct {
     const char *model_path;         /* --model, or NULL */
@@ -50,6 +55,8 @@ typedef struct {
     const char *init_declare_path;  /* --init-declare FILE.json (statistical laws), or NULL */
     const char *reference_path;     /* --reference OTHER.safetensors (similarity), or NULL */
     const char *data_manifest_path; /* --data-manifest (sha256sum format), or NULL */
+    uint64_t max_work;              /* --max-work: init.random regenerates at most this many
+                                       tensor elements in all (0: TP_MAX_WORK_DEFAULT) */
     int strict;                     /* unknown fails the verdict; undeclared inputs fail */
     char *const *require;           /* --require CLAIM: these must pass (n/a fails) */
     size_t n_require;
@@ -70,9 +77,10 @@ typedef struct {
     uint64_t parent_stream;
     size_t records, heads, files;
     uint64_t bytes_read, bytes_written;
+    size_t signed_records;   /* records under a head that verifies with --pubkey */
     int ended;               /* last head final and last record a StreamEnd */
     int outlived;            /* the signed manifest marks it outliving the job */
-    const char *journal_status;
+    const char *journal_status; /* an HDF5 attribute: unsigned */
 } tp_stream_summary;
 
 typedef struct {
@@ -80,6 +88,10 @@ typedef struct {
     int pass;                   /* the verdict */
     uint8_t pubkey_id[TP_KEY_ID_LEN]; /* id of the --pubkey key */
     int key_matches;            /* it equals the log's key_id */
+    /* Signed facts about the run: "" when nothing signed says them (the HDF5
+     * attributes of the same name are not signed, and are shown as such). */
+    char assembled_by[16];      /* from the run manifest, when it verifies with --pubkey */
+    char library_version[32];   /* from the first stream's RunStart, when signed */
     size_t n_records;
     tp_file_table files;        /* from the records, not from /files */
     tp_stream_summary *streams; /* one per log stream, in log order */

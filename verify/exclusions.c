@@ -51,6 +51,11 @@ int tp_exclusions_collect(const tp_decoded_stream *dec, size_t n_streams, tp_exc
                 k++;
             if (k < out->n)
                 continue;
+            if (out->n == TP_EXCLUSIONS_MAX) { /* a hostile log: n^2 beyond this */
+                out->truncated = 1;
+                out->n_blind++;
+                return 0;
+            }
             if (out->n == cap) {
                 size_t ncap = cap ? 2 * cap : 32;
                 tp_exclusion *g = realloc(out->items, ncap * sizeof *g);

@@ -19,10 +19,16 @@ typedef struct {
     size_t n;
     size_t n_blind;
     int recorded; /* some RunStart lists exclusions (a log of an older logger does not) */
+    int truncated; /* more than TP_EXCLUSIONS_MAX distinct ones: only those are kept */
 } tp_exclusion_list;
 
+/* A logger records a few dozen; a log listing more is not examined beyond
+ * these (every file is compared with every exclusion), and a blind spot. */
+#define TP_EXCLUSIONS_MAX 4096
+
 /* The distinct (prefix, source) pairs of every stream's RunStart, in first
- * seen order. 0, or -1 when out of memory. */
+ * seen order, at most TP_EXCLUSIONS_MAX (truncated says when there were
+ * more). 0, or -1 when out of memory. */
 int tp_exclusions_collect(const tp_decoded_stream *dec, size_t n_streams, tp_exclusion_list *out);
 void tp_exclusions_free(tp_exclusion_list *l);
 /* The exclusion covering path (whole components), or NULL. */

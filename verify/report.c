@@ -47,6 +47,9 @@ static void print_exclusions(FILE *out, const tp_verdict *v)
         }
         fputc('\n', out);
     }
+    if (ex.truncated)
+        fprintf(out, "  not hashed  and more: the log lists over %d exclusions\n",
+                TP_EXCLUSIONS_MAX);
     tp_exclusions_free(&ex);
 }
 
@@ -71,6 +74,17 @@ static void print_launch(FILE *out, const tp_verdict *v)
     fprintf(out, ", %d restart%s\n", v->launch_restarts, v->launch_restarts == 1 ? "" : "s");
 }
 
+/* A fact from signed bytes as is; else the HDF5 attribute that says it,
+ * marked as unsigned (nothing signed backs it). */
+static void print_signed_or_not(FILE *out, const char *label, const char *signed_value,
+                                const char *attribute)
+{
+    fputs(label, out);
+    tp_print_safe(out, signed_value[0] ? signed_value : attribute);
+    if (!signed_value[0])
+        fputs(" [unsigned attribute]", out);
+}
+
 void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const tp_verdict *v)
 {
     tp_runlog_ids_hex ids = tp_runlog_ids(log);
@@ -78,10 +92,10 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
     tp_hex_encode(v->pubkey_id, TP_KEY_ID_LEN, pubkey_id);
     fputs("trainprov verify ", out);
     tp_print_safe(out, log_path);
-    fprintf(out, "\n  run id   %s (assembled by ", ids.run_id);
-    tp_print_safe(out, log->assembled_by);
-    fputs(", trainprov ", out);
-    tp_print_safe(out, log->library_version);
+    fprintf(out, "\n  run id   %s (", ids.run_id);
+    print_signed_or_not(out, "assembled by ", v->assembled_by, log->assembled_by);
+    fputs(", ", out);
+    print_signed_or_not(out, "trainprov ", v->library_version, log->library_version);
     if (v->key_matches)
         fprintf(out, ")\n  key id   %s, matches --pubkey\n", ids.key_id);
     else
@@ -102,11 +116,15 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
             fprintf(out, "restart %-3d ", st->restart);
         tp_print_safe(out, st->origin);
         fprintf(out, " %6zu records %5zu files %12" PRIu64 " bytes read %12" PRIu64
-                " bytes written%s\n",
+                " bytes written%s",
                 st->records, st->files, st->bytes_read, st->bytes_written,
                 st->outlived ? "  (outlived the job: recorded up to the manifest)"
                 : st->ended  ? ""
                              : "  (did not end)");
+        if (st->signed_records < st->records)
+            fprintf(out, "  (unsigned: %zu of its records are under no head that verifies)",
+                    st->records - st->signed_records);
+        fputc('\n', out);
     }
     print_exclusions(out, v);
     tp_checkpoint_list ck;
@@ -147,7 +165,9 @@ static struct json_object *streams_json(const tp_verdict *v)
         json_object_object_add(o, "bytes_written", json_object_new_uint64(st->bytes_written));
         json_object_object_add(o, "ended", json_object_new_boolean(st->ended));
         json_object_object_add(o, "outlived", json_object_new_boolean(st->outlived));
-        json_object_object_add(o, "journal_status", json_object_new_string(st->journal_status));
+        json_object_object_add(o, "signed_records", json_object_new_uint64(st->signed_records));
+        json_object_object_add(o, "unsigned_journal_status",
+                               json_object_new_string(st->journal_status));
         json_object_array_add(a, o);
     }
     return a;
@@ -165,8 +185,17 @@ struct json_object *tp_report_json(const char *log_path, const tp_runlog *log,
     json_object_object_add(o, "key_id", json_object_new_string(ids.key_id));
     json_object_object_add(o, "pubkey_id", json_object_new_string(pubkey_id));
     json_object_object_add(o, "key_matches", json_object_new_boolean(v->key_matches));
-    json_object_object_add(o, "assembled_by", json_object_new_string(log->assembled_by));
-    json_object_object_add(o, "library_version", json_object_new_string(log->library_version));
+    /* signed facts, null when nothing signed says them; the attributes apart */
+    json_object_object_add(o, "assembled_by", v->assembled_by[0]
+                                                  ? json_object_new_string(v->assembled_by)
+                                                  : NULL);
+    json_object_object_add(o, "library_version", v->library_version[0]
+                                                     ? json_object_new_string(v->library_version)
+                                                     : NULL);
+    struct json_object *attrs = json_object_new_object();
+    json_object_object_add(attrs, "assembled_by", json_object_new_string(log->assembled_by));
+    json_object_object_add(attrs, "library_version", json_object_new_string(log->library_version));
+    json_object_object_add(o, "unsigned_attributes", attrs);
     json_object_object_add(o, "verdict", json_object_new_string(v->pass ? "pass" : "fail"));
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v->claims[k];

@@ -94,7 +94,8 @@ cp "$WORK/good.h5" "$WORK/edited.h5"
     die "edit_init_tensor.py failed"
 expect_verify 1 "$WORK/edited.h5" "$WORK/edited.json" --pubkey "$WORK/key.pub.pem" \
     --evaluator-pubkey "$WORK/eval.pub.pem"
-expect_init_fail "$WORK/edited.json" "tensor fc.weight"
+# its tensors are not regenerated: no head verifies over the edited records
+expect_init_fail "$WORK/edited.json" "not covered by a head that verifies"
 expect_claim "$WORK/edited.json" log.integrity fail
 
 # Weights loaded from a file after init.
