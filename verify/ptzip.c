@@ -329,7 +329,8 @@ static const char *parse(zip *z, tp_ptzip *out, char *buf, size_t buflen)
             return buf;
         }
     }
-    qsort(out->tensors, out->n, sizeof *out->tensors, cmp_tensor);
+    if (out->n)
+        qsort(out->tensors, out->n, sizeof *out->tensors, cmp_tensor);
     for (size_t k = 1; k < out->n; k++)
         if (!strcmp(out->tensors[k - 1].name, out->tensors[k].name)) {
             snprintf(buf, buflen, "tensor %.200s appears twice", out->tensors[k].name);
