@@ -81,9 +81,11 @@ static void first_checkpoint_write(const tp_claim_ctx *c, int64_t after, ckpt_wr
 }
 
 /* The data reads around the interval (from, to]: *between, a data session
- * (in any stream) that read during it, else NULL; *after, whether one began
- * reading after it. A session that does not say when it first read counts
- * from its stream's start, the earliest it can have been. */
+ * (in any stream) that may have read during it, else NULL; *after, whether
+ * one began reading after it. A session whose reads the logger did not time
+ * (it saw none: numpy.fromfile reads through a duplicated descriptor) may
+ * have read from its stream's start on: it counts as between when it ended
+ * after from, and never as after. */
 static void data_reads(const tp_claim_ctx *c, int64_t from, int64_t to, const char **between,
                        int *after)
 {
@@ -93,16 +95,17 @@ static void data_reads(const tp_claim_ctx *c, int64_t from, int64_t to, const ch
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__Record *r = c->dec[s].records[i];
             const Trainprov__V1__FileEvent *f = tp_file_event(r);
-            if (!f || tp_role_parse(f->role) != TP_ROLE_DATA || (!f->bytes_read && !f->mapped))
+            if (!f || tp_role_parse(f->role) != TP_ROLE_DATA)
                 continue;
             const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
-            int64_t first = f->first_access_ns ? f->first_access_ns
+            int timed = (f->bytes_read || f->mapped) && f->first_access_ns;
+            int64_t first = timed ? f->first_access_ns
                             : rs && rs->start_time_ns ? rs->start_time_ns
                                                       : 1;
             int64_t last = or_time(f->last_access_ns, r);
             if (first < to && last > from && !*between)
                 *between = f->path;
-            if (first > to)
+            if (timed && first > to)
                 *after = 1;
         }
 }
