@@ -279,10 +279,65 @@ static int same_layout(const ckpt *k, size_t i, const Trainprov__V1__InitTensor 
     return 1;
 }
 
+/* What plain_values learns from a tensor's bytes. */
+typedef struct {
+    unsigned esz;
+    uint8_t first[8], one[8];
+    int have_first, constant, zero_one;
+} plainness;
+
+static int scan_plain(void *ctx, const uint8_t *b, size_t n)
+{
+    plainness *pl = ctx;
+    static const uint8_t zero[8];
+    for (size_t at = 0; at + pl->esz <= n; at += pl->esz) {
+        if (!pl->have_first) {
+            memcpy(pl->first, b + at, pl->esz);
+            pl->have_first = 1;
+        }
+        pl->constant &= !memcmp(b + at, pl->first, pl->esz);
+        pl->zero_one &= !memcmp(b + at, zero, pl->esz) || !memcmp(b + at, pl->one, pl->esz);
+    }
+    return 0;
+}
+
+/* A tensor the initialiser did not fill may sit in a step-0 checkpoint
+ * when it cannot carry learned weights: an integer or boolean tensor (a
+ * step counter, indices), or floats that are all one value (BatchNorm's
+ * running mean and variance) or only 0 and 1 (a causal mask). 1 when so,
+ * 0 when not, -1 on a read error. */
+static int plain_values(const ckpt *k, size_t i)
+{
+    const char *dtype = k->is_zip ? k->pt.storages[k->pt.tensors[i].storage].dtype
+                                  : k->st.tensors[i].dtype;
+    static const struct {
+        const char *dtype;
+        unsigned esz;
+        uint8_t one[8]; /* 1.0, little-endian */
+    } floats[] = {{"F32", 4, {0, 0, 0x80, 0x3f}}, {"F16", 2, {0, 0x3c}}, {"BF16", 2, {0x80, 0x3f}},
+                  {"F64", 8, {0, 0, 0, 0, 0, 0, 0xf0, 0x3f}}};
+    plainness pl = {0};
+    for (size_t f = 0; f < sizeof floats / sizeof floats[0]; f++)
+        if (!strcmp(dtype, floats[f].dtype)) {
+            pl.esz = floats[f].esz;
+            memcpy(pl.one, floats[f].one, sizeof pl.one);
+        }
+    if (!pl.esz) /* not a float: integers, bool; an 8-bit float is refused too */
+        return strncmp(dtype, "F8", 2) != 0;
+    pl.constant = pl.zero_one = 1;
+    const char *why = NULL;
+    int rc = k->is_zip ? tp_ptzip_bytes(&k->pt, &k->pt.tensors[i], scan_plain, &pl, &why)
+                       : tp_safetensors_bytes(&k->st, &k->st.tensors[i], scan_plain, &pl);
+    if (rc > 0)
+        return 0;
+    return rc < 0 ? -1 : pl.constant || pl.zero_one;
+}
+
 /* Compares the checkpoint at path with the InitTensors; problems to p.
  * *tensors: how many it holds. 0, or -1 with err (cannot be read). */
 static int compare(const char *path, const char *label, Trainprov__V1__InitTensor **ts, size_t n,
-                   tp_problems *p, size_t *tensors, const char **format, char *err, size_t errlen)
+                   tp_problems *p, size_t *tensors, size_t *plain, const char **format, char *err,
+                   size_t errlen)
 {
     ckpt k;
     if (ckpt_open(path, &k, ts, n, err, errlen) != 0)
@@ -319,10 +374,19 @@ static int compare(const char *path, const char *label, Trainprov__V1__InitTenso
                                "(changed after init)", t->name, label, path);
         }
     }
-    for (size_t i = 0; rc == 0 && i < total; i++)
-        if (!seen[i])
-            tp_problems_add(p, "tensor %s of %s %s was not filled by the initialiser",
+    *plain = 0;
+    for (size_t i = 0; rc == 0 && i < total; i++) {
+        int is_plain = seen[i] ? 1 : plain_values(&k, i);
+        *plain += !seen[i] && is_plain > 0;
+        if (is_plain < 0) {
+            snprintf(err, errlen, "cannot read tensor %s of %s", ckpt_name(&k, i), path);
+            rc = -1;
+        } else if (!is_plain) {
+            tp_problems_add(p, "tensor %s of %s %s was not filled by the initialiser and holds "
+                               "values that may be learned weights",
                             ckpt_name(&k, i), label, path);
+        }
+    }
     if (!seen)
         snprintf(err, errlen, "out of memory");
     free(seen);
@@ -353,6 +417,14 @@ __attribute__((format(printf, 2, 3))) static void say(char **why, const char *fm
     va_end(ap);
     free(*why);
     *why = s;
+}
+
+/* What an equal checkpoint holds besides the initialised tensors. */
+static const char *plain_note(size_t plain)
+{
+    return plain ? " (its other tensors hold no learned values: integers, one value, or 0 and "
+                   "1 only)"
+                 : "";
 }
 
 /* Moves the problems of q to p (q's count beyond its list is kept). */
@@ -397,13 +469,13 @@ static int check_logged(const tp_claim_ctx *c, const ckpt_write *w, int after,
             changed = g->path;
         if (rc != 0 || memcmp(d, f->sha256.data, 32) != 0)
             continue;
-        size_t tensors = 0;
+        size_t tensors = 0, plain = 0;
         const char *format = "";
         char why_open[512];
         tp_problems q = {0};
         ev_str(ev, "opened", g->path);
-        if (compare(g->path, "the step-0 checkpoint", ts, n, &q, &tensors, &format, why_open,
-                    sizeof why_open) != 0) {
+        if (compare(g->path, "the step-0 checkpoint", ts, n, &q, &tensors, &plain, &format,
+                    why_open, sizeof why_open) != 0) {
             json_object_put(q.list);
             ev_str(ev, "result", "unreadable");
             *tie = TP_TIE_UNCHECKED;
@@ -413,12 +485,13 @@ static int check_logged(const tp_claim_ctx *c, const ckpt_write *w, int after,
         }
         ev_str(ev, "format", format);
         json_object_object_add(ev, "tensors", json_object_new_int64((int64_t)tensors));
+        json_object_object_add(ev, "plain_uninitialised", json_object_new_int64((int64_t)plain));
         ev_str(ev, "result", q.count ? "differs" : "equal");
         if (!q.count) {
             *tie = TP_TIE_EQUAL;
             say(why, "its step-0 checkpoint %s (its first checkpoint after the init, written "
-                     "before %s) equals the regenerated init", g->path,
-                after ? "its first data read" : "any data read");
+                     "before %s) equals the regenerated init%s", g->path,
+                after ? "its first data read" : "any data read", plain_note(plain));
         } else if (after) {
             *tie = TP_TIE_DIFFERS;
             move_problems(&q, p);
@@ -483,17 +556,19 @@ static int check_given(const tp_claim_ctx *c, const ckpt_write *step0, int is_st
     ev_str(ev, "written_as", a->path);
     json_object_object_add(ev, "written_ns", json_object_new_int64(done));
     json_object_object_add(ev, "is_step0", json_object_new_boolean(*covered));
-    size_t tensors = 0, before = p->count;
+    size_t tensors = 0, plain = 0, before = p->count;
     const char *format = "";
-    if (compare(path, "the checkpoint", ts, n, p, &tensors, &format, err, errlen) != 0)
+    if (compare(path, "the checkpoint", ts, n, p, &tensors, &plain, &format, err, errlen) != 0)
         return -1;
     json_object_object_add(evidence, "checkpoint_tensors", json_object_new_int64((int64_t)tensors));
+    json_object_object_add(ev, "plain_uninitialised", json_object_new_int64((int64_t)plain));
     ev_str(ev, "format", format);
     ev_str(ev, "result", p->count > before ? "differs" : "equal");
     *tie = p->count > before ? TP_TIE_DIFFERS : TP_TIE_EQUAL;
     if (*tie == TP_TIE_EQUAL)
-        say(why, "%s %s, which this run wrote as %s, equals the regenerated init",
-            *covered ? "its step-0 checkpoint" : "the checkpoint", path, a->path);
+        say(why, "%s %s, which this run wrote as %s, equals the regenerated init%s",
+            *covered ? "its step-0 checkpoint" : "the checkpoint", path, a->path,
+            plain_note(plain));
     return 0;
 }
 

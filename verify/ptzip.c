@@ -397,19 +397,18 @@ int tp_ptzip_contiguous(const tp_pt_tensor *t)
 }
 
 /* The elements of t in row-major order, from span (the storage bytes from
- * t's offset to its last element), into the digest. */
-static int gather(const tp_pt_tensor *t, const uint8_t *span, unsigned esz, EVP_MD_CTX *md)
+ * t's offset to its last element), to fn in chunks. */
+static int gather(const tp_pt_tensor *t, const uint8_t *span, unsigned esz, tp_pt_bytes_fn fn,
+                  void *ctx)
 {
     uint64_t idx[TP_PT_DIMS_MAX] = {0}, n = numel(t), at = 0;
     uint8_t *out = malloc(READ_CHUNK);
     size_t used = 0;
-    if (!out)
-        return -1;
-    for (uint64_t k = 0; k < n; k++) {
+    int rc = out ? 0 : -1;
+    for (uint64_t k = 0; rc == 0 && k < n; k++) {
         memcpy(out + used, span + at * esz, esz);
         if ((used += esz) + esz > READ_CHUNK) {
-            if (EVP_DigestUpdate(md, out, used) != 1)
-                break;
+            rc = fn(ctx, out, used);
             used = 0;
         }
         for (size_t d = t->ndim; d-- > 0;) { /* next index, odometer-wise */
@@ -421,44 +420,58 @@ static int gather(const tp_pt_tensor *t, const uint8_t *span, unsigned esz, EVP_
             idx[d] = 0;
         }
     }
-    int rc = EVP_DigestUpdate(md, out, used) == 1 ? 0 : -1;
+    if (rc == 0 && used)
+        rc = fn(ctx, out, used);
     free(out);
     return rc;
 }
 
-int tp_ptzip_sha256(const tp_ptzip *z, const tp_pt_tensor *t, uint8_t out[32], const char **why)
+int tp_ptzip_bytes(const tp_ptzip *z, const tp_pt_tensor *t, tp_pt_bytes_fn fn, void *ctx,
+                   const char **why)
 {
     const tp_pt_storage *st = &z->storages[t->storage];
     uint64_t n = numel(t), start = st->offset + t->storage_offset * st->elem_size;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int rc = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -1;
-    if (rc == 0 && n && !tp_ptzip_contiguous(t)) {
+    int rc = 0;
+    if (n && !tp_ptzip_contiguous(t)) {
         uint64_t last = 0;
         for (size_t d = 0; d < t->ndim; d++)
             last += (t->shape[d] - 1) * t->stride[d];
         uint64_t bytes = (last + 1) * st->elem_size;
-        uint8_t *span = bytes <= TP_PT_GATHER_MAX ? malloc((size_t)bytes) : NULL;
         if (bytes > TP_PT_GATHER_MAX) {
             *why = "it is not contiguous and spans more than the verifier gathers";
-            rc = 1;
-        } else if (!span || read_full(z->fd, span, (size_t)bytes, start) != 0 ||
-                   gather(t, span, st->elem_size, md) != 0) {
-            rc = -1;
+            return 1;
         }
+        uint8_t *span = malloc((size_t)bytes);
+        rc = span && read_full(z->fd, span, (size_t)bytes, start) == 0 &&
+                     gather(t, span, st->elem_size, fn, ctx) == 0
+                 ? 0
+                 : -1;
         free(span);
-    } else if (rc == 0) {
-        uint8_t *buf = malloc(READ_CHUNK);
-        uint64_t total = n * st->elem_size;
-        rc = buf ? 0 : -1;
-        for (uint64_t at = 0; rc == 0 && at < total;) {
-            size_t k = total - at < READ_CHUNK ? (size_t)(total - at) : READ_CHUNK;
-            rc = read_full(z->fd, buf, k, start + at) == 0 && EVP_DigestUpdate(md, buf, k) == 1
-                     ? 0
-                     : -1;
-            at += k;
-        }
-        free(buf);
+        return rc;
     }
+    uint8_t *buf = malloc(READ_CHUNK);
+    uint64_t total = n * st->elem_size;
+    rc = buf ? 0 : -1;
+    for (uint64_t at = 0; rc == 0 && at < total;) {
+        size_t k = total - at < READ_CHUNK ? (size_t)(total - at) : READ_CHUNK;
+        rc = read_full(z->fd, buf, k, start + at) == 0 && fn(ctx, buf, k) == 0 ? 0 : -1;
+        at += k;
+    }
+    free(buf);
+    return rc;
+}
+
+static int digest_chunk(void *ctx, const uint8_t *b, size_t n)
+{
+    return EVP_DigestUpdate(ctx, b, n) == 1 ? 0 : -1;
+}
+
+int tp_ptzip_sha256(const tp_ptzip *z, const tp_pt_tensor *t, uint8_t out[32], const char **why)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int rc = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    if (rc == 0)
+        rc = tp_ptzip_bytes(z, t, digest_chunk, md, why);
     unsigned len = 0;
     if (rc == 0 && (EVP_DigestFinal_ex(md, out, &len) != 1 || len != 32))
         rc = -1;

@@ -56,6 +56,14 @@ int tp_ptzip_open(const char *path, tp_ptzip *out, char *err, size_t errlen);
 const tp_pt_tensor *tp_ptzip_find(const tp_ptzip *z, const char *name);
 /* 1 when its elements lie row-major, one after the other, in the storage. */
 int tp_ptzip_contiguous(const tp_pt_tensor *t);
+/* The tensor's bytes as a contiguous row-major array, to fn in chunks of
+ * whole elements (fn returns 0 to go on, -1 to stop with an error): read in
+ * place when it is contiguous, gathered by its strides otherwise. 0; 1 when
+ * it is not contiguous and spans more than TP_PT_GATHER_MAX bytes (*why says
+ * so); -1 on a read error, out of memory or fn's error. */
+typedef int (*tp_pt_bytes_fn)(void *ctx, const uint8_t *bytes, size_t n);
+int tp_ptzip_bytes(const tp_ptzip *z, const tp_pt_tensor *t, tp_pt_bytes_fn fn, void *ctx,
+                   const char **why);
 /* SHA-256 of the tensor's bytes as a contiguous row-major array (what
  * tensor.contiguous().numpy().tobytes() hashes to): read in place when it is
  * contiguous, gathered by its strides otherwise. 0; 1 when it is not

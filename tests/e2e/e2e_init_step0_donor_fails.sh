@@ -4,7 +4,8 @@
 # (torch.save, .pt) before reading its data fails init.random naming the
 # tensor, though every InitTensor regenerates: found by the verifier in the
 # log, and given with --checkpoint step_0.pt. The same with the nested
-# {'model': state_dict, 'step': 0} layout and with safetensors.
+# {'model': state_dict, 'step': 0} layout and with safetensors; and a donor
+# tensor kept as a buffer the initialiser did not fill fails naming it.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 e2e_init torch
 
@@ -55,4 +56,14 @@ PY
 donor_run pt pt step_0.pt
 donor_run nested nested step_0.pt
 donor_run st safetensors step_0.safetensors
+
+tp run --key "$WORK/key.pem" --log "$WORK/buffer.h5" --challenge "$WORK/ch.json" -- \
+    "$PYTHON" "$JOB" "$WORK/buffer" "$WORK/data" --donor-buffer "$WORK/donor/donor.pt" \
+    >"$WORK/buffer.out" 2>&1 ||
+    die "trainprov run of step0_job.py (buffer) failed: $(tail -n 20 "$WORK/buffer.out")"
+expect_verify 1 "$WORK/buffer.h5" "$WORK/buffer.json" --pubkey "$WORK/key.pub.pem" "${EVAL[@]}"
+expect_claim "$WORK/buffer.json" init.random fail
+jcheck detail-contains "$WORK/buffer.json" init.random "tensor extra of the step-0 checkpoint" \
+    "not filled by the initialiser" "may be learned weights" ||
+    fail "init.random's detail does not name the donor buffer 'extra'"
 finish

@@ -5,7 +5,9 @@
 # data passes, and the report (text and JSON) says the step-0 checkpoint
 # equals the regenerated init: torch.save of the state dict (.pt, read by
 # the verifier's own zip and pickle reader), the same nested as
-# {'model': sd, 'step': 0}, and safetensors. The verifier finds the
+# {'model': sd, 'step': 0} with buffers the initialiser does not fill
+# (BatchNorm statistics, a step counter, a causal mask: no learned values),
+# and safetensors. The verifier finds the
 # checkpoint in the log by itself; an evaluator's copy given with
 # --checkpoint does as well. A job that writes no step-0 checkpoint is
 # unknown, saying plainly that nothing ties the init to the training; a
@@ -68,11 +70,14 @@ assert s0["found"] and s0["result"] == "equal" and s0["format"] == "pytorch-zip"
 assert s0["path"].endswith("/pt/step_0.pt") and s0["tensors"] == 14, s0
 assert s0["data_read_after_it"] is True and s0["data_read_before_it"] == "", s0'
 
-# The same nested as {"model": state_dict, "step": 0}, with --data declared.
-run_step0 nested --data "$WORK/data/shard_*.bin" --format nested
+# The same nested as {"model": state_dict, "step": 0}, with buffers, with
+# --data declared.
+run_step0 nested --data "$WORK/data/shard_*.bin" --format nested --buffers
 expect_verify 0 "$WORK/nested.h5" "$WORK/nested.json" --pubkey "$WORK/key.pub.pem" "${EVAL[@]}"
 expect_claim "$WORK/nested.json" init.random pass
-step0_py "$WORK/nested.json" 'assert s0["result"] == "equal" and s0["tensors"] == 14, s0'
+expect_detail "$WORK/nested.json" "equals the regenerated init" "hold no learned values"
+step0_py "$WORK/nested.json" '
+assert s0["result"] == "equal" and s0["tensors"] == 18 and s0["plain_uninitialised"] == 4, s0'
 
 # safetensors.
 run_step0 st --data "$WORK/data/shard_*.bin" --format safetensors

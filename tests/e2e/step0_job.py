@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""step0_job.py OUT DATA [--format pt|nested|safetensors|none] [--donor FILE]:
+"""step0_job.py OUT DATA [--format pt|nested|safetensors|none] [--donor FILE]
+[--buffers] [--donor-buffer FILE]:
 a trainprov.torch job that writes its step-0 checkpoint and then trains on
 token shards (tests/e2e/e2e_init_step0_*.sh).
 
@@ -10,7 +11,10 @@ checkpoint to OUT/step_0.pt (--format pt: torch.save of the state dict;
 nested: torch.save({'model': state_dict, 'step': 0}); safetensors:
 OUT/step_0.safetensors; none: no step-0 checkpoint), then reads every
 DATA/shard_*.bin and trains a few steps on their tokens, and writes
-OUT/final.pt.
+OUT/final.pt. --buffers adds buffers the initialiser does not fill, as
+BatchNorm and GPT-style models have (running mean 0, running variance 1, a
+step counter, a causal mask of 0 and 1); --donor-buffer FILE adds a buffer
+holding FILE's fc.weight (learned values where no initialiser wrote).
 """
 import argparse
 import glob
@@ -30,6 +34,8 @@ def main():
     ap.add_argument("data")
     ap.add_argument("--format", default="pt", choices=["pt", "nested", "safetensors", "none"])
     ap.add_argument("--donor")
+    ap.add_argument("--buffers", action="store_true")
+    ap.add_argument("--donor-buffer")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(7)
@@ -41,6 +47,13 @@ def main():
     if a.donor:
         donor = torch.load(a.donor)
         model.load_state_dict({"fc.weight": donor["fc.weight"]}, strict=False)
+    if a.buffers:
+        model.register_buffer("running_mean", torch.zeros(32))
+        model.register_buffer("running_var", torch.ones(32))
+        model.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
+        model.register_buffer("mask", torch.tril(torch.ones(12, 12)))
+    if a.donor_buffer:
+        model.register_buffer("extra", torch.load(a.donor_buffer)["fc.weight"].clone())
     sd = model.state_dict()
     if a.format == "pt":
         torch.save(sd, os.path.join(a.out, "step_0.pt"))
