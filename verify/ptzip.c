@@ -261,7 +261,7 @@ static const char *archive_of(const zip *z, char *prefix, size_t cap)
     for (size_t k = 0; k < z->n; k++) {
         const zentry *e = &z->e[k];
         if (e->nlen <= tl || memcmp(e->name + e->nlen - tl, tail, tl) ||
-            memchr(e->name, '/', e->nlen - tl))
+            memchr(e->name, '/', e->nlen - tl) || memchr(e->name, '\0', e->nlen))
             continue;
         if (found++ || e->nlen - tl >= cap)
             return found > 1 ? "it holds two data.pkl records" : "its archive name is too long";
@@ -290,7 +290,7 @@ static const char *parse(zip *z, tp_ptzip *out, char *buf, size_t buflen)
     }
     snprintf(name, sizeof name, "%s/data.pkl", prefix);
     e = find_entry(z, name);
-    uint64_t at = entry_data(z, e);
+    uint64_t at = e ? entry_data(z, e) : 0;
     if (!at)
         return "its data.pkl has a bad local header";
     if (e->size > TP_PT_PICKLE_MAX)

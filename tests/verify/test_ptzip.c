@@ -8,7 +8,7 @@
  * lying lengths in the zip and in the pickle, compressed entries, opcodes
  * torch.save does not write, memo and stack abuse, cycles, nesting deeper
  * than the limit, tensors reaching past their storage, missing or short
- * storage records. */
+ * storage records; and the inputs the fuzzer found. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -405,6 +405,33 @@ static void test_not_a_zip(void **state)
     expect_refused("big-endian");
 }
 
+/* Inputs the fuzzer found (fuzz/corpus/fuzz_ptzip/regress-*): a NUL byte in
+ * the archive's name; a checkpoint without any tensor. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    /* write_zip takes C strings: patch the NUL into the name afterwards */
+    entry es[] = {{"aXb/data.pkl", "\x80\x02N.", 4}};
+    write_zip(es, 1);
+    size_t len;
+    FILE *r = fopen(path, "rb");
+    uint8_t b[256];
+    len = fread(b, 1, sizeof b, r);
+    fclose(r);
+    for (size_t k = 0; k + 3 < len; k++)
+        if (!memcmp(b + k, "aXb/", 4))
+            b[k + 1] = 0;
+    write_bytes(b, len);
+    expect_refused("no <archive>/data.pkl");
+    PICKLE("\x80\x02}.");
+    tp_ptzip z;
+    char err[512];
+    assert_int_equal(tp_ptzip_open(path, &z, err, sizeof err), 0);
+    assert_int_equal(z.n, 0);
+    assert_null(tp_ptzip_find(&z, "x"));
+    tp_ptzip_close(&z);
+}
+
 int main(void)
 {
     int fd = mkstemp(path);
@@ -416,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_compressed_refused), cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_lying_lengths),      cmocka_unit_test(test_handmade_tensor),
         cmocka_unit_test(test_bad_pickles),        cmocka_unit_test(test_not_a_zip),
+        cmocka_unit_test(test_fuzz_regressions),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(path);
