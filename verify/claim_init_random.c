@@ -18,7 +18,8 @@
  * checked here (absent, changed since the run wrote it). Regeneration is chunked
  * (bounded memory) and uses every core. A run with no InitTensor (a job with
  * its framework's own initialiser) is tested at strength statistical from its
- * --checkpoint (init_statistical.c), else unknown. --reference adds the
+ * --checkpoint (init_statistical.c), which must be a checkpoint the run
+ * wrote, else unknown. --reference adds the
  * centred similarity to a suspected donor (similarity.c) to the evidence,
  * whatever the strength. */
 #define _GNU_SOURCE /* vasprintf */
@@ -314,6 +315,16 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
                      "the run recorded no InitTensor: it did not initialise with trainprov's v1 "
                      "initialiser (give its step-0 checkpoint with --checkpoint for strength "
                      "statistical)");
+            return 0;
+        }
+        char why[TP_PROBLEM_MAX];
+        int own = tp_step0_written_by_run(c, opt->checkpoint_path, why, sizeof why, err, errlen);
+        if (own < 0)
+            return -1;
+        json_object_object_add(tp_claim_evidence(cl), "checkpoint_written_by_run",
+                               json_object_new_boolean(own));
+        if (!own) { /* a file the run did not write says nothing about its init */
+            conclude(cl, TP_CLAIM_FAIL, "%s", why);
             return 0;
         }
         free(cl->detail);

@@ -520,6 +520,26 @@ static int check_logged(const tp_claim_ctx *c, const ckpt_write *w, int after,
     return 0;
 }
 
+int tp_step0_written_by_run(const tp_claim_ctx *c, const char *path, char *why, size_t whylen,
+                            char *err, size_t errlen)
+{
+    uint8_t d[32];
+    uint64_t size;
+    int64_t done;
+    char hex[17];
+    int rc = tp_sha256_path(path, d, &size);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read --checkpoint %s: %s", path, strerror(-rc));
+        return -1;
+    }
+    if (authored(c, d, 0, &done))
+        return 1;
+    tp_hex_encode(d, 8, hex);
+    snprintf(why, whylen, "--checkpoint %s (sha256 %s...) is not a checkpoint this run wrote: no "
+             "checkpoint the run authored has that content", path, hex);
+    return 0;
+}
+
 /* --checkpoint FILE: a checkpoint this run authored, compared: the
  * evaluator offers it as the run's step-0 checkpoint, so any difference
  * fails. *covered when it is the content of the log's step-0 checkpoint. */

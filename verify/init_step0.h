@@ -30,4 +30,10 @@ int tp_step0_check(const tp_claim_ctx *c, Trainprov__V1__InitTensor **ts, size_t
                    tp_problems *p, struct json_object *evidence, tp_tie *tie, char **why,
                    char *err, size_t errlen);
 
+/* Whether the file at path is a checkpoint this run authored (its SHA-256
+ * is that of one): 1 yes; 0 no, with why in words; -1 with err when it
+ * cannot be read. For --checkpoint at strength statistical. */
+int tp_step0_written_by_run(const tp_claim_ctx *c, const char *path, char *why, size_t whylen,
+                            char *err, size_t errlen);
+
 #endif
