@@ -376,6 +376,10 @@ static pv *rebuild_tensor(pm *m, const pv *args, size_t at)
         return NULL;
     }
     tp_pickle_result *r = m->r;
+    if (r->n >= TP_PT_TENSORS_MAX) {
+        refuse(m, "data.pkl rebuilds more than %u tensors", TP_PT_TENSORS_MAX);
+        return NULL;
+    }
     if (grow((void **)&r->tensors, &m->cap_tensors, r->n + 1, sizeof *r->tensors) != 0) {
         refuse(m, "out of memory");
         return NULL;
@@ -600,7 +604,8 @@ static int step(pm *m, pv **result)
 typedef struct {
     pm *m;
     char name[TP_PT_NAME_MAX + 1];
-    size_t budget;
+    size_t budget; /* visits left */
+    size_t bytes;  /* key bytes copied and names kept so far */
 } walker;
 
 /* Appends "[.]key" to w->name from position len; the new length, or -1. */
@@ -611,6 +616,9 @@ static long name_key(walker *w, size_t len, const char *key, size_t klen)
         return refuse(w->m, "data.pkl has a key with a NUL byte");
     if (len + dot + klen > TP_PT_NAME_MAX)
         return refuse(w->m, "data.pkl has a key path longer than %d bytes", TP_PT_NAME_MAX);
+    if ((w->bytes += klen + 1) > TP_PICKLE_NAMES_MAX)
+        return refuse(w->m, "data.pkl's key paths add up to more than %u bytes",
+                      TP_PICKLE_NAMES_MAX);
     if (dot)
         w->name[len] = '.';
     memcpy(w->name + len + dot, key, klen);
@@ -639,8 +647,13 @@ static int walk(walker *w, const pv *v, size_t len, size_t key_at, unsigned dept
         return refuse(m, "data.pkl refers to the same objects too many times");
     if (v->kind == V_TENSOR) {
         tp_pt_tensor *t = &m->r->tensors[v->i];
+        if ((w->bytes += len + 1) > TP_PICKLE_NAMES_MAX)
+            return refuse(m, "data.pkl's key paths add up to more than %u bytes",
+                          TP_PICKLE_NAMES_MAX);
         if (t->name) { /* met before under another name: a second entry */
             tp_pickle_result *r = m->r;
+            if (r->n >= TP_PT_TENSORS_MAX)
+                return refuse(m, "data.pkl names more than %u tensors", TP_PT_TENSORS_MAX);
             if (grow((void **)&r->tensors, &m->cap_tensors, r->n + 1, sizeof *r->tensors) != 0)
                 return refuse(m, "out of memory");
             t = &r->tensors[r->n++];
@@ -711,7 +724,7 @@ int tp_pickle_tensors(const uint8_t *pkl, size_t len, tp_pickle_result *out, cha
             rc = refuse(&m, "out of memory");
         else {
             w->m = &m;
-            w->budget = 4 * (size_t)m.n_values + 1024;
+            w->budget = 4 * (size_t)m.n_values + 2 * len + 1024; /* a reference costs 2 bytes */
             rc = walk(w, result, 0, 0, 0);
             free(w);
         }

@@ -11,6 +11,7 @@
 #include "verify/ptzip.h"
 
 #define TP_PICKLE_VALUES_MAX (8u << 20) /* objects one pickle may create */
+#define TP_PICKLE_NAMES_MAX (64u << 20) /* bytes of key paths the walk may build */
 
 typedef struct {
     tp_pt_storage *storages; /* offsets not filled in: the caller knows the zip */

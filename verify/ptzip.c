@@ -271,6 +271,8 @@ static const char *archive_of(const zip *z, char *prefix, size_t cap)
     return found ? NULL : "it has no <archive>/data.pkl record: not a PyTorch zip checkpoint";
 }
 
+static uint64_t numel(const tp_pt_tensor *t);
+
 /* Reads the whole structure into out; NULL or why not. */
 static const char *parse(zip *z, tp_ptzip *out, char *buf, size_t buflen)
 {
@@ -329,6 +331,14 @@ static const char *parse(zip *z, tp_ptzip *out, char *buf, size_t buflen)
             return buf;
         }
     }
+    uint64_t total = 0, cap = z->size * TP_PT_SHARED_FACTOR + TP_PT_SHARED_SLACK;
+    for (size_t k = 0; k < out->n && total <= cap; k++) {
+        const tp_pt_tensor *t = &out->tensors[k];
+        total += numel(t) * out->storages[t->storage].elem_size; /* each <= its storage */
+    }
+    if (total > cap)
+        return "its tensors' bytes add up to more than the verifier reads for a file of its size "
+               "(views of the same storage, many times over)";
     if (out->n)
         qsort(out->tensors, out->n, sizeof *out->tensors, cmp_tensor);
     for (size_t k = 1; k < out->n; k++)

@@ -17,7 +17,13 @@
 #define TP_PT_DIMS_MAX 16
 #define TP_PT_DEPTH_MAX 32            /* containers nested deeper are refused */
 #define TP_PT_NAME_MAX 4096           /* a tensor's key path */
+#define TP_PT_TENSORS_MAX (1u << 18)  /* tensors (key paths) one checkpoint may name */
 #define TP_PT_GATHER_MAX (256u << 20) /* bytes a non-contiguous tensor may span */
+/* The tensors' bytes may add up to at most this many times the file's size
+ * (plus TP_PT_SHARED_SLACK): views of one storage (tied weights) count for
+ * each view, and hashing them all must stay proportional to the file. */
+#define TP_PT_SHARED_FACTOR 4
+#define TP_PT_SHARED_SLACK (64u << 20)
 
 typedef struct {
     char *key;           /* the storage's record: <archive>/data/<key> */

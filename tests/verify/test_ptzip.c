@@ -8,7 +8,8 @@
  * lying lengths in the zip and in the pickle, compressed entries, opcodes
  * torch.save does not write, memo and stack abuse, cycles, nesting deeper
  * than the limit, tensors reaching past their storage, missing or short
- * storage records; and the inputs the fuzzer found. */
+ * storage records, memo references naming too many tensors or the same bytes
+ * too many times; and the inputs the fuzzer found. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -432,6 +433,47 @@ static void test_fuzz_regressions(void **state)
     tp_ptzip_close(&z);
 }
 
+/* A list holding the same tensor n times (memo references): a pickle a few
+ * bytes per reference that names n tensors over one storage of 1 KiB. */
+static void many_references(size_t n)
+{
+    static const char head[] =
+        "\x80\x02]ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\n"
+        "FloatStorage\nX\x01\x00\x00\x00" "0X\x03\x00\x00\x00" "cpuM\x00\x01tQK\x00M\x00\x01"
+        "\x85K\x01\x85\x89)tRq\x00" "0(";
+    size_t len = sizeof head - 1 + 2 * n + 2;
+    uint8_t *p = malloc(len), *storage = calloc(1024, 1);
+    assert_non_null(p);
+    assert_non_null(storage);
+    memcpy(p, head, sizeof head - 1);
+    for (size_t k = 0; k < n; k++)
+        memcpy(p + sizeof head - 1 + 2 * k, "h\x00", 2);
+    memcpy(p + len - 2, "e.", 2);
+    entry es[] = {{"archive/data.pkl", p, len}, {"archive/data/0", storage, 1024}};
+    write_zip(es, 2);
+    free(p);
+    free(storage);
+}
+
+/* Memo references make a small pickle name many tensors, or the same
+ * bytes many times over: both are bounded. */
+static void test_shared_storage_bounds(void **state)
+{
+    (void)state;
+    many_references(3);
+    tp_ptzip z;
+    char err[512];
+    if (tp_ptzip_open(path, &z, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(z.n, 3); /* "0", "1", "2": three names for one tensor */
+    assert_non_null(tp_ptzip_find(&z, "2"));
+    tp_ptzip_close(&z);
+    many_references(70000); /* 70000 x 1 KiB > 4 x the file + 64 MiB */
+    expect_refused("add up to more");
+    many_references(TP_PT_TENSORS_MAX + 10);
+    expect_refused("more than 262144 tensors");
+}
+
 int main(void)
 {
     int fd = mkstemp(path);
@@ -443,7 +485,7 @@ int main(void)
         cmocka_unit_test(test_compressed_refused), cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_lying_lengths),      cmocka_unit_test(test_handmade_tensor),
         cmocka_unit_test(test_bad_pickles),        cmocka_unit_test(test_not_a_zip),
-        cmocka_unit_test(test_fuzz_regressions),
+        cmocka_unit_test(test_fuzz_regressions),   cmocka_unit_test(test_shared_storage_bounds),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(path);
