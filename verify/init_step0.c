@@ -1,24 +1,27 @@
-/* init_step0.c: the step-0 checkpoint of init.random (init_step0.h).
+/* init_step0.c: the step-0 checkpoint of init.random (init_step0.h;
+ * docs/CLAIMS.md, "The step-0 checkpoint").
  *
  * Order in the log: every record carries the realtime clock of the process
- * that made it; a FileEvent records when its session first read or wrote
- * (first_access_ns) and when it ended (last_access_ns, the close or the
- * rename). The step-0 checkpoint is the checkpoint write session (write,
- * read-write or rename, whoever's content) that ended first; it counts when
- * it ended strictly before the earliest first read of a data file in any
- * stream (a DataLoader worker's or another rank's included: all streams of
- * one host share its clock; across hosts the comparison assumes their clocks
- * agree, as the challenge validity does). A run that read no data file has
- * its first checkpoint as step 0.
+ * that made it; an InitTensor is recorded after its fill; a FileEvent
+ * records when its session first read or wrote (first_access_ns) and when
+ * it ended (last_access_ns: the close or the rename). The step-0 checkpoint
+ * is the checkpoint write session (write, read-write or rename, whoever's
+ * content) that ended first after the initialiser's last fill, when no data
+ * session of any stream may have read between that fill and its end (all
+ * streams of one host share its clock; across hosts the order assumes
+ * synchronised clocks, as the challenge validity does). Reads that ended
+ * before the init (interpreter start-up, a data set loaded before the model
+ * existed) do not count.
  *
  * The verifier opens that checkpoint where the run wrote it (any recorded
  * path of the same content, e.g. a rename's destination) and uses it only if
- * its SHA-256 is the one the run recorded; --checkpoint FILE is used only if
- * its SHA-256 is that of a checkpoint the run authored. The comparison: every
- * InitTensor in the file with its recorded dtype, shape and bytes, and no
- * other tensor. In a PyTorch zip checkpoint the state dict may be nested
+ * it is a regular file whose SHA-256 is the one the run recorded;
+ * --checkpoint FILE is used only if its SHA-256 is that of a checkpoint the
+ * run authored. The comparison: every InitTensor in the file with its
+ * recorded dtype, shape and bytes, and no other tensor that can hold learned
+ * values. In a PyTorch zip checkpoint the state dict may be nested
  * ({'model': sd, ...}): the dict whose keys match the most InitTensor names
- * is the state dict, and its keys are compared. */
+ * is the state dict. */
 #define _GNU_SOURCE /* vasprintf */
 #include "verify/init_step0.h"
 
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/hashfile.h"
@@ -37,10 +41,28 @@
 #include "verify/ptzip.h"
 #include "verify/safetensors.h"
 
+#define PATHS_TRIED 16 /* recorded paths of the step-0 content the verifier looks at */
+
 typedef struct {
     const Trainprov__V1__FileEvent *f;
     int64_t done_ns; /* when the session ended */
 } ckpt_write;
+
+/* SHA-256 of the regular file at path (a FIFO or a device is refused, not
+ * waited on). 0, or -errno. */
+static int hash_regular(const char *path, uint8_t d[32])
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    uint64_t size;
+    if (fd < 0)
+        return -errno;
+    int rc = fstat(fd, &sb) != 0 ? -errno : !S_ISREG(sb.st_mode) ? -EINVAL : 0;
+    if (rc == 0)
+        rc = tp_sha256_fd(fd, pread, d, &size, NULL, 0, NULL);
+    close(fd);
+    return rc;
+}
 
 static int64_t or_time(int64_t t, const Trainprov__V1__Record *r) { return t ? t : r->time_ns; }
 
@@ -461,10 +483,9 @@ static int check_logged(const tp_claim_ctx *c, const ckpt_write *w, int after,
     }
     tp_hex_encode(f->sha256.data, 8, hex);
     const char *changed = NULL;
-    for (size_t k = 0; (g = authored(c, f->sha256.data, k, &t)); k++) {
+    for (size_t k = 0; k < PATHS_TRIED && (g = authored(c, f->sha256.data, k, &t)); k++) {
         uint8_t d[32];
-        uint64_t size;
-        int rc = tp_sha256_path(g->path, d, &size);
+        int rc = hash_regular(g->path, d);
         if (rc == 0 && memcmp(d, f->sha256.data, 32) != 0)
             changed = g->path;
         if (rc != 0 || memcmp(d, f->sha256.data, 32) != 0)
@@ -524,12 +545,12 @@ int tp_step0_written_by_run(const tp_claim_ctx *c, const char *path, char *why, 
                             char *err, size_t errlen)
 {
     uint8_t d[32];
-    uint64_t size;
     int64_t done;
     char hex[17];
-    int rc = tp_sha256_path(path, d, &size);
+    int rc = hash_regular(path, d);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot read --checkpoint %s: %s", path, strerror(-rc));
+        snprintf(err, errlen, "cannot read --checkpoint %s: %s", path,
+                 rc == -EINVAL ? "not a regular file" : strerror(-rc));
         return -1;
     }
     if (authored(c, d, 0, &done))
@@ -551,13 +572,13 @@ static int check_given(const tp_claim_ctx *c, const ckpt_write *step0, int is_st
     const char *path = c->opt->checkpoint_path;
     struct json_object *ev = json_object_new_object();
     uint8_t d[32];
-    uint64_t size;
     int64_t done = 0;
-    int rc = tp_sha256_path(path, d, &size);
+    int rc = hash_regular(path, d);
     json_object_object_add(evidence, "checkpoint", json_object_new_string(path));
     json_object_object_add(evidence, "checkpoint_given", ev);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot read --checkpoint %s: %s", path, strerror(-rc));
+        snprintf(err, errlen, "cannot read --checkpoint %s: %s", path,
+                 rc == -EINVAL ? "not a regular file" : strerror(-rc));
         return -1;
     }
     ev_str(ev, "path", path);

@@ -5,7 +5,7 @@
  * between the init and the checkpoint, or one the logger could not time,
  * leaves nothing tied; a checkpoint closed before the init is not step 0; a
  * step 0 that differs fails when data was read after it and is unknown when
- * not; a recorded path that is gone is unknown; a renamed checkpoint is
+ * not; a recorded path that is gone (or a FIFO) is unknown; a renamed checkpoint is
  * found at its destination; --checkpoint naming a file the run did not
  * write fails. */
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,7 +38,7 @@ static const uint8_t run_id[16] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 
 static const double params[2] = {-1.0, 1.0};
 static float init_w[N];
 static uint8_t w_sha[32], good_sha[32], bad_sha[32];
-static char good[128], bad[128], gone[128], renamed[128];
+static char good[128], bad[128], gone[128], renamed[128], fifo[128];
 
 static char *path_in(const char *name)
 {
@@ -268,6 +269,12 @@ static void test_step0_not_on_this_machine(void **state)
         {"/data/shard0.bin", "data", "read", w_sha, 300, 400, 4096, 0, NULL},
     };
     EXPECT(ev, NULL, TP_CLAIM_UNKNOWN, "is not on this machine", "absent");
+    /* a FIFO where the run wrote it is no checkpoint, and is not waited on */
+    file_ev at_fifo[] = {
+        {fifo, "checkpoint", "write", good_sha, 150, 200, 0, 1, NULL},
+        {"/data/shard0.bin", "data", "read", w_sha, 300, 400, 4096, 0, NULL},
+    };
+    EXPECT(at_fifo, NULL, TP_CLAIM_UNKNOWN, "is not on this machine", "absent");
     /* the evaluator's copy, given with --checkpoint, is the run's by its digest */
     EXPECT(ev, good, TP_CLAIM_UNKNOWN, equal, "equal");
 }
@@ -319,6 +326,9 @@ static int setup(void **state)
     snprintf(bad, sizeof bad, "%s", path_in("donor_step0.safetensors"));
     snprintf(gone, sizeof gone, "%s", path_in("gone.safetensors"));
     snprintf(renamed, sizeof renamed, "%s", path_in("renamed.safetensors"));
+    snprintf(fifo, sizeof fifo, "%s", path_in("fifo.safetensors"));
+    if (mkfifo(fifo, 0600) != 0)
+        return -1;
     float other[N];
     memcpy(other, init_w, sizeof other);
     other[3] += 0.5f;
@@ -334,7 +344,7 @@ static int teardown(void **state)
 {
     (void)state;
     const char *names[] = {"a.pem", "a.pub.pem", "step0.safetensors", "donor_step0.safetensors",
-                           "renamed.safetensors"};
+                           "renamed.safetensors", "fifo.safetensors"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         unlink(path_in(names[k]));
     rmdir(dir);
