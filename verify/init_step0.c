@@ -194,51 +194,55 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Orders tensors by their key path's prefix (the dict holding them). */
+static int cmp_prefix(const void *a, const void *b)
+{
+    const tp_pt_tensor *x = *(const tp_pt_tensor *const *)a, *y = *(const tp_pt_tensor *const *)b;
+    size_t n = x->key_at < y->key_at ? x->key_at : y->key_at;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : x->key_at < y->key_at ? -1 : x->key_at > y->key_at;
+}
+
 /* The state dict in a zip checkpoint: the key path whose keys match the
  * most InitTensor names (the shortest on a tie). */
 static int choose_prefix(ckpt *k, Trainprov__V1__InitTensor **ts, size_t n)
 {
-    const char **names = malloc((n ? n : 1) * sizeof *names), **hits = NULL;
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    const tp_pt_tensor **hits = malloc((k->pt.n ? k->pt.n : 1) * sizeof *hits);
     size_t nh = 0;
-    if (!names)
+    if (!names || !hits) {
+        free(names);
+        free(hits);
         return -1;
+    }
     for (size_t i = 0; i < n; i++)
         names[i] = ts[i]->name;
     qsort(names, n, sizeof *names, cmp_str);
-    hits = malloc((k->pt.n ? k->pt.n : 1) * sizeof *hits);
-    for (size_t i = 0; hits && i < k->pt.n; i++) {
+    for (size_t i = 0; i < k->pt.n; i++) {
         const tp_pt_tensor *t = &k->pt.tensors[i];
         const char *key = t->name + t->key_at;
         if (n && bsearch(&key, names, n, sizeof *names, cmp_str))
-            hits[nh++] = t->name;
+            hits[nh++] = t;
     }
     free(names);
-    if (!hits)
-        return -1;
-    /* hits are sorted by full name, so equal prefixes are not adjacent:
-     * count each distinct prefix over all hits (few distinct prefixes) */
-    size_t best = 0, best_len = 0, best_count = 0;
-    for (size_t i = 0; i < nh; i++) {
-        const tp_pt_tensor *t = tp_ptzip_find(&k->pt, hits[i]);
-        size_t count = 0;
-        for (size_t j = 0; j < nh && count <= nh; j++) {
-            const tp_pt_tensor *u = tp_ptzip_find(&k->pt, hits[j]);
-            count += u->key_at == t->key_at && !memcmp(u->name, t->name, t->key_at);
+    if (nh)
+        qsort(hits, nh, sizeof *hits, cmp_prefix);
+    const tp_pt_tensor *best = NULL;
+    size_t best_count = 0;
+    for (size_t i = 0, run; i < nh; i += run) {
+        for (run = 1; i + run < nh && !cmp_prefix(&hits[i], &hits[i + run]); run++)
+            ;
+        if (run > best_count || (run == best_count && hits[i]->key_at < best->key_at)) {
+            best = hits[i];
+            best_count = run;
         }
-        if (count > best_count || (count == best_count && t->key_at < best_len)) {
-            best = i;
-            best_len = t->key_at;
-            best_count = count;
-        }
-        if (count == nh)
-            break;
     }
-    k->prefix_buf = strndup(nh ? hits[best] : "", best_len);
+    k->prefix_len = best ? best->key_at : 0;
+    k->prefix_buf = strndup(best ? best->name : "", k->prefix_len);
     free(hits);
     if (!k->prefix_buf)
         return -1;
     k->prefix = k->prefix_buf;
-    k->prefix_len = best_len;
     return 0;
 }
 
