@@ -3,7 +3,8 @@
 # project's own tools (a normal build in ./_build, or BUILD=dir): a small job
 # under `trainprov run` (log and, killed, its journals), `trainprov recover`,
 # the records cut out of the journals, safetensors files written like the
-# test jobs write them, and `trainprov challenge` documents. Each seed is
+# test jobs write them, PyTorch checkpoints written by torch.save, and
+# `trainprov challenge` documents. Each seed is
 # small (tens of KB at most). Regression inputs from findings are kept in
 # the same folders under names starting with "regress-"; this script leaves
 # them alone.
@@ -17,7 +18,7 @@ C=$ROOT/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 export TRAINPROV_LIB=$BUILD/logger/.libs/libtrainprov.so PYTHONPATH=$ROOT/python
-mkdir -p "$C"/{fuzz_journal,fuzz_records,fuzz_safetensors,fuzz_challenge,fuzz_h5log}
+mkdir -p "$C"/{fuzz_journal,fuzz_records,fuzz_safetensors,fuzz_challenge,fuzz_h5log,fuzz_ptzip}
 rm -f "$C"/*/seed-*
 
 "$TP" keygen -o "$W/key.pem" >/dev/null
@@ -101,5 +102,16 @@ save_safetensors({"w": torch.randn(3, 5).to(torch.bfloat16),
                   "h": torch.randn(2, 2).to(torch.float16),
                   "i": torch.arange(6, dtype=torch.int64)}, d + "/seed-mixed.safetensors")
 save_safetensors({"empty": torch.zeros(0), "s": torch.tensor([1.0])}, d + "/seed-edge.safetensors")
+PY
+# PyTorch zip checkpoints as torch.save writes them: a state dict, a nested
+# checkpoint with a parameter, a non-contiguous tensor (tests/verify/data).
+"$PY" "$ROOT/tests/verify/make_ptzip_fixtures.py" "$W"
+cp "$W/sd.pt" "$C/fuzz_ptzip/seed-state-dict.pt"
+cp "$W/nested.pt" "$C/fuzz_ptzip/seed-nested.pt"
+"$PY" - "$C/fuzz_ptzip" <<'PY'
+import sys, torch
+torch.manual_seed(0)
+torch.save({"w": torch.randn(2, 3, dtype=torch.float16), "b": torch.zeros(0)},
+           sys.argv[1] + "/seed-edge.pt")
 PY
 ls -l "$C"/*/seed-* | awk '{print $5, $9}'

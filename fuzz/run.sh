@@ -8,7 +8,7 @@
 #     -t SECONDS  how long each target runs (default 60)
 #     -b          build only
 #     TARGET      fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge
-#                 fuzz_h5log (default: all, one after another)
+#                 fuzz_h5log fuzz_ptzip (default: all, one after another)
 #
 # One line per target, "PASS fuzz_x ..." or "FAIL fuzz_x ..."; the exit
 # status is non-zero when a target failed to build or found something.
@@ -19,7 +19,7 @@ ROOT=$(pwd -P)
 BUILD=${FUZZ_BUILD:-$ROOT/_build-fuzz}
 SECONDS_EACH=60
 BUILD_ONLY=0
-ALL_TARGETS="fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge fuzz_h5log"
+ALL_TARGETS="fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge fuzz_h5log fuzz_ptzip"
 JOBS=${JOBS:-2}
 
 while getopts t:b opt; do

@@ -2,20 +2,24 @@
  * exact every InitTensor of the log is regenerated from its committed seed
  * and the challenge nonce with the v1 initialiser (core/initrng.h) and its
  * digest compared; the challenge is checked against the evaluator's key;
- * with a step-0 checkpoint, the tensors the run started from must be those
- * bytes.
+ * the run's step-0 checkpoint (init_step0.c: the checkpoint it wrote before
+ * its first data read, or a --checkpoint it wrote) must hold those bytes.
  *
  * The nonce that keys the regeneration is the one the evaluator expects: the
  * nonce of `--challenge FILE` when given (so a run keyed by another nonce
  * fails, naming its tensors), else the run's own RunStart nonce. The claim
  * passes only when every tensor regenerates, each seed was committed (a Seed
  * record with that value precedes the tensor in its stream), and the nonce is
- * an evaluator's signed challenge checked with --evaluator-pubkey; a run
- * whose tensors regenerate but whose nonce is not authenticated is unknown:
- * its init could have been computed before the run. Regeneration is chunked
+ * an evaluator's signed challenge checked with --evaluator-pubkey, and a
+ * step-0 checkpoint equal to the regenerated tensors ties them to the
+ * training; a run whose tensors regenerate but whose nonce is not
+ * authenticated is unknown (its init could have been computed before the
+ * run), and so is one with no step-0 checkpoint, or one that cannot be
+ * checked here (absent, changed since the run wrote it). Regeneration is chunked
  * (bounded memory) and uses every core. A run with no InitTensor (a job with
  * its framework's own initialiser) is tested at strength statistical from its
- * --checkpoint (init_statistical.c), else unknown. --reference adds the
+ * --checkpoint (init_statistical.c), which must be a checkpoint the run
+ * wrote, else unknown. --reference adds the
  * centred similarity to a suspected donor (similarity.c) to the evidence,
  * whatever the strength. */
 #define _GNU_SOURCE /* vasprintf */
@@ -31,6 +35,7 @@
 
 #include "verify/challenge.h"
 #include "verify/init_statistical.h"
+#include "verify/init_step0.h"
 #include "core/initrng.h"
 #include "verify/safetensors.h"
 #include "verify/similarity.h"
@@ -209,64 +214,6 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
                 t->name, t->seed, got, want);
         return 1;
     }
-    return 0;
-}
-
-static const char *st_dtype(const char *dtype)
-{
-    return !strcmp(dtype, "float32") ? "F32" : !strcmp(dtype, "bfloat16") ? "BF16" : "F16";
-}
-
-/* --checkpoint: every recorded tensor is in the file with its dtype, shape
- * and bytes, and the file holds nothing else. */
-static int check_checkpoint(const char *path, Trainprov__V1__InitTensor **ts, size_t n,
-                            tp_problems *p, tp_claim *cl, char *err, size_t errlen)
-{
-    tp_safetensors st;
-    if (tp_safetensors_open(path, &st, err, errlen) != 0)
-        return -1;
-    char *seen = calloc(st.n ? st.n : 1, 1);
-    if (!seen) {
-        snprintf(err, errlen, "out of memory");
-        tp_safetensors_close(&st);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const Trainprov__V1__InitTensor *t = ts[i];
-        const tp_st_tensor *c = tp_safetensors_find(&st, t->name);
-        uint8_t digest[32];
-        if (!c) {
-            tp_problems_add(p, "tensor %s: not in the checkpoint %s", t->name, path);
-            continue;
-        }
-        seen[c - st.tensors] = 1;
-        int same_shape = c->ndim == t->n_shape;
-        for (size_t d = 0; same_shape && d < c->ndim; d++)
-            same_shape = c->shape[d] == t->shape[d];
-        if (strcmp(c->dtype, st_dtype(t->dtype)) != 0 || !same_shape) {
-            tp_problems_add(p, "tensor %s: the checkpoint holds it as %s of another shape or dtype than "
-                       "the recorded %s",
-                    t->name, c->dtype, t->dtype);
-            continue;
-        }
-        if (tp_safetensors_sha256(&st, c, digest) != 0) {
-            snprintf(err, errlen, "cannot read tensor %s of %s", t->name, path);
-            free(seen);
-            tp_safetensors_close(&st);
-            return -1;
-        }
-        if (t->sha256.len != 32 || memcmp(digest, t->sha256.data, 32) != 0)
-            tp_problems_add(p, "tensor %s: the checkpoint's bytes differ from the initialised ones "
-                       "(changed after init)",
-                    t->name);
-    }
-    for (size_t k = 0; k < st.n; k++)
-        if (!seen[k])
-            tp_problems_add(p, "checkpoint tensor %s was not filled by the initialiser", st.tensors[k].name);
-    json_object_object_add(tp_claim_evidence(cl), "checkpoint", json_object_new_string(path));
-    json_object_object_add(tp_claim_evidence(cl), "checkpoint_tensors", json_object_new_int64((int64_t)st.n));
-    free(seen);
-    tp_safetensors_close(&st);
     return 0;
 }
 
@@ -458,6 +405,16 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
                      "statistical)");
             return 0;
         }
+        char why[TP_PROBLEM_MAX];
+        int own = tp_step0_written_by_run(c, opt->checkpoint_path, why, sizeof why, err, errlen);
+        if (own < 0)
+            return -1;
+        json_object_object_add(tp_claim_evidence(cl), "checkpoint_written_by_run",
+                               json_object_new_boolean(own));
+        if (!own) { /* a file the run did not write says nothing about its init */
+            conclude(cl, TP_CLAIM_FAIL, "%s", why);
+            return 0;
+        }
         free(cl->detail);
         cl->detail = NULL;
         return tp_initstat_check(opt->checkpoint_path, opt->init_declare_path, tp_claim_evidence(cl),
@@ -467,11 +424,13 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     const uint8_t *nonce;
     size_t nonce_len;
     int authenticated;
+    tp_tie tie;
+    char *tie_why = NULL;
     if (check_challenge(c, rs, &expected, &nonce, &nonce_len, &authenticated, &p, cl, err,
                         errlen) != 0 ||
-        (opt->checkpoint_path &&
-         check_checkpoint(opt->checkpoint_path, ts, n, &p, cl, err, errlen) != 0)) {
+        tp_step0_check(c, ts, n, &p, tp_claim_evidence(cl), &tie, &tie_why, err, errlen) != 0) {
         free(ts);
+        free(tie_why);
         json_object_put(p.list);
         return -1;
     }
@@ -486,6 +445,7 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     if (declared > budget) {
         /* more work than the evaluator allows: nothing is regenerated */
         free(ts);
+        free(tie_why);
         json_object_object_add(tp_claim_evidence(cl), "declared_elements",
                                json_object_new_uint64(declared));
         if (p.count) {
@@ -504,6 +464,7 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
         uint64_t e = 0;
         if (regenerate(ts[i], nonce, nonce_len, &p, &e) < 0) {
             free(ts);
+            free(tie_why);
             json_object_put(p.list);
             snprintf(err, errlen, "out of memory");
             return -1;
@@ -515,29 +476,36 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     json_object_object_add(tp_claim_evidence(cl), "spec", json_object_new_string(TP_INIT_SPEC));
     json_object_object_add(tp_claim_evidence(cl), "tensors", json_object_new_int64((int64_t)n));
     json_object_object_add(tp_claim_evidence(cl), "elements", json_object_new_int64((int64_t)elems));
+    json_object_object_add(tp_claim_evidence(cl), "tied_to_training",
+                           json_object_new_boolean(tie == TP_TIE_EQUAL));
     ev_hex(cl, "nonce", nonce, nonce_len);
     if (p.count) {
         conclude_problems(cl, &p);
+        free(tie_why);
         return 0;
     }
-    if (authenticated != 1) {
+    /* what the regeneration proves, then why that is not yet a pass */
+    const char *nonce_why =
+        authenticated == 1 ? NULL
+        : nonce_len == 0   ? "the run answered no challenge: its init could have been computed "
+                             "before the run"
+        : authenticated < 0
+            ? "no --challenge or --challenge-id says which challenge the evaluator issued: any "
+              "challenge ever signed by the evaluator key would pass"
+            : "the nonce is not checked against the evaluator's key (give --evaluator-pubkey)";
+    if (nonce_why || tie != TP_TIE_EQUAL) {
+        const char *sep = nonce_why && tie_why ? tie != TP_TIE_EQUAL ? "; and " : "; " : "";
         conclude(cl, TP_CLAIM_UNKNOWN,
                  "%zu tensors (%" PRIu64 " elements) regenerate exactly from the committed seed "
-                 "and the run's nonce, but %s",
-                 n, elems,
-                 nonce_len == 0 ? "the run answered no challenge: its init could have been "
-                                  "computed before the run"
-                 : authenticated < 0
-                     ? "no --challenge or --challenge-id says which challenge the evaluator "
-                       "issued: any challenge ever signed by the evaluator key would pass"
-                     : "the nonce is not checked against the evaluator's key (give "
-                       "--evaluator-pubkey)");
+                 "and the run's nonce, but %s%s%s",
+                 n, elems, nonce_why ? nonce_why : "", sep, tie_why ? tie_why : "");
+        free(tie_why);
         return 0;
     }
     conclude(cl, TP_CLAIM_PASS,
              "strength exact: %zu tensors (%" PRIu64 " elements) regenerate bit for bit from "
-             "the committed seed and the evaluator's signed challenge nonce%s",
-             n, elems, opt->checkpoint_path ? "; the step-0 checkpoint holds exactly those bytes"
-                                            : "");
+             "the committed seed and the evaluator's signed challenge nonce; %s",
+             n, elems, tie_why);
+    free(tie_why);
     return 0;
 }

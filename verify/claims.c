@@ -42,9 +42,11 @@ static const struct {
      "after the first MPI_Allreduce; only that every rank received the same initial "
      "broadcasts as rank 0"},
     {"init.random", tp_claim_init_random,
-     "that the job trained from these weights, or anything about tensors not filled by the "
+     "how training went on from these weights (weights that arrive after the step-0 checkpoint "
+     "through a channel trainprov does not see), or anything about tensors not filled by the "
      "initialiser; strength exact proves the recorded tensors came from the committed seed and "
-     "the evaluator's nonce, so not from a model trained before the challenge; strength "
+     "the evaluator's nonce, so not from a model trained before the challenge, and that the "
+     "run's step-0 checkpoint held exactly them; strength "
      "statistical proves only that the step-0 checkpoint is distributed like a fresh "
      "initialisation, not when it was drawn nor that the run started from it"},
 };

@@ -217,6 +217,20 @@ int tp_safetensors_sha256(const tp_safetensors *st, const tp_st_tensor *t, uint8
     return rc;
 }
 
+int tp_safetensors_bytes(const tp_safetensors *st, const tp_st_tensor *t,
+                         int (*fn)(void *ctx, const uint8_t *bytes, size_t n), void *ctx)
+{
+    uint8_t *buf = malloc(READ_CHUNK);
+    int rc = buf ? 0 : -1;
+    for (uint64_t at = t->begin; rc == 0 && at < t->end;) {
+        size_t n = t->end - at < READ_CHUNK ? (size_t)(t->end - at) : READ_CHUNK;
+        rc = read_full(st->fd, buf, n, st->data_offset + at) == 0 && fn(ctx, buf, n) == 0 ? 0 : -1;
+        at += n;
+    }
+    free(buf);
+    return rc;
+}
+
 /* IEEE binary16 to float32, exactly (every half is a float). */
 static float half_to_float(uint16_t h)
 {

@@ -33,6 +33,10 @@ int tp_safetensors_open(const char *path, tp_safetensors *out, char *err, size_t
 const tp_st_tensor *tp_safetensors_find(const tp_safetensors *st, const char *name);
 /* SHA-256 of a tensor's bytes. 0, or -1 on a read error. */
 int tp_safetensors_sha256(const tp_safetensors *st, const tp_st_tensor *t, uint8_t out[32]);
+/* A tensor's bytes to fn in chunks of whole elements (fn returns 0 to go
+ * on, -1 to stop). 0, or -1 on a read error, out of memory or fn's error. */
+int tp_safetensors_bytes(const tp_safetensors *st, const tp_st_tensor *t,
+                         int (*fn)(void *ctx, const uint8_t *bytes, size_t n), void *ctx);
 /* A floating-point tensor (F32, BF16 or F16) as float32 values in a new
  * array of *n elements (at most TP_ST_READ_MAX elements). 0; 1 when its dtype
  * is not one of those or it is too large (why says which); -1 on a read

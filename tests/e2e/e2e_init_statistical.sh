@@ -4,9 +4,9 @@
 # that writes its step-0 checkpoint passes init.random from that checkpoint
 # alone; a model trained 300 steps passed off as "step 0" fails it, naming
 # tensors; a tensor with no default role is unknown until --init-declare gives
-# its law. --reference: a job fine-tuned from a donor shows centred
-# correlation near 1 at step 0 and high at the end; a job from an independent
-# random init shows none, like the null draw.
+# its law; another run's checkpoint fails it. --reference: a job fine-tuned
+# from a donor shows centred correlation near 1 at step 0 and high at the
+# end; a job from an independent random init shows none, like the null draw.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 e2e_init torch h5py
 
@@ -56,6 +56,12 @@ run_stat trained --seed 2 --pretrain 300
 expect_verify 1 "$WORK/trained.h5" "$WORK/trained.json" --pubkey "$WORK/key.pub.pem" \
     --checkpoint "$WORK/trained/step0.safetensors"
 expect_claim "$WORK/trained.json" init.random fail
+# Another run's step-0 checkpoint says nothing about this run, fresh as it is.
+expect_verify 1 "$WORK/fresh.h5" "$WORK/not_own.json" --pubkey "$WORK/key.pub.pem" \
+    --checkpoint "$WORK/trained/step0.safetensors"
+expect_claim "$WORK/not_own.json" init.random fail
+jcheck detail-contains "$WORK/not_own.json" init.random "is not a checkpoint this run wrote" ||
+    fail "init.random does not say the other run's checkpoint is not this run's"
 jcheck detail-contains "$WORK/trained.json" init.random "strength statistical" "tensor conv.weight" ||
     fail "init.random's detail does not name the trained tensors (report $WORK/trained.json)"
 init_py "$WORK/trained.json" '
