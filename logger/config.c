@@ -17,6 +17,7 @@
 
 #include "core/hex.h"
 #include "core/settings.h"
+#include "core/sigboard.h"
 #include "core/syspaths.h"
 #include "core/vocab.h"
 
@@ -24,7 +25,7 @@ const char *const tp_config_env_names[] = {
     TP_ENV_KEY,         TP_ENV_LOG,          TP_ENV_RUN_ID,       TP_ENV_DATA,
     TP_ENV_CHECKPOINTS, TP_ENV_EXCLUDE,      TP_ENV_INCLUDE,      TP_ENV_HEAD_EVERY,
     TP_ENV_HEAD_SECONDS, TP_ENV_EXIT_TIMEOUT, TP_ENV_NONCE,       TP_ENV_CHALLENGE,
-    NULL,
+    TP_ENV_SIGNAL_BOARD, NULL,
 };
 
 static int add_pattern(tp_pattern_list *l, const char *s, size_t len)

@@ -35,6 +35,11 @@ void tp_runtime_shutdown(const char *reason, int status);
  * worker stops making progress: it may be blocked by the code the signal
  * interrupted). Nothing to seal in a pending stream without a worker. */
 void tp_runtime_shutdown_signal_safe(int status);
+/* A signal whose default action ends the process arrived (hook_signal.c):
+ * seals the stream with StreamEnd reason "signal" and status sig, as _exit
+ * does (signal-safe, bounded); when exit, exec or MPI_Finalize is already
+ * sealing, waits for that seal instead. The caller then dies of sig. */
+void tp_runtime_seal_on_signal(int sig);
 /* quick_exit(status) is under way: the at_quick_exit handler registered at
  * load seals the stream with this status, as _exit would. */
 void tp_runtime_quick_exit_status(int status);

@@ -441,6 +441,13 @@ int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uin
     end_untracked = untracked_fds;
     atomic_store_explicit(&end_requested, 1, memory_order_release);
     wake_worker();
+    return tp_worker_wait_sealed(max_wait_s, stall_s);
+}
+
+int tp_worker_wait_sealed(uint64_t max_wait_s, uint64_t stall_s)
+{
+    if (!atomic_load(&running) && !atomic_load_explicit(&sealed, memory_order_acquire))
+        return -1;
     int64_t start = monotonic_ns(), last_move = start;
     unsigned long long last = atomic_load(&progress);
     while (!atomic_load_explicit(&sealed, memory_order_acquire)) {
