@@ -1,7 +1,9 @@
 /* claim.c: the facts every claim shares, derived once (claim.h), and how a
  * claim writes its detail, evidence and conclusion. */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include "verify/claim.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,21 @@ long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id)
 /* Decodes the heads once and hashes the records once: the root at each
  * head's size (when the heads grow and stay within the records; log.integrity
  * names the others) and over all records. */
+void tp_stream_end_text(const Trainprov__V1__StreamEnd *e, char *out, size_t len)
+{
+    const char *abbrev = NULL;
+    if (tp_end_parse(e->reason) == TP_END_SIGNAL && e->status > 0 && e->status < NSIG)
+        abbrev = sigabbrev_np(e->status);
+    if (abbrev)
+        snprintf(out, len, "signal SIG%s", abbrev);
+    else if (tp_end_parse(e->reason) == TP_END_SIGNAL)
+        snprintf(out, len, "signal %d", (int)e->status);
+    else if (e->status >= 0)
+        snprintf(out, len, "%.16s %d", e->reason, (int)e->status);
+    else
+        snprintf(out, len, "%.16s", e->reason);
+}
+
 static int stream_facts(const tp_stream_data *st, const tp_decoded_stream *d, tp_stream_facts *f)
 {
     size_t nh = st->n_heads ? st->n_heads : 1;
@@ -172,6 +189,8 @@ static int stream_facts(const tp_stream_data *st, const tp_decoded_stream *d, tp
     const Trainprov__V1__Record *end = d->n ? d->records[d->n - 1] : NULL;
     f->ended = last && last->final && last->tree_size == st->n_records && end &&
                end->body_case == TRAINPROV__V1__RECORD__BODY_STREAM_END;
+    if (f->ended)
+        tp_stream_end_text(end->stream_end, f->end, sizeof f->end);
     return 0;
 }
 

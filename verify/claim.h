@@ -25,6 +25,7 @@ typedef struct {
     uint8_t *head_root_ok;                    /* ... when the head's size could be hashed */
     uint8_t root[TP_HASH_LEN];                /* root over all its records */
     int ended;                                /* last head final, last record a StreamEnd */
+    char end[32];                             /* how: "exit 0", "signal SIGTERM", ...; "" */
 } tp_stream_facts;
 
 typedef struct {
@@ -54,6 +55,9 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
                       const uint8_t pubkey_id[TP_KEY_ID_LEN]);
 void tp_claim_ctx_free(tp_claim_ctx *c);
 
+/* How a stream ended, from its StreamEnd: "signal SIGTERM", "exit 0",
+ * "exec". The reason is the job's own bytes: printed safely by the caller. */
+void tp_stream_end_text(const Trainprov__V1__StreamEnd *e, char *out, size_t len);
 /* Index of the stream with this id, or -1. */
 long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id);
 const Trainprov__V1__FileEvent *tp_file_event(const Trainprov__V1__Record *r);

@@ -90,15 +90,32 @@ static void check_reported_gaps(const tp_claim_ctx *c, size_t s, tp_problems *p)
                     "table and not recorded", c->streams[s].name, last->stream_end->untracked_fds);
 }
 
+/* "; the job ended by SIGTERM (stream ..., sealed on the signal)" for the
+ * first stream, in log order, that was sealed on a signal; "" if none. */
+static void ended_by_signal(const tp_claim_ctx *c, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (size_t s = 0; s < c->log->n_streams; s++)
+        if (c->streams[s].ended && !strncmp(c->streams[s].end, "signal ", 7)) {
+            snprintf(out, len, "; %s ended by %s (sealed on the signal)", c->streams[s].name,
+                     c->streams[s].end + 7);
+            return;
+        }
+}
+
 int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen)
 {
     tp_problems p = {0}, ranks = {0};
     check_manifest(c, &p, cl);
     for (size_t s = 0; s < c->log->n_streams; s++) {
         const tp_stream_data *st = &c->log->streams[s];
-        if (!c->streams[s].ended)
-            tp_problems_add(&p, "%s did not end with a StreamEnd under a final signed head "
-                        "(truncated?)", c->streams[s].name);
+        if (!c->streams[s].ended && st->n_records == 0)
+            tp_problems_add(&p, "%s was killed before its first signed head: it did not end, "
+                        "and nothing it recorded is signed", c->streams[s].name);
+        else if (!c->streams[s].ended)
+            tp_problems_add(&p, "%s was killed: it did not end with a StreamEnd under a final "
+                        "signed head; its %zu records up to its last signed head are kept",
+                        c->streams[s].name, st->n_records);
         if (tp_jstatus_parse(st->journal_status) != TP_JSTATUS_COMPLETE)
             tp_problems_add(&p, "%s: its journal was %s", c->streams[s].name, st->journal_status);
         if (st->dropped_unsigned)
@@ -107,9 +124,10 @@ int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t
         check_reported_gaps(c, s, &p);
         check_children(c, s, &p);
     }
-    char pass[160];
-    snprintf(pass, sizeof pass, "all %zu streams ended and are listed with their final heads in "
-             "the signed run manifest", c->log->n_streams);
+    char pass[256];
+    int n = snprintf(pass, sizeof pass, "all %zu streams ended and are listed with their final "
+                     "heads in the signed run manifest", c->log->n_streams);
+    ended_by_signal(c, pass + n, sizeof pass - (size_t)n);
     if (c->mpi.world)
         tp_mpi_check_complete(&c->mpi, &ranks);
     tp_claim_conclude_ranks(cl, &p, &ranks, pass);

@@ -62,6 +62,7 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         sum->records = c->log->streams[s].n_records;
         sum->heads = c->log->streams[s].n_heads;
         sum->ended = c->streams[s].ended;
+        sum->end = c->streams[s].end;
         sum->journal_status = c->log->streams[s].journal_status;
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);

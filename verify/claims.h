@@ -52,6 +52,7 @@ typedef struct {
     size_t records, heads, files;
     uint64_t bytes_read, bytes_written;
     int ended;               /* last head final and last record a StreamEnd */
+    const char *end;         /* how it ended ("signal SIGTERM", "exit 0"), "" if it did not */
     const char *journal_status;
 } tp_stream_summary;
 

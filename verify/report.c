@@ -73,9 +73,13 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
             fprintf(out, "rank %-5d ", st->rank);
         tp_print_safe(out, st->origin);
         fprintf(out, " %6zu records %5zu files %12" PRIu64 " bytes read %12" PRIu64
-                " bytes written%s\n",
-                st->records, st->files, st->bytes_read, st->bytes_written,
-                st->ended ? "" : "  (did not end)");
+                " bytes written",
+                st->records, st->files, st->bytes_read, st->bytes_written);
+        if (!st->ended)
+            fputs("  (did not end: killed)", out);
+        else if (!strncmp(st->end, "signal ", 7))
+            fprintf(out, "  (ended by %s)", st->end + 7);
+        fputc('\n', out);
     }
     print_exclusions(out, v);
     fputc('\n', out);
@@ -108,6 +112,7 @@ static struct json_object *streams_json(const tp_verdict *v)
         json_object_object_add(o, "bytes_read", json_object_new_uint64(st->bytes_read));
         json_object_object_add(o, "bytes_written", json_object_new_uint64(st->bytes_written));
         json_object_object_add(o, "ended", json_object_new_boolean(st->ended));
+        json_object_object_add(o, "end", json_object_new_string(st->end));
         json_object_object_add(o, "journal_status", json_object_new_string(st->journal_status));
         json_object_array_add(a, o);
     }

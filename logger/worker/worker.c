@@ -317,7 +317,7 @@ static const struct timespec *sleep_for(struct timespec *ts)
 {
     int64_t ns = -1;
     if (stream_rc == 0 && stream.tree.size > stream.signed_size) {
-        ns = stream.last_head_ns + (int64_t)stream.cfg->head_seconds * 1000000000 - tp_now_ns();
+        ns = stream.last_head_ns + (int64_t)stream.cfg->head_interval_ms * 1000000 - tp_now_ns();
         if (ns < 1000000)
             ns = 1000000;
     }
@@ -340,6 +340,8 @@ static void *worker_main(void *unused)
         tp_event *batch = take_inbox();
         if (batch || ending)
             open_stream();
+        if (stream_rc == 0 && !ending)
+            tp_stream_sign_first_head(&stream);
         process_batch(batch);
         if (ending)
             break;
