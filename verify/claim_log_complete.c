@@ -6,6 +6,8 @@
  * it at MPI_Finalize (mpi_facts.h). */
 #include "verify/claim.h"
 
+#include "core/vocab.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,16 +92,21 @@ static void check_reported_gaps(const tp_claim_ctx *c, size_t s, tp_problems *p)
                     "table and not recorded", c->streams[s].name, last->stream_end->untracked_fds);
 }
 
-/* "; the job ended by SIGTERM (stream ..., sealed on the signal)" for the
- * first stream, in log order, that was sealed on a signal; "" if none. */
+/* "; stream ... ended by SIGTERM (sealed on the signal)" for a stream sealed
+ * on a signal, the job's main process (origin root) first; "" if none. */
 static void ended_by_signal(const tp_claim_ctx *c, char *out, size_t len)
 {
     out[0] = '\0';
-    for (size_t s = 0; s < c->log->n_streams; s++)
-        if (c->streams[s].ended && !strncmp(c->streams[s].end, "signal ", 7)) {
-            snprintf(out, len, "; %s ended by %s (sealed on the signal)", c->streams[s].name,
-                     c->streams[s].end + 7);
-            return;
+    for (int roots_only = 1; roots_only >= 0; roots_only--)
+        for (size_t s = 0; s < c->log->n_streams; s++) {
+            const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
+            if (roots_only && !(rs && !strcmp(rs->origin, tp_origin_name(TP_ORIGIN_ROOT))))
+                continue;
+            if (c->streams[s].ended && !strncmp(c->streams[s].end, "signal ", 7)) {
+                snprintf(out, len, "; %s ended by %s (sealed on the signal)",
+                         c->streams[s].name, c->streams[s].end + 7);
+                return;
+            }
         }
 }
 

@@ -1,0 +1,76 @@
+#!/bin/bash
+# e2e_sigkill_first_100ms_recovers_as_killed.sh: a job whose processes are
+# SIGKILLed within their first 100 ms (a shell that forks a child and execs,
+# killed with its wrapper) still leaves signed streams: each stream's
+# RunStart is signed as soon as it is written. `trainprov recover` builds a
+# log in which log.integrity and run.binding pass, and log.complete fails
+# saying the streams were killed. Then one journal is cut back to its
+# RunStart alone (a process killed before its first head, as older versions
+# left them): the recovered log keeps the stream, run.binding still passes
+# and log.complete says it was killed before its first signed head; nothing
+# reads like tampering.
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+e2e_init
+. "$E2E_DIR/preempt_lib.sh"
+
+keygen key
+LOG=$WORK/run.h5
+setsid "$TRAINPROV" run --key "$WORK/key.pem" --log "$LOG" -- \
+    /bin/sh -c 'sleep 30 & exec sleep 31' >"$LOG.out" 2>&1 &
+WRAPPER=$!
+sleep 0.1
+kill -KILL -- "-$WRAPPER" || die "could not kill process group $WRAPPER"
+wait "$WRAPPER" 2>/dev/null || true
+sleep 0.2
+ls -la "$LOG.journal" || die "no journal directory after the kill"
+cp -a "$LOG.journal" "$WORK/journal.copy"
+
+no_tampering() {
+    if grep -E -i 'tamper|truncated|not a RunStart|forged|another run' "$1"; then
+        fail "$2: the report of a killed run reads like tampering"
+    fi
+}
+
+st=0
+tp recover "$LOG" >"$WORK/recover.out" 2>&1 || st=$?
+cat "$WORK/recover.out"
+[ "$st" -eq 0 ] || die "trainprov recover exited $st"
+expect_verify 1 "$LOG" "$WORK/v.json" --pubkey "$WORK/key.pub.pem"
+cat "$WORK/v.json.out"
+expect_claim "$WORK/v.json" log.integrity pass
+expect_claim "$WORK/v.json" run.binding pass
+expect_claim "$WORK/v.json" log.complete fail
+grep -q '^FAIL *log.complete .* was killed: it did not end' "$WORK/v.json.out" ||
+    fail "log.complete does not say the streams were killed"
+no_tampering "$WORK/v.json.out" "killed in the first 100 ms"
+"$PYTHON" - "$WORK/v.json" <<'PY' || fail "a stream killed at once lost its signed RunStart"
+import json, sys
+streams = json.load(open(sys.argv[1]))["streams"]
+print([(s["origin"], s["records"], s["heads"]) for s in streams])
+assert streams and all(s["records"] >= 1 and s["heads"] >= 1 for s in streams)
+PY
+
+# One journal cut back to its RunStart frame: no head at all.
+rm -rf "$LOG" "$LOG.journal"
+mv "$WORK/journal.copy" "$LOG.journal"
+victim=$(find "$LOG.journal" -name '*.tpj' | head -n 1)
+"$PYTHON" - "$victim" <<'PY' || die "could not cut $victim"
+import struct, sys
+p = sys.argv[1]
+data = open(p, "rb").read()
+kind, length = data[8], struct.unpack("<I", data[12:16])[0]
+assert kind == 1, "the first frame is not a record"
+open(p, "wb").write(data[:16 + length])
+PY
+st=0
+tp recover "$LOG" >"$WORK/recover2.out" 2>&1 || st=$?
+cat "$WORK/recover2.out"
+[ "$st" -eq 0 ] || die "trainprov recover of the cut journal exited $st"
+expect_verify 1 "$LOG" "$WORK/v2.json" --pubkey "$WORK/key.pub.pem"
+cat "$WORK/v2.json.out"
+expect_claim "$WORK/v2.json" log.integrity pass
+expect_claim "$WORK/v2.json" run.binding pass
+grep -q '^FAIL *log.complete .* was killed before its first signed head' "$WORK/v2.json.out" ||
+    fail "log.complete does not say the stream was killed before its first head"
+no_tampering "$WORK/v2.json.out" "killed before the first head"
+finish
