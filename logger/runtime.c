@@ -217,6 +217,7 @@ static void atfork_parent(void)
  * stream of its own; the fork wrapper then starts its worker. */
 static void reset_after_fork(void)
 {
+    tp_signals_atfork_child();
     tp_cryptogate_atfork_child();
     tp_hashcache_unlock();
     tp_roles_unlock();

@@ -57,7 +57,7 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id);
  * exec hands the new image a stream of its own, which done announces. */
 void tp_runtime_vfork_prepare(void);
 pid_t tp_runtime_vfork_done(long rv);
-/* 1 in a vfork child before its exec. */
+/* 1 in a vfork child before its exec. Async-signal-safe. */
 int tp_runtime_in_vfork_child(void);
 /* exec from a vfork child: the environment for the new image (NULL when
  * not recording); tp_runtime_vfork_exec_failed after a failed exec. */

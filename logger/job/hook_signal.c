@@ -186,9 +186,18 @@ void tp_signals_install(void)
     }
 }
 
+void tp_signals_atfork_child(void)
+{
+    /* a thread of the parent may have been changing a disposition */
+    for (int sig = 1; sig < NSIG; sig++)
+        atomic_flag_clear(&dispositions[sig].writing);
+}
+
 TP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (!managed(sig))
+    /* a vfork child has its own dispositions but shares our memory: what it
+     * sets (before its exec) is its own, never recorded as its parent's */
+    if (!managed(sig) || tp_runtime_in_vfork_child())
         return TP_REAL(sigaction)(sig, act, old);
     job_action next, prev;
     if (act) {

@@ -7,5 +7,7 @@
  * our handler in front of SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
  * SIGUSR2 (their dispositions stay the job's). Under the guard. */
 void tp_signals_install(void);
+/* In a forked child: no thread is changing a disposition any more. */
+void tp_signals_atfork_child(void);
 
 #endif

@@ -47,6 +47,8 @@ void tp_sigboard_note(int sig, const siginfo_t *info)
 
 void tp_sigboard_attach(void) {}
 
+int tp_runtime_in_vfork_child(void) { return 0; }
+
 static atomic_int calls, last_sig;
 
 static void counting(int sig)
