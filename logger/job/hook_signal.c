@@ -4,8 +4,8 @@
  * replacing them.
  *
  * For each of these signals the job's disposition is kept here, as the job
- * set it (sigaction, signal, bsd_signal, sysv_signal are wrapped and report
- * it back unchanged), and the one installed in the kernel is ours, with the
+ * set it (sigaction, signal, bsd_signal, ssignal, sysv_signal are wrapped
+ * and report it back unchanged; the obsolete SysV sigset is not), and the one installed in the kernel is ours, with the
  * job's mask and flags, except SIG_IGN, which stays SIG_IGN (an ignored
  * signal must not interrupt system calls). Our handler notes the signal on
  * the wrapper's board (sigboard.h), then:
@@ -250,9 +250,23 @@ TP_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler)
     return set_handler(sig, handler, SA_RESTART);
 }
 
+TP_EXPORT __sighandler_t ssignal(int sig, __sighandler_t handler)
+{
+    if (!managed(sig))
+        return TP_REAL(ssignal)(sig, handler);
+    return set_handler(sig, handler, SA_RESTART);
+}
+
 TP_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
 {
     if (!managed(sig))
         return TP_REAL(sysv_signal)(sig, handler);
+    return set_handler(sig, handler, SA_RESETHAND | SA_NODEFER);
+}
+
+TP_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t handler)
+{
+    if (!managed(sig))
+        return TP_REAL(sysv_signal_)(sig, handler);
     return set_handler(sig, handler, SA_RESETHAND | SA_NODEFER);
 }
