@@ -2,8 +2,10 @@
 # e2e_sigterm_handler_checkpoint_recorded.sh: a PyTorch job with its own
 # Python SIGTERM handler (it saves preempt.pt and exits 0) is preempted,
 # once with SIGTERM to its whole process group (the wrapper gets it too and
-# must not forward it), once with SIGTERM to the wrapper alone (which must
-# forward it). Each time the job's handler ran exactly once (it counts its
+# must not forward it), once as SLURM does it (one kill per process of the
+# step, from one sender, the wrapper first: the job's copy arrives after the
+# wrapper's, which must not forward it either), once with SIGTERM to the
+# wrapper alone (which must forward it). Each time the job's handler ran exactly once (it counts its
 # calls), the job continued to a normal exit, and preempt.pt is in the log
 # with its sha256, with every other checkpoint; log.complete passes.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
@@ -11,13 +13,33 @@ e2e_init torch
 . "$E2E_DIR/preempt_lib.sh"
 
 keygen key
-for target in group wrapper; do
+for target in group slurm wrapper; do
     LOG=$WORK/$target.h5
     OUT=$WORK/out-$target
     start_job "$LOG" "$OUT" --on-term handler
     wait_checkpoints "$OUT" 3
     if [ "$target" = group ]; then
         kill -TERM -- "-$WRAPPER" || die "could not signal process group $WRAPPER"
+    elif [ "$target" = slurm ]; then
+        "$PYTHON" - "$WRAPPER" <<'PY' || die "could not signal the step's processes"
+import os, signal, sys, time
+pgid = int(sys.argv[1])
+pids = []
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(rest[2]) == pgid and rest[0] != "Z":
+            pids.append(int(d))
+pids.sort(key=lambda p: (p != pgid, p))  # the wrapper first, then the job's processes
+print("SIGTERM to", pids)
+for p in pids:
+    os.kill(p, signal.SIGTERM)
+    time.sleep(0.005)
+PY
     else
         kill -TERM "$WRAPPER" || die "could not signal the wrapper $WRAPPER"
     fi
