@@ -99,6 +99,7 @@ static int install(int sig, const job_action *a)
  * from a signal handler and from several threads. */
 static int change(int sig, const job_action *new_action, job_action *prev)
 {
+    int saved_errno = errno;
     sigset_t all, saved;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &saved);
@@ -118,7 +119,7 @@ static int change(int sig, const job_action *new_action, job_action *prev)
     }
     atomic_flag_clear_explicit(&dispositions[sig].writing, memory_order_release);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    errno = err;
+    errno = rc ? err : saved_errno;
     return rc;
 }
 

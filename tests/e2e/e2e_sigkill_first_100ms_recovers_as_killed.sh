@@ -18,7 +18,13 @@ LOG=$WORK/run.h5
 setsid "$TRAINPROV" run --key "$WORK/key.pem" --log "$LOG" -- \
     /bin/sh -c 'sleep 30 & exec sleep 31' >"$LOG.out" 2>&1 &
 WRAPPER=$!
-sleep 0.1
+# the first journal appears when the shell's logger starts (a loaded machine
+# may take a while to get there); its streams are then at most ~100 ms old
+for _ in $(seq 1000); do
+    compgen -G "$LOG.journal/*.tpj" >/dev/null && break
+    sleep 0.01
+done
+sleep 0.05
 kill -KILL -- "-$WRAPPER" || die "could not kill process group $WRAPPER"
 wait "$WRAPPER" 2>/dev/null || true
 sleep 0.2

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -87,7 +88,9 @@ static void test_job_handler_runs_once_and_is_reported_back(void **state)
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = counting_info;
     sa.sa_flags = SA_SIGINFO;
+    errno = 1234;
     assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    assert_int_equal(errno, 1234); /* untouched on success, as the C library's */
     assert_ptr_equal(old.sa_handler, SIG_DFL); /* as the job would see it */
     raise(SIGUSR1);
     assert_int_equal(atomic_load(&calls), 1);
