@@ -313,8 +313,8 @@ static void child_exec(const run_setup *s, char **cmd, int report_fd)
 {
     const char *pydir = getenv(TP_ENV_PYTHONDIR);
     int err = 0;
-    if (tp_run_signals_child() || setenv(TP_ENV_KEY, s->key, 1) || setenv(TP_ENV_LOG, s->log, 1) ||
-        setenv(TP_ENV_RUN_ID, s->run_id, 1) || unsetenv(TP_ENV_STREAM_ID) ||
+    if (tp_run_signals_child() || setenv(TP_ENV_KEY, s->key, 1) ||
+        setenv(TP_ENV_LOG, s->log, 1) || setenv(TP_ENV_RUN_ID, s->run_id, 1) || unsetenv(TP_ENV_STREAM_ID) ||
         unsetenv(TP_ENV_PARENT_STREAM) ||
         (s->mpi_lib[0] && env_prepend("LD_PRELOAD", s->mpi_lib)) ||
         env_prepend("LD_PRELOAD", s->lib) ||
