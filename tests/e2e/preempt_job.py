@@ -7,7 +7,10 @@ DataLoader with one worker process and saves OUT/ckpt_NNNN.pt every
   --on-term default   SIGTERM keeps its default action: the job dies of it
   --on-term handler   a Python SIGTERM handler (signal.signal, as trainers
                       write them) appends a line to OUT/handler_calls, saves
-                      OUT/preempt.pt and exits 0
+                      OUT/preempt.pt and exits 0; the DataLoader worker
+                      ignores SIGTERM (as such trainers make it: otherwise
+                      its death by the group's SIGTERM makes PyTorch raise
+                      in the main process, inside the handler)
 
 OUT/ready appears once the first checkpoint is on disk.
 """
@@ -23,6 +26,10 @@ import torch.nn as nn
 from torch.utils.data import DataLoader
 
 from train_tiny import BATCH, VOCAB, ShardStream, TinyLM
+
+
+def ignore_sigterm(worker_id):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def main():
@@ -48,7 +55,8 @@ def main():
         signal.signal(signal.SIGTERM, on_term)
 
     shards = sorted(glob.glob(os.path.join(a.data, "shard_*.bin")))
-    loader = DataLoader(ShardStream(shards), batch_size=BATCH, num_workers=1)
+    loader = DataLoader(ShardStream(shards), batch_size=BATCH, num_workers=1,
+                        worker_init_fn=ignore_sigterm if a.on_term == "handler" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     loss_fn = nn.CrossEntropyLoss()
     n, last = 0, 0.0
