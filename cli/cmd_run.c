@@ -40,6 +40,7 @@
 #include "cli/run_mpi.h"
 #include "cli/run_resume.h"
 #include "cli/run_nodes.h"
+#include "cli/run_signals.h"
 #include "core/hex.h"
 #include "core/settings.h"
 #include "core/vocab.h"
@@ -381,9 +382,10 @@ static void child_exec(const run_setup *s, char **cmd, int report_fd)
 {
     const char *pydir = getenv(TP_ENV_PYTHONDIR);
     int err = 0;
-    if (setenv(TP_ENV_KEY, s->key, 1) || setenv(TP_ENV_LOG, s->log, 1) ||
-        setenv(TP_ENV_RUN_ID, s->run_id, 1) || unsetenv(TP_ENV_STREAM_ID) ||
-        unsetenv(TP_ENV_PARENT_STREAM) || tp_run_nodes_env(&s->nodes) ||
+    if (tp_run_signals_child() || setenv(TP_ENV_KEY, s->key, 1) ||
+        setenv(TP_ENV_LOG, s->log, 1) || setenv(TP_ENV_RUN_ID, s->run_id, 1) ||
+        unsetenv(TP_ENV_STREAM_ID) || unsetenv(TP_ENV_PARENT_STREAM) ||
+        tp_run_nodes_env(&s->nodes) ||
         (s->mpi_lib[0] && env_prepend("LD_PRELOAD", s->mpi_lib)) ||
         env_prepend("LD_PRELOAD", s->lib) ||
         env_prepend("PYTHONPATH", pydir && *pydir ? pydir : TP_PYTHONDIR) ||
@@ -405,46 +407,6 @@ static void child_exec(const run_setup *s, char **cmd, int report_fd)
     _exit(127);
 }
 
-/* Signal forwarding: a signal sent to the wrapper goes to the job. Signals
- * the terminal generated (SI_KERNEL) already reached the job, which shares
- * the wrapper's process group, and are not sent twice. */
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-#define N_FORWARDED (sizeof forwarded / sizeof forwarded[0])
-static volatile sig_atomic_t job_pid;
-static volatile sig_atomic_t drain_interrupted;
-
-static void forward_signal(int sig, siginfo_t *info, void *ctx)
-{
-    if (job_pid > 0 && info->si_code != SI_KERNEL)
-        kill((pid_t)job_pid, sig);
-    if (job_pid == 0)
-        drain_interrupted = 1;
-}
-
-static void signals_block(sigset_t *old)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    for (size_t i = 0; i < N_FORWARDED; i++)
-        sigaddset(&set, forwarded[i]);
-    sigprocmask(SIG_BLOCK, &set, old);
-}
-
-static void signals_forward(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = forward_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < N_FORWARDED; i++) {
-        struct sigaction old;
-        /* a signal ignored by whoever started us (nohup) stays ignored */
-        if (sigaction(forwarded[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-            sigaction(forwarded[i], &sa, NULL);
-    }
-}
-
 static int drain_seconds(void)
 {
     const char *v = getenv(TP_ENV_DRAIN_SECONDS);
@@ -458,22 +420,13 @@ static int drain_seconds(void)
     return (int)n;
 }
 
-/* Waits for the job, then for the descendants the subreaper inherited, up to
- * TRAINPROV_DRAIN_SECONDS. Returns the job's wait status. */
+/* Waits for the job (forwarding signals, run_signals.c), then for the
+ * descendants the subreaper inherited, up to TRAINPROV_DRAIN_SECONDS or a
+ * signal. Returns the job's wait status. */
 static int wait_job(pid_t pid)
 {
-    int status = 0, st;
-    for (;;) {
-        pid_t p = waitpid(-1, &st, 0);
-        if (p == pid) {
-            status = st;
-            break;
-        }
-        if (p < 0 && errno != EINTR)
-            break;
-    }
-    job_pid = 0;
-    struct timespec start, now, tick = {0, 10 * 1000 * 1000};
+    int status = tp_run_signals_wait_job(pid), st;
+    struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     double limit = drain_seconds(), waited;
     for (;;) {
@@ -484,7 +437,7 @@ static int wait_job(pid_t pid)
             break;
         clock_gettime(CLOCK_MONOTONIC, &now);
         waited = (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
-        if (drain_interrupted || waited >= limit) {
+        if (waited >= limit || tp_run_signals_wait(10)) {
             fprintf(stderr,
                     "trainprov: descendants of the job are still running %.1f s after it "
                     "exited; assembling the log without waiting for them (their streams may "
@@ -492,9 +445,8 @@ static int wait_job(pid_t pid)
                     waited);
             break;
         }
-        nanosleep(&tick, NULL);
     }
-    return status;
+    return status < 0 ? 0 : status;
 }
 
 /* Forks and execs the job; returns its wait status, or -1 when CMD could not
@@ -510,24 +462,19 @@ static int run_job(const run_setup *s, char **cmd)
         fprintf(stderr, "trainprov: cannot become a child subreaper (%s); orphaned worker "
                         "processes will not be waited for\n",
                 strerror(errno));
-    sigset_t old;
-    signals_block(&old);
+    tp_run_signals_prepare();
     pid_t pid = fork();
     if (pid == 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
         close(pipefd[0]);
         child_exec(s, cmd, pipefd[1]);
     }
     close(pipefd[1]);
     if (pid < 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
         close(pipefd[0]);
         fprintf(stderr, "trainprov run: cannot fork: %s\n", strerror(errno));
         return -1;
     }
-    job_pid = pid;
-    signals_forward();
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    tp_run_signals_started(pid);
     int exec_err = 0;
     ssize_t n;
     while ((n = read(pipefd[0], &exec_err, sizeof exec_err)) < 0 && errno == EINTR)
@@ -535,7 +482,6 @@ static int run_job(const run_setup *s, char **cmd)
     close(pipefd[0]);
     if (n == (ssize_t)sizeof exec_err) {
         waitpid(pid, NULL, 0);
-        job_pid = 0;
         fprintf(stderr, "trainprov run: cannot execute %s: %s\n", cmd[0], strerror(exec_err));
         return -1;
     }

@@ -17,14 +17,19 @@
 
 #include "core/hex.h"
 #include "core/settings.h"
+#include "core/sigboard.h"
 #include "core/syspaths.h"
 #include "core/vocab.h"
+
+/* A SIGKILL loses at most the records younger than this (docs/PERFORMANCE.md
+ * "Head interval": its cost, measured). */
+#define HEAD_INTERVAL_DEFAULT_MS 1000
 
 const char *const tp_config_env_names[] = {
     TP_ENV_KEY,         TP_ENV_LOG,          TP_ENV_RUN_ID,       TP_ENV_DATA,
     TP_ENV_CHECKPOINTS, TP_ENV_EXCLUDE,      TP_ENV_INCLUDE,      TP_ENV_HEAD_EVERY,
     TP_ENV_HEAD_SECONDS, TP_ENV_EXIT_TIMEOUT, TP_ENV_NONCE,       TP_ENV_CHALLENGE,
-    TP_ENV_RESUME_FROM, TP_ENV_NODE_RANK, TP_ENV_NODES, NULL,
+    TP_ENV_RESUME_FROM, TP_ENV_NODE_RANK, TP_ENV_NODES, TP_ENV_SIGNAL_BOARD, NULL,
 };
 
 static int add_pattern(tp_pattern_list *l, const char *s, size_t len)
@@ -83,6 +88,19 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
     return (errno || *end || x == 0) ? dflt : (uint64_t)x;
+}
+
+/* A duration in decimal seconds ("0.5", "2") as milliseconds, 10 ms to a
+ * day; dflt when absent or malformed. */
+static uint64_t env_ms(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    errno = 0;
+    double s = strtod(v, &end);
+    return (errno || *end || !(s >= 0.01 && s <= 86400)) ? dflt : (uint64_t)(s * 1000 + 0.5);
 }
 
 /* An optional hex-encoded variable of at most cap bytes: its length, or -1. */
@@ -307,7 +325,7 @@ int tp_config_load(tp_config *cfg, char *msg, size_t msglen)
     }
     load_launcher(&cfg->launcher);
     cfg->head_every = env_u64(TP_ENV_HEAD_EVERY, 1000);
-    cfg->head_seconds = env_u64(TP_ENV_HEAD_SECONDS, 10);
+    cfg->head_interval_ms = env_ms(TP_ENV_HEAD_SECONDS, HEAD_INTERVAL_DEFAULT_MS);
     cfg->exit_timeout_s = env_u64(TP_ENV_EXIT_TIMEOUT, 120);
     cfg->test_hash_delay_ms = env_u64("TRAINPROV_TEST_HASH_DELAY_MS", 0);
     cfg->inherited_stream = env_stream_id(TP_ENV_STREAM_ID);

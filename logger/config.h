@@ -39,7 +39,7 @@ typedef struct {
     uint8_t exclude_sources[TP_MAX_PATTERNS]; /* enum tp_exclude_source of each */
     tp_pattern_list include_prefixes; /* TRAINPROV_INCLUDE: recorded even if excluded */
     uint64_t head_every;        /* sign a head after this many records */
-    uint64_t head_seconds;      /* ... or when records are this old */
+    uint64_t head_interval_ms;  /* ... or when the last head is this old (records pending) */
     uint64_t exit_timeout_s;    /* how long exit waits for pending hashes */
     uint64_t test_hash_delay_ms; /* tests only: the worker waits this long before each
                                     hash, so the tests can race it deterministically */

@@ -24,6 +24,7 @@
 #include "logger/worker/hashcache.h"
 #include "logger/job/real.h"
 #include "logger/job/roles.h"
+#include "logger/job/signals.h"
 #include "core/sign.h"
 #include "logger/worker/stream.h"
 #include "logger/job/track.h"
@@ -163,6 +164,20 @@ void tp_runtime_shutdown_signal_safe(int status)
     tp_guard_leave();
 }
 
+void tp_runtime_seal_on_signal(int sig)
+{
+    if (tp_runtime_in_vfork_child()) /* the stream is its parent's */
+        return;
+    uint64_t wait_s = tp_cfg.exit_timeout_s < EXIT_SIGNAL_WAIT_S ? tp_cfg.exit_timeout_s
+                                                                 : EXIT_SIGNAL_WAIT_S;
+    tp_guard_enter();
+    if (tp_runtime_recording() && !atomic_exchange(&proc.shutdown_once, 1))
+        seal(tp_end_name(TP_END_SIGNAL), sig, wait_s, EXIT_STALL_S);
+    else if (atomic_load(&proc.shutdown_once)) /* exit, exec or MPI_Finalize is sealing */
+        tp_worker_wait_sealed(wait_s, EXIT_STALL_S);
+    tp_guard_leave();
+}
+
 static atomic_int quick_exit_status;
 
 void tp_runtime_quick_exit_status(int status) { atomic_store(&quick_exit_status, status); }
@@ -202,6 +217,7 @@ static void atfork_parent(void)
  * stream of its own; the fork wrapper then starts its worker. */
 static void reset_after_fork(void)
 {
+    tp_signals_atfork_child();
     tp_cryptogate_atfork_child();
     tp_hashcache_unlock();
     tp_roles_unlock();
@@ -524,6 +540,8 @@ __attribute__((constructor)) static void tp_runtime_load(void)
     start_worker(0);
     if (atomic_load(&tp_state) == TP_STATE_PENDING)
         atomic_store(&tp_state, TP_STATE_ACTIVE);
+    if (tp_runtime_recording())
+        tp_signals_install();
 out:
     tp_guard_leave();
     if (tp_runtime_recording())

@@ -35,6 +35,11 @@ void tp_runtime_shutdown(const char *reason, int status);
  * worker stops making progress: it may be blocked by the code the signal
  * interrupted). Nothing to seal in a pending stream without a worker. */
 void tp_runtime_shutdown_signal_safe(int status);
+/* A signal whose default action ends the process arrived (hook_signal.c):
+ * seals the stream with StreamEnd reason "signal" and status sig, as _exit
+ * does (signal-safe, bounded); when exit, exec or MPI_Finalize is already
+ * sealing, waits for that seal instead. The caller then dies of sig. */
+void tp_runtime_seal_on_signal(int sig);
 /* quick_exit(status) is under way: the at_quick_exit handler registered at
  * load seals the stream with this status, as _exit would. */
 void tp_runtime_quick_exit_status(int status);
@@ -52,7 +57,7 @@ void tp_runtime_fork_done(pid_t pid, uint64_t child_id);
  * exec hands the new image a stream of its own, which done announces. */
 void tp_runtime_vfork_prepare(void);
 pid_t tp_runtime_vfork_done(long rv);
-/* 1 in a vfork child before its exec. */
+/* 1 in a vfork child before its exec. Async-signal-safe. */
 int tp_runtime_in_vfork_child(void);
 /* exec from a vfork child: the environment for the new image (NULL when
  * not recording); tp_runtime_vfork_exec_failed after a failed exec. */

@@ -1,7 +1,9 @@
 /* claim.c: the facts every claim shares, derived once (claim.h), and how a
  * claim writes its detail, evidence and conclusion. */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include "verify/claim.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +163,22 @@ static uint8_t head_ok(const tp_claim_ctx *c, const tp_stream_data *st, const tp
                : TP_HEAD_NOT_THESE_RECORDS;
 }
 
+/* How a stream ended, from its StreamEnd (claim.h). */
+void tp_stream_end_text(const Trainprov__V1__StreamEnd *e, char *out, size_t len)
+{
+    const char *abbrev = NULL;
+    if (tp_end_parse(e->reason) == TP_END_SIGNAL && e->status > 0 && e->status < NSIG)
+        abbrev = sigabbrev_np(e->status);
+    if (abbrev)
+        snprintf(out, len, "signal SIG%s", abbrev);
+    else if (tp_end_parse(e->reason) == TP_END_SIGNAL)
+        snprintf(out, len, "signal %d", (int)e->status);
+    else if (e->status >= 0)
+        snprintf(out, len, "%.16s %d", e->reason, (int)e->status);
+    else
+        snprintf(out, len, "%.16s", e->reason);
+}
+
 /* Decodes the heads once and hashes the records once: the root at each
  * head's size (when the heads grow and stay within the records; log.integrity
  * names the others) and over all records; then which heads the key signed
@@ -214,6 +232,8 @@ static int stream_facts(const tp_claim_ctx *c, const tp_stream_data *st,
     const Trainprov__V1__Record *end = d->n ? d->records[d->n - 1] : NULL;
     f->ended = last && last->final && last->tree_size == st->n_records && end &&
                end->body_case == TRAINPROV__V1__RECORD__BODY_STREAM_END;
+    if (f->ended)
+        tp_stream_end_text(end->stream_end, f->end, sizeof f->end);
     return 0;
 }
 

@@ -37,6 +37,7 @@ typedef struct {
     uint8_t root[TP_HASH_LEN];                /* root over all its records */
     int ended;                                /* last head final, last record a StreamEnd */
     int outlived;                             /* the manifest marks it outliving the job */
+    char end[32];                             /* how: "exit 0", "signal SIGTERM", ...; "" */
 } tp_stream_facts;
 
 typedef struct {
@@ -72,6 +73,9 @@ void tp_claim_ctx_free(tp_claim_ctx *c);
  * a file it names) is done only for such records. */
 int tp_record_signed(const tp_claim_ctx *c, size_t s, size_t i);
 
+/* How a stream ended, from its StreamEnd: "signal SIGTERM", "exit 0",
+ * "exec". The reason is the job's own bytes: printed safely by the caller. */
+void tp_stream_end_text(const Trainprov__V1__StreamEnd *e, char *out, size_t len);
 /* Index of the stream with this id, or -1. */
 long tp_claim_find_stream(const tp_claim_ctx *c, uint64_t id);
 const Trainprov__V1__FileEvent *tp_file_event(const Trainprov__V1__Record *r);

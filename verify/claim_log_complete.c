@@ -10,6 +10,8 @@
  * says so (what it did afterwards is not in the log). */
 #include "verify/claim.h"
 
+#include "core/vocab.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,24 @@ static void note_outlived(const tp_claim_ctx *c, size_t s, struct json_object *l
     tp_problems_add(names, "%s", c->streams[s].name);
 }
 
+/* "; stream ... ended by SIGTERM (sealed on the signal)" for a stream sealed
+ * on a signal, the job's main process (origin root) first; "" if none. */
+static void ended_by_signal(const tp_claim_ctx *c, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int roots_only = 1; roots_only >= 0; roots_only--)
+        for (size_t s = 0; s < c->log->n_streams; s++) {
+            const Trainprov__V1__RunStart *rs = c->streams[s].run_start;
+            if (roots_only && !(rs && !strcmp(rs->origin, tp_origin_name(TP_ORIGIN_ROOT))))
+                continue;
+            if (c->streams[s].ended && !strncmp(c->streams[s].end, "signal ", 7)) {
+                snprintf(out, len, "; %s ended by %s (sealed on the signal)",
+                         c->streams[s].name, c->streams[s].end + 7);
+                return;
+            }
+        }
+}
+
 int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t errlen)
 {
     tp_problems p = {0}, ranks = {0}, outlived = {0};
@@ -123,9 +143,13 @@ int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t
             check_children(c, s, &p);
             continue;
         }
-        if (!c->streams[s].ended)
-            tp_problems_add(&p, "%s did not end with a StreamEnd under a final signed head "
-                        "(truncated?)", c->streams[s].name);
+        if (!c->streams[s].ended && st->n_records == 0)
+            tp_problems_add(&p, "%s was killed before its first signed head: it did not end, "
+                        "and nothing it recorded is signed", c->streams[s].name);
+        else if (!c->streams[s].ended)
+            tp_problems_add(&p, "%s was killed: it did not end with a StreamEnd under a final "
+                        "signed head; its %zu records up to its last signed head are kept",
+                        c->streams[s].name, st->n_records);
         if (tp_jstatus_parse(st->journal_status) != TP_JSTATUS_COMPLETE)
             tp_problems_add(&p, "%s: its journal was %s", c->streams[s].name, st->journal_status);
         if (st->dropped_unsigned)
@@ -135,14 +159,17 @@ int tp_claim_log_complete(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t
         check_children(c, s, &p);
     }
     char pass[sizeof outlived.text + 512];
+    int n;
     if (outlived.count)
-        snprintf(pass, sizeof pass, "all %zu streams are listed with their last heads in the "
-                 "signed run manifest; %zu outlived the job (%s%s) and are recorded only up to "
-                 "the manifest, the others ended", c->log->n_streams, outlived.count,
-                 outlived.text, outlived.count > TP_DETAIL_PROBLEMS ? "; ..." : "");
+        n = snprintf(pass, sizeof pass, "all %zu streams are listed with their last heads in the "
+                     "signed run manifest; %zu outlived the job (%s%s) and are recorded only up "
+                     "to the manifest, the others ended", c->log->n_streams, outlived.count,
+                     outlived.text, outlived.count > TP_DETAIL_PROBLEMS ? "; ..." : "");
     else
-        snprintf(pass, sizeof pass, "all %zu streams ended and are listed with their final heads "
-                 "in the signed run manifest", c->log->n_streams);
+        n = snprintf(pass, sizeof pass, "all %zu streams ended and are listed with their final "
+                     "heads in the signed run manifest", c->log->n_streams);
+    if (n > 0 && (size_t)n < sizeof pass)
+        ended_by_signal(c, pass + n, sizeof pass - (size_t)n);
     json_object_object_add(tp_claim_evidence(cl), "outlived_streams", outlived_list);
     json_object_put(outlived.list);
     if (c->mpi.world)

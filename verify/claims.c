@@ -71,6 +71,7 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         sum->heads = c->log->streams[s].n_heads;
         sum->ended = c->streams[s].ended;
         sum->outlived = c->streams[s].outlived;
+        sum->end = c->streams[s].end;
         sum->journal_status = c->log->streams[s].journal_status;
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);

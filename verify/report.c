@@ -116,11 +116,14 @@ void tp_report_text(FILE *out, const char *log_path, const tp_runlog *log, const
             fprintf(out, "restart %-3d ", st->restart);
         tp_print_safe(out, st->origin);
         fprintf(out, " %6zu records %5zu files %12" PRIu64 " bytes read %12" PRIu64
-                " bytes written%s",
-                st->records, st->files, st->bytes_read, st->bytes_written,
-                st->outlived ? "  (outlived the job: recorded up to the manifest)"
-                : st->ended  ? ""
-                             : "  (did not end)");
+                " bytes written",
+                st->records, st->files, st->bytes_read, st->bytes_written);
+        if (st->outlived)
+            fputs("  (outlived the job: recorded up to the manifest)", out);
+        else if (!st->ended)
+            fputs("  (did not end: killed)", out);
+        else if (!strncmp(st->end, "signal ", 7))
+            fprintf(out, "  (ended by %s)", st->end + 7);
         if (st->signed_records < st->records)
             fprintf(out, "  (unsigned: %zu of its records are under no head that verifies)",
                     st->records - st->signed_records);
@@ -165,6 +168,7 @@ static struct json_object *streams_json(const tp_verdict *v)
         json_object_object_add(o, "bytes_written", json_object_new_uint64(st->bytes_written));
         json_object_object_add(o, "ended", json_object_new_boolean(st->ended));
         json_object_object_add(o, "outlived", json_object_new_boolean(st->outlived));
+        json_object_object_add(o, "end", json_object_new_string(st->end));
         json_object_object_add(o, "signed_records", json_object_new_uint64(st->signed_records));
         json_object_object_add(o, "unsigned_journal_status",
                                json_object_new_string(st->journal_status));

@@ -5,6 +5,7 @@
  * the C library lacks points to a stub that fails with ENOSYS (see real.c). */
 #ifndef TP_REAL_H
 #define TP_REAL_H
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/types.h>

@@ -1,7 +1,8 @@
 /* stream.c: the journal writer behind one stream (see stream.h). Every
  * frame is written with one writev on an O_APPEND descriptor; a failed or
  * short write is rolled back with ftruncate so the journal never holds a
- * torn frame in its middle. The journal is fdatasync'ed at every head.
+ * torn frame in its middle. The journal is fdatasync'ed at every head but
+ * the first.
  *
  * The descriptor is checked (device, inode) before every use and reopened by
  * path when it is no longer the journal: jobs close descriptors they do not
@@ -139,7 +140,7 @@ void tp_stream_append(tp_stream *s, Trainprov__V1__Record *rec)
         free(buf);
 }
 
-void tp_stream_sign_head(tp_stream *s, int final)
+static void sign_head(tp_stream *s, int final, int sync)
 {
     if (!s->path[0])
         return;
@@ -183,10 +184,18 @@ void tp_stream_sign_head(tp_stream *s, int final)
     trainprov__v1__signed_head__pack(&signed_head, frame);
     if (write_frame(s, TP_FRAME_HEAD, frame, frame_len) != 0)
         return;
-    if (fdatasync(journal_fd(s)) != 0)
+    if (sync && fdatasync(journal_fd(s)) != 0)
         warn_once(s, "fdatasync", errno);
     s->signed_size = s->tree.size;
     s->last_head_ns = head.time_ns;
+}
+
+void tp_stream_sign_head(tp_stream *s, int final) { sign_head(s, final, 1); }
+
+void tp_stream_sign_first_head(tp_stream *s)
+{
+    if (s->signed_size == 0 && s->tree.size > 0)
+        sign_head(s, 0, 0);
 }
 
 int tp_stream_head_due(const tp_stream *s, int64_t now_ns)
@@ -195,7 +204,7 @@ int tp_stream_head_due(const tp_stream *s, int64_t now_ns)
     if (pending == 0)
         return 0;
     return pending >= s->cfg->head_every ||
-           now_ns - s->last_head_ns >= (int64_t)s->cfg->head_seconds * 1000000000;
+           now_ns - s->last_head_ns >= (int64_t)s->cfg->head_interval_ms * 1000000;
 }
 
 /* argv from /proc/self/cmdline: NUL-separated, bounded in count and size. */

@@ -40,6 +40,12 @@ int tp_stream_open(tp_stream *s, const tp_config *cfg, const tp_key *key, uint64
 void tp_stream_append(tp_stream *s, Trainprov__V1__Record *rec);
 /* Signs a head over everything appended so far and fsyncs the journal. */
 void tp_stream_sign_head(tp_stream *s, int final);
+/* The head over the RunStart, signed as soon as the stream opens, so that a
+ * process killed in its first moments still leaves a signed stream. Not
+ * fsync'ed: a killed process's writes survive it (only a machine crash
+ * loses them), and a process start never waits for the disk. Does nothing
+ * once a head was signed. */
+void tp_stream_sign_first_head(tp_stream *s);
 /* 1 when a periodic head is due (count or age of unsigned records). */
 int tp_stream_head_due(const tp_stream *s, int64_t now_ns);
 void tp_stream_close(tp_stream *s);

@@ -329,7 +329,7 @@ static const struct timespec *sleep_for(struct timespec *ts)
 {
     int64_t ns = -1;
     if (stream_rc == 0 && stream.tree.size > stream.signed_size) {
-        ns = stream.last_head_ns + (int64_t)stream.cfg->head_seconds * 1000000000 - tp_now_ns();
+        ns = stream.last_head_ns + (int64_t)stream.cfg->head_interval_ms * 1000000 - tp_now_ns();
         if (ns < 1000000)
             ns = 1000000;
     }
@@ -360,6 +360,8 @@ static void *worker_main(void *unused)
         tp_event *batch = take_inbox();
         if (batch || ending)
             open_stream();
+        if (stream_rc == 0 && !ending)
+            tp_stream_sign_first_head(&stream);
         process_batch(batch);
         if (ending)
             break;
@@ -463,6 +465,13 @@ int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uin
     end_untracked = untracked_fds;
     atomic_store_explicit(&end_requested, 1, memory_order_release);
     wake_worker();
+    return tp_worker_wait_sealed(max_wait_s, stall_s);
+}
+
+int tp_worker_wait_sealed(uint64_t max_wait_s, uint64_t stall_s)
+{
+    if (!atomic_load(&running) && !atomic_load_explicit(&sealed, memory_order_acquire))
+        return -1;
     int64_t start = monotonic_ns(), last_move = start;
     unsigned long long last = atomic_load(&progress);
     while (!atomic_load_explicit(&sealed, memory_order_acquire)) {

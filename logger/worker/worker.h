@@ -70,6 +70,10 @@ void tp_worker_post(tp_event *ev);
 int tp_worker_finish(const char *reason, int status, uint64_t untracked_fds, uint64_t max_wait_s,
                      uint64_t stall_s);
 
+/* Waits, as tp_worker_finish does, for a seal another thread asked for. 0
+ * when sealed, -1 when no seal is under way or it did not end in time. */
+int tp_worker_wait_sealed(uint64_t max_wait_s, uint64_t stall_s);
+
 /* After a successful tp_worker_finish: the final head's tree size and root.
  * 0, or -1 when the stream was not sealed under a final signed head. */
 int tp_worker_final_head(uint64_t *tree_size, uint8_t root[32]);

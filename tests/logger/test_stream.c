@@ -38,7 +38,7 @@ static int setup(void **state)
     for (int i = 0; i < 16; i++)
         cfg.run_id[i] = (uint8_t)i;
     cfg.head_every = 3;
-    cfg.head_seconds = 3600;
+    cfg.head_interval_ms = 3600000;
     return 0;
 }
 
