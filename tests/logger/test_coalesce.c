@@ -39,7 +39,7 @@ static int setup(void **state)
     snprintf(cfg.journal_dir, sizeof cfg.journal_dir, "%s/run.h5.journal", dir);
     assert_int_equal(mkdir(cfg.journal_dir, 0700), 0); /* `trainprov run` makes it */
     cfg.head_every = 1000;
-    cfg.head_seconds = 3600;
+    cfg.head_interval_ms = 3600000;
     assert_int_equal(tp_stream_open(&stream, &cfg, key, 0x42, 0, "root"), 0);
     tp_coalesce_atfork_child(); /* a fresh table for each test */
     return 0;
