@@ -1,7 +1,8 @@
 #!/bin/bash
 # e2e_resume_chain_campaign_verifies.sh: a three-segment campaign of a
 # nanoGPT-style job (one OUT/ckpt.pt, loaded at start and overwritten in
-# place): segment 1 trains from scratch and ends; segment 2 runs with
+# place): segment 1 trains from scratch and is preempted (SIGTERM to its
+# process group, sealed on the signal); segment 2 runs with
 # --resume-from A.h5, is killed with SIGKILL and rebuilt by `trainprov
 # recover`; segment 3 runs with --resume-from B.h5 and releases the final
 # model (segment 1 released seg1.pt too). `verify C.h5 --chain A.h5 B.h5` passes with --require
@@ -22,18 +23,21 @@ make_shards "$WORK/data" 2
 OUT=$WORK/out
 A=$WORK/A.h5 B=$WORK/B.h5 C=$WORK/C.h5
 
-segment_ok "$A" "$OUT" -- --steps 10 --release "$WORK/seg1.pt"
+preempted_segment "$A" "$OUT" -- --steps 10 --release "$WORK/seg1.pt"
 killed_segment "$B" "$OUT" --resume-from "$A" -- --steps 20
 grep -q 'resumed from .*ckpt.pt at step 10' "$B.out" || fail "segment 2 did not resume at step 10"
 segment_ok "$C" "$OUT" --resume-from "$B" -- --steps 30 --release "$WORK/final.pt"
 grep -q 'resumed from .*ckpt.pt at step 20' "$C.out" || fail "segment 3 did not resume at step 20"
-ok "campaign: A.h5 (ended), B.h5 (SIGKILL + recover), C.h5 (released final.pt)"
+ok "campaign: A.h5 (SIGTERM), B.h5 (SIGKILL + recover), C.h5 (released final.pt)"
 
 J=$WORK/chain.json
 expect_verify 0 "$C" "$J" --pubkey "$WORK/key.pub.pem" --chain "$A" "$B" \
     --require init.no_foreign_weights --require lineage.final --model "$WORK/final.pt"
 for n in 1 2 3; do expect_link "$J" $n ok; done
 [ "$(chain_get "$J" "c['verdict']")" = pass ] || fail "the chain's verdict is not pass"
+expect_verify 0 "$A" "$WORK/A.json" --pubkey "$WORK/key.pub.pem" --require log.complete
+jcheck detail-contains "$WORK/A.json" log.complete "SIGTERM" ||
+    fail "segment 1's log.complete does not say it ended by SIGTERM"
 [ "$(chain_get "$J" "c['segments'][1]['assembled_by']")" = recover ] ||
     fail "segment 2 was not the recovered log"
 [ "$(chain_get "$J" "c['segments'][1]['verdict']")" = recovered ] ||

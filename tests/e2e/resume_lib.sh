@@ -63,6 +63,43 @@ killed_segment() {
     tp recover "$log" >"$log.recover" 2>&1 || { cat "$log.recover" >&2; die "recover $log failed"; }
 }
 
+# preempted_segment LOG OUT [run options...] -- [job options...]: a segment
+# preempted as SLURM does it at its time limit: SIGTERM to the process
+# group (wrapper and job) once the job stalled after its last step; the job
+# dies of it (no handler), its streams are sealed on the signal and the
+# wrapper writes LOG and exits 143.
+preempted_segment() {
+    local log=$1 out=$2
+    shift 2
+    local run_opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        run_opts+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    setsid "$TRAINPROV" run --key "$WORK/key.pem" --log "$log" \
+        --data "$WORK/data/shard_*.bin" "${run_opts[@]}" -- \
+        "$PYTHON" "$E2E_DIR/resume_job.py" --data "$WORK/data" --out "$out" --stall "$@" \
+        >"$log.out" 2>&1 &
+    local pgid=$! deadline=$((SECONDS + 120)) st=0
+    until grep -q '^stalled' "$log.out" 2>/dev/null; do
+        if ! kill -0 "$pgid" 2>/dev/null; then
+            tail -n 30 "$log.out" >&2
+            die "segment $log ended before it stalled"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            kill -KILL -- "-$pgid" 2>/dev/null || true
+            tail -n 30 "$log.out" >&2
+            die "segment $log did not stall within 120 s"
+        fi
+        sleep 0.2
+    done
+    kill -TERM -- "-$pgid" || die "could not signal process group $pgid"
+    wait "$pgid" || st=$?
+    [ "$st" -eq 143 ] || { tail -n 30 "$log.out" >&2; die "preempted segment $log exited $st, expected 143"; }
+    [ -f "$log" ] || die "preempted segment $log left no log"
+}
+
 # chain_get JSON EXPR: evaluates the Python expression EXPR over the
 # report's "chain" object (c) and prints it.
 chain_get() {
