@@ -92,11 +92,66 @@ static const char *npy_format(dtype_kind k, const char *name, const char *possib
 
 /* ---- zip: PyTorch archives and .npz ------------------------------------ */
 
+static int ends_with(const char *name, size_t len, const char *tail)
+{
+    size_t tl = strlen(tail);
+    return len >= tl && memcmp(name + len - tl, tail, tl) == 0;
+}
+
+/* Another zip (its first entry is no PyTorch or NumPy one): torch.load and
+ * numpy.load find their members through the central directory, in any
+ * order and deflated, so the directory's names decide. tail: the file's
+ * last tail_len bytes, size: the file's. "pytorch-zip" when a name ends in
+ * "/data.pkl"; possible weights when one ends in ".npy" (a member's dtype
+ * unseen), or when the directory does not lie whole in the tail (the names
+ * unseen); NULL (then the raw test) when every name was seen and none is. */
+static const char *zip_directory_format(const uint8_t *tail, size_t tail_len, uint64_t size)
+{
+    const char *unseen = TP_FORMAT_POSSIBLE_PREFIX "pytorch-zip";
+    if (!tail || tail_len < 22)
+        return unseen;
+    size_t e = tail_len - 22 + 1;
+    while (e-- > 0 && memcmp(tail + e, "PK\x05\x06", 4) != 0)
+        ;
+    if (e == (size_t)-1)
+        return unseen; /* no end record in the tail */
+    uint64_t base = size - tail_len; /* the file offset of tail[0] */
+    uint64_t cd = le32(tail + e + 16);
+    if (cd == 0xffffffffu) { /* zip64: the locator, 20 bytes before, points at the record */
+        if (e < 20 || memcmp(tail + e - 20, "PK\x06\x07", 4) != 0)
+            return unseen;
+        uint64_t rec = le64(tail + e - 20 + 8);
+        if (rec < base || rec - base + 56 > tail_len ||
+            memcmp(tail + (rec - base), "PK\x06\x06", 4) != 0)
+            return unseen;
+        cd = le64(tail + (rec - base) + 48);
+    }
+    if (cd < base || cd - base > tail_len)
+        return unseen;
+    const char *found = NULL;
+    for (size_t at = (size_t)(cd - base); at + 46 <= tail_len &&
+                                          memcmp(tail + at, "PK\x01\x02", 4) == 0;) {
+        size_t name_len = le16(tail + at + 28);
+        const char *name = (const char *)tail + at + 46;
+        if (at + 46 + name_len > tail_len)
+            return unseen;
+        if (ends_with(name, name_len, "/data.pkl"))
+            return "pytorch-zip";
+        if (ends_with(name, name_len, ".npy"))
+            found = TP_FORMAT_POSSIBLE_PREFIX "numpy-npz";
+        at += 46 + name_len + le16(tail + at + 30) + le16(tail + at + 32);
+    }
+    return found;
+}
+
 /* A zip's first local file header names its first entry: PyTorch archives
  * start with "<name>/data.pkl" (or ".../version"), NumPy .npz with "*.npy",
- * whose header follows when the entry is stored (not deflated). */
-static const char *zip_format(const uint8_t *h, size_t len, int *decided)
+ * whose header follows when the entry is stored (not deflated). Any other
+ * zip is judged by its central directory (zip_directory_format). */
+static const char *zip_format(const tp_content *c, int *decided)
 {
+    const uint8_t *h = c->head;
+    size_t len = c->head_len;
     *decided = 1;
     if (len < 30)
         return NULL;
@@ -119,8 +174,10 @@ static const char *zip_format(const uint8_t *h, size_t len, int *decided)
         *decided = k != DTYPE_INTEGER;
         return npy_format(k, "numpy-npz", TP_FORMAT_POSSIBLE_PREFIX "numpy-npz");
     }
-    *decided = 0; /* another zip: its bytes may still be raw weights */
-    return NULL;
+    const char *dir = zip_directory_format(c->tail, c->tail_len, c->size);
+    /* a zip with no weights member: its bytes may still be raw weights */
+    *decided = dir != NULL;
+    return dir;
 }
 
 /* ---- HDF5 --------------------------------------------------------------- */
@@ -290,7 +347,7 @@ static const char *head_format(const tp_content *c, int *decided)
     size_t len = c->head_len;
     *decided = 1;
     if (len >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
-        return zip_format(h, len, decided);
+        return zip_format(c, decided);
     if (len >= sizeof torch_legacy && memcmp(h, torch_legacy, sizeof torch_legacy) == 0)
         return "pytorch-legacy";
     if (len >= 6 && memcmp(h, "\x93NUMPY", 6) == 0) {

@@ -21,7 +21,7 @@ typedef struct {
     uint64_t size;         /* the file's size */
     const uint8_t *head;   /* its first head_len bytes */
     size_t head_len;
-    const uint8_t *tail;   /* HDF5 only: its last tail_len bytes (NULL otherwise) */
+    const uint8_t *tail;   /* HDF5 and zip: its last tail_len bytes (NULL otherwise) */
     size_t tail_len;
     const uint8_t *body;   /* body samples, concatenated; each window's length in */
     const size_t *window_len; /* window_len[i] (a multiple of 4 bytes, or the rest) */
