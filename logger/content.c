@@ -8,7 +8,8 @@
  * their binary exponents crowd into a few binades around the scale, which
  * itself lies in a plausible band (2^-30 .. 2^10; for float16 its normal
  * range). So, for each type (bfloat16, float32, float16, in that order: a
- * bfloat16 array read as float32 still looks like weights, not the reverse)
+ * bfloat16 array read as float32 still looks like weights, not the reverse;
+ * then float64, its exponent rebased to float32's)
  * and each byte phase, over the non-zero elements of each body sample (a
  * 4 KiB window mostly lies in one tensor, with one scale):
  *   - conc: the largest fraction whose exponents lie in 8 consecutive
@@ -238,6 +239,8 @@ static const float_type float_types[] = {
     {"raw-bfloat16", TP_FORMAT_POSSIBLE_PREFIX "raw-bfloat16", 2, 7, 0xff, 15, 97, 137},
     {"raw-float32", TP_FORMAT_POSSIBLE_PREFIX "raw-float32", 4, 23, 0xff, 31, 97, 137},
     {"raw-float16", TP_FORMAT_POSSIBLE_PREFIX "raw-float16", 2, 10, 0x1f, 15, 1, 22},
+    /* float64: its exponent rebased to float32's (count()), the same band */
+    {"raw-float64", TP_FORMAT_POSSIBLE_PREFIX "raw-float64", 8, 52, 0x7ff, 63, 97, 137},
 };
 
 #define BINADES 8
@@ -251,6 +254,23 @@ static void count(const float_type *t, const uint8_t *p, size_t len, unsigned ph
                   float_stats *st)
 {
     for (size_t i = phase; i + t->bytes <= len; i += t->bytes) {
+        if (t->bytes == 8) {
+            uint64_t v = le64(p + i);
+            unsigned e = (unsigned)(v >> 52) & 0x7ff;
+            st->n++;
+            if (!(v << 1)) {
+                st->zero++;
+                continue;
+            }
+            if (e == 0x7ff) {
+                st->nonfinite++;
+                continue;
+            }
+            st->neg += (unsigned)(v >> 63);
+            /* float32's exponent field for the same binade, outside 1..254 at the ends */
+            st->hist[e <= 1023 - 127 ? 0 : e >= 1023 + 127 ? 254 : e - (1023 - 127)]++;
+            continue;
+        }
         uint32_t v = t->bytes == 4 ? le32(p + i) : le16(p + i);
         uint32_t magnitude = v & ~(1u << t->sign_shift);
         unsigned e = (v >> t->exp_shift) & t->exp_mask;

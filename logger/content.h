@@ -39,7 +39,7 @@ int tp_content_is_hdf5(const uint8_t *head, size_t len);
  *     weights;
  *   "hdf5": a floating-point datatype message in the file's first or last
  *     64 KiB;
- *   "raw-float32", "raw-bfloat16", "raw-float16": body samples that are
+ *   "raw-float32", "raw-bfloat16", "raw-float16", "raw-float64": body samples that are
  *     values of that type distributed like weights (see content.c).
  * "possible-" + one of these (TP_FORMAT_POSSIBLE_PREFIX) when the content may
  * be weights but the evidence is weaker: an object or structured .npy, a

@@ -118,10 +118,14 @@ static uint16_t to_half(float f)
 static void fill_floats(const char *type, double sd)
 {
     for (size_t i = 0; i < BODY;) {
-        float f = (float)normal(sd);
+        double d = normal(sd);
+        float f = (float)d;
         uint32_t x;
         memcpy(&x, &f, 4);
-        if (!strcmp(type, "float32")) {
+        if (!strcmp(type, "float64")) {
+            memcpy(body + i, &d, 8);
+            i += 8;
+        } else if (!strcmp(type, "float32")) {
             memcpy(body + i, &x, 4);
             i += 4;
         } else {
@@ -220,11 +224,12 @@ static void test_hdf5_by_datatype(void **state)
 
 static void test_raw_floats_like_weights(void **state)
 {
-    static const char *const types[] = {"float32", "bfloat16", "float16"};
+    /* float64 too: a donor dumped as doubles (numpy's default float) */
+    static const char *const types[] = {"float32", "bfloat16", "float16", "float64"};
     static const double sds[] = {0.02, 0.002, 1.0};
     uint8_t head[1024] = {0}; /* llm.c: an int32 header of 256 ints */
     head[0] = 0x3e;
-    for (size_t t = 0; t < 3; t++)
+    for (size_t t = 0; t < 4; t++)
         for (size_t k = 0; k < 3; k++) {
             char want[32];
             snprintf(want, sizeof want, "raw-%s", types[t]);
