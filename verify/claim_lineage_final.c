@@ -211,12 +211,18 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
                        size_t errlen)
 {
     memset(&walk, 0, sizeof walk);
-    if (nftw(model, model_entry, 16, FTW_PHYS | FTW_ACTIONRETVAL) == -1 || walk.no_memory) {
+    /* DIR itself may be a symbolic link the evaluator chose (models/latest);
+     * links inside it are judged, not followed */
+    char *root = realpath(model, NULL);
+    if (!root || nftw(root, model_entry, 16, FTW_PHYS | FTW_ACTIONRETVAL) == -1 ||
+        walk.no_memory) {
         snprintf(err, errlen, "cannot read --model %s: %s", model,
                  walk.no_memory ? "out of memory" : strerror(errno));
+        free(root);
         walk_free();
         return -1;
     }
+    free(root);
     if (walk.too_many || walk.too_deep) {
         if (walk.too_many)
             snprintf(err, errlen, "--model %s holds more than %d files", model, MODEL_DIR_MAX_FILES);
