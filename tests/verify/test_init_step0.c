@@ -23,6 +23,7 @@
 
 #include "core/hashfile.h"
 #include "core/initrng.h"
+#include "core/merkle.h"
 #include "core/sign.h"
 #include "proto/trainprov.pb-c.h"
 #include "runlog/records.h"
@@ -90,6 +91,31 @@ static void add(tp_stream_data *s, Trainprov__V1__Record *r, int64_t t)
 
 /* One stream: RunStart at T0, Seed, InitTensor w at T0 + 100, the events
  * (each recorded at its close), StreamEnd. */
+/* A signed final head over every record of s: the verifier regenerates
+ * only InitTensors the key signed. */
+static void add_head(tp_stream_data *s, const uint8_t *rid)
+{
+    tp_merkle m;
+    uint8_t root[32], key_id[32], sig[TP_SIG_LEN];
+    tp_merkle_init(&m);
+    for (size_t i = 0; i < s->n_records; i++)
+        tp_merkle_append(&m, s->records[i].data, s->records[i].len);
+    tp_merkle_root(&m, root);
+    tp_key_id(key, key_id);
+    Trainprov__V1__TreeHead h = TRAINPROV__V1__TREE_HEAD__INIT;
+    h.run_id = (ProtobufCBinaryData){16, (uint8_t *)rid};
+    h.stream_id = s->stream_id;
+    h.tree_size = s->n_records;
+    h.root = (ProtobufCBinaryData){32, root};
+    h.time_ns = T0 + 200000;
+    h.final = 1;
+    h.key_id = (ProtobufCBinaryData){32, key_id};
+    uint8_t buf[256];
+    size_t len = trainprov__v1__tree_head__pack(&h, buf);
+    assert_int_equal(tp_key_sign(key, TP_PAYLOAD_TREEHEAD, buf, len, sig), 0);
+    assert_int_equal(tp_stream_add_head(s, buf, len, sig), 0);
+}
+
 static void build(tp_runlog *log, const file_ev *ev, size_t n)
 {
     memset(log, 0, sizeof *log);
@@ -161,6 +187,7 @@ static void build(tp_runlog *log, const file_ev *ev, size_t n)
     r.body_case = TRAINPROV__V1__RECORD__BODY_STREAM_END;
     r.stream_end = &e;
     add(s, &r, 100000);
+    add_head(s, run_id);
 }
 
 /* init.random over the events: its status, its detail must contain
