@@ -8,7 +8,8 @@
  * their binary exponents crowd into a few binades around the scale, which
  * itself lies in a plausible band (2^-30 .. 2^10; for float16 its normal
  * range). So, for each type (bfloat16, float32, float16, in that order: a
- * bfloat16 array read as float32 still looks like weights, not the reverse)
+ * bfloat16 array read as float32 still looks like weights, not the reverse;
+ * then float64, its exponent rebased to float32's)
  * and each byte phase, over the non-zero elements of each body sample (a
  * 4 KiB window mostly lies in one tensor, with one scale):
  *   - conc: the largest fraction whose exponents lie in 8 consecutive
@@ -92,11 +93,66 @@ static const char *npy_format(dtype_kind k, const char *name, const char *possib
 
 /* ---- zip: PyTorch archives and .npz ------------------------------------ */
 
+static int ends_with(const char *name, size_t len, const char *tail)
+{
+    size_t tl = strlen(tail);
+    return len >= tl && memcmp(name + len - tl, tail, tl) == 0;
+}
+
+/* Another zip (its first entry is no PyTorch or NumPy one): torch.load and
+ * numpy.load find their members through the central directory, in any
+ * order and deflated, so the directory's names decide. tail: the file's
+ * last tail_len bytes, size: the file's. "pytorch-zip" when a name ends in
+ * "/data.pkl"; possible weights when one ends in ".npy" (a member's dtype
+ * unseen), or when the directory does not lie whole in the tail (the names
+ * unseen); NULL (then the raw test) when every name was seen and none is. */
+static const char *zip_directory_format(const uint8_t *tail, size_t tail_len, uint64_t size)
+{
+    const char *unseen = TP_FORMAT_POSSIBLE_PREFIX "pytorch-zip";
+    if (!tail || tail_len < 22)
+        return unseen;
+    size_t e = tail_len - 22 + 1;
+    while (e-- > 0 && memcmp(tail + e, "PK\x05\x06", 4) != 0)
+        ;
+    if (e == (size_t)-1)
+        return unseen; /* no end record in the tail */
+    uint64_t base = size - tail_len; /* the file offset of tail[0] */
+    uint64_t cd = le32(tail + e + 16);
+    if (cd == 0xffffffffu) { /* zip64: the locator, 20 bytes before, points at the record */
+        if (e < 20 || memcmp(tail + e - 20, "PK\x06\x07", 4) != 0)
+            return unseen;
+        uint64_t rec = le64(tail + e - 20 + 8);
+        if (rec < base || rec - base + 56 > tail_len ||
+            memcmp(tail + (rec - base), "PK\x06\x06", 4) != 0)
+            return unseen;
+        cd = le64(tail + (rec - base) + 48);
+    }
+    if (cd < base || cd - base > tail_len)
+        return unseen;
+    const char *found = NULL;
+    for (size_t at = (size_t)(cd - base); at + 46 <= tail_len &&
+                                          memcmp(tail + at, "PK\x01\x02", 4) == 0;) {
+        size_t name_len = le16(tail + at + 28);
+        const char *name = (const char *)tail + at + 46;
+        if (at + 46 + name_len > tail_len)
+            return unseen;
+        if (ends_with(name, name_len, "/data.pkl"))
+            return "pytorch-zip";
+        if (ends_with(name, name_len, ".npy"))
+            found = TP_FORMAT_POSSIBLE_PREFIX "numpy-npz";
+        at += 46 + name_len + le16(tail + at + 30) + le16(tail + at + 32);
+    }
+    return found;
+}
+
 /* A zip's first local file header names its first entry: PyTorch archives
  * start with "<name>/data.pkl" (or ".../version"), NumPy .npz with "*.npy",
- * whose header follows when the entry is stored (not deflated). */
-static const char *zip_format(const uint8_t *h, size_t len, int *decided)
+ * whose header follows when the entry is stored (not deflated). Any other
+ * zip is judged by its central directory (zip_directory_format). */
+static const char *zip_format(const tp_content *c, int *decided)
 {
+    const uint8_t *h = c->head;
+    size_t len = c->head_len;
     *decided = 1;
     if (len < 30)
         return NULL;
@@ -119,8 +175,10 @@ static const char *zip_format(const uint8_t *h, size_t len, int *decided)
         *decided = k != DTYPE_INTEGER;
         return npy_format(k, "numpy-npz", TP_FORMAT_POSSIBLE_PREFIX "numpy-npz");
     }
-    *decided = 0; /* another zip: its bytes may still be raw weights */
-    return NULL;
+    const char *dir = zip_directory_format(c->tail, c->tail_len, c->size);
+    /* a zip with no weights member: its bytes may still be raw weights */
+    *decided = dir != NULL;
+    return dir;
 }
 
 /* ---- HDF5 --------------------------------------------------------------- */
@@ -181,6 +239,8 @@ static const float_type float_types[] = {
     {"raw-bfloat16", TP_FORMAT_POSSIBLE_PREFIX "raw-bfloat16", 2, 7, 0xff, 15, 97, 137},
     {"raw-float32", TP_FORMAT_POSSIBLE_PREFIX "raw-float32", 4, 23, 0xff, 31, 97, 137},
     {"raw-float16", TP_FORMAT_POSSIBLE_PREFIX "raw-float16", 2, 10, 0x1f, 15, 1, 22},
+    /* float64: its exponent rebased to float32's (count()), the same band */
+    {"raw-float64", TP_FORMAT_POSSIBLE_PREFIX "raw-float64", 8, 52, 0x7ff, 63, 97, 137},
 };
 
 #define BINADES 8
@@ -194,6 +254,23 @@ static void count(const float_type *t, const uint8_t *p, size_t len, unsigned ph
                   float_stats *st)
 {
     for (size_t i = phase; i + t->bytes <= len; i += t->bytes) {
+        if (t->bytes == 8) {
+            uint64_t v = le64(p + i);
+            unsigned e = (unsigned)(v >> 52) & 0x7ff;
+            st->n++;
+            if (!(v << 1)) {
+                st->zero++;
+                continue;
+            }
+            if (e == 0x7ff) {
+                st->nonfinite++;
+                continue;
+            }
+            st->neg += (unsigned)(v >> 63);
+            /* float32's exponent field for the same binade, outside 1..254 at the ends */
+            st->hist[e <= 1023 - 127 ? 0 : e >= 1023 + 127 ? 254 : e - (1023 - 127)]++;
+            continue;
+        }
         uint32_t v = t->bytes == 4 ? le32(p + i) : le16(p + i);
         uint32_t magnitude = v & ~(1u << t->sign_shift);
         unsigned e = (v >> t->exp_shift) & t->exp_mask;
@@ -290,7 +367,7 @@ static const char *head_format(const tp_content *c, int *decided)
     size_t len = c->head_len;
     *decided = 1;
     if (len >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
-        return zip_format(h, len, decided);
+        return zip_format(c, decided);
     if (len >= sizeof torch_legacy && memcmp(h, torch_legacy, sizeof torch_legacy) == 0)
         return "pytorch-legacy";
     if (len >= 6 && memcmp(h, "\x93NUMPY", 6) == 0) {

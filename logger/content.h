@@ -21,7 +21,7 @@ typedef struct {
     uint64_t size;         /* the file's size */
     const uint8_t *head;   /* its first head_len bytes */
     size_t head_len;
-    const uint8_t *tail;   /* HDF5 only: its last tail_len bytes (NULL otherwise) */
+    const uint8_t *tail;   /* HDF5 and zip: its last tail_len bytes (NULL otherwise) */
     size_t tail_len;
     const uint8_t *body;   /* body samples, concatenated; each window's length in */
     const size_t *window_len; /* window_len[i] (a multiple of 4 bytes, or the rest) */
@@ -39,7 +39,7 @@ int tp_content_is_hdf5(const uint8_t *head, size_t len);
  *     weights;
  *   "hdf5": a floating-point datatype message in the file's first or last
  *     64 KiB;
- *   "raw-float32", "raw-bfloat16", "raw-float16": body samples that are
+ *   "raw-float32", "raw-bfloat16", "raw-float16", "raw-float64": body samples that are
  *     values of that type distributed like weights (see content.c).
  * "possible-" + one of these (TP_FORMAT_POSSIBLE_PREFIX) when the content may
  * be weights but the evidence is weaker: an object or structured .npy, a

@@ -156,13 +156,16 @@ static struct {
     char **paths;
     size_t n, cap;
     char *odd;          /* the first entry that is not a regular file or a directory */
-    int too_many, no_memory;
+    int too_many, too_deep, no_memory;
 } walk;
 
 static int model_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    if (type == FTW_D || type == FTW_DP)
-        return ftw->level >= MODEL_DIR_MAX_DEPTH ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+    if (type == FTW_D || type == FTW_DP) {
+        /* a deeper file left out would be a file the verdict never saw */
+        walk.too_deep = ftw->level >= MODEL_DIR_MAX_DEPTH;
+        return walk.too_deep ? FTW_STOP : FTW_CONTINUE;
+    }
     if (type != FTW_F || !S_ISREG(st->st_mode)) {
         if (!walk.odd)
             walk.odd = strdup(path);
@@ -208,14 +211,24 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
                        size_t errlen)
 {
     memset(&walk, 0, sizeof walk);
-    if (nftw(model, model_entry, 16, FTW_PHYS | FTW_ACTIONRETVAL) == -1 || walk.no_memory) {
+    /* DIR itself may be a symbolic link the evaluator chose (models/latest);
+     * links inside it are judged, not followed */
+    char *root = realpath(model, NULL);
+    if (!root || nftw(root, model_entry, 16, FTW_PHYS | FTW_ACTIONRETVAL) == -1 ||
+        walk.no_memory) {
         snprintf(err, errlen, "cannot read --model %s: %s", model,
                  walk.no_memory ? "out of memory" : strerror(errno));
+        free(root);
         walk_free();
         return -1;
     }
-    if (walk.too_many) {
-        snprintf(err, errlen, "--model %s holds more than %d files", model, MODEL_DIR_MAX_FILES);
+    free(root);
+    if (walk.too_many || walk.too_deep) {
+        if (walk.too_many)
+            snprintf(err, errlen, "--model %s holds more than %d files", model, MODEL_DIR_MAX_FILES);
+        else
+            snprintf(err, errlen, "--model %s nests directories more than %d levels deep", model,
+                     MODEL_DIR_MAX_DEPTH);
         walk_free();
         return -1;
     }

@@ -361,6 +361,63 @@ static int plain_values(const ckpt *k, size_t i)
     return rc < 0 ? -1 : pl.constant || pl.zero_one;
 }
 
+/* Tensors a and b are one view of one storage: the same bytes under two
+ * names. */
+static int same_view(const tp_pt_tensor *a, const tp_pt_tensor *b)
+{
+    if (a->storage != b->storage || a->storage_offset != b->storage_offset || a->ndim != b->ndim)
+        return 0;
+    for (size_t d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d] || a->stride[d] != b->stride[d])
+            return 0;
+    return 1;
+}
+
+/* Orders tensors by where their elements start: storage, then offset. */
+static int cmp_place(const void *a, const void *b)
+{
+    const tp_pt_tensor *x = *(const tp_pt_tensor *const *)a, *y = *(const tp_pt_tensor *const *)b;
+    if (x->storage != y->storage)
+        return x->storage < y->storage ? -1 : 1;
+    return x->storage_offset < y->storage_offset ? -1 : x->storage_offset > y->storage_offset;
+}
+
+/* Marks (2) every tensor that is another name for a seen one (weight
+ * tying: torch.save writes lm_head.weight and wte.weight as one storage):
+ * its bytes are those already compared with an InitTensor. -1 when out of
+ * memory. */
+static int mark_aliases(const tp_ptzip *z, char *seen)
+{
+    const tp_pt_tensor **done = malloc((z->n ? z->n : 1) * sizeof *done);
+    size_t nd = 0;
+    if (!done)
+        return -1;
+    for (size_t i = 0; i < z->n; i++)
+        if (seen[i] == 1)
+            done[nd++] = &z->tensors[i];
+    qsort(done, nd, sizeof *done, cmp_place);
+    for (size_t i = 0; nd && i < z->n; i++) {
+        if (seen[i])
+            continue;
+        const tp_pt_tensor *t = &z->tensors[i];
+        size_t lo = 0, hi = nd; /* the first seen tensor not before t's place */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_place(&done[mid], &t) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        /* a few views start at one place (a hostile file: many, only costly) */
+        for (size_t end = lo + 64; lo < nd && lo < end && !cmp_place(&done[lo], &t) && !seen[i];
+             lo++)
+            if (same_view(done[lo], t))
+                seen[i] = 2;
+    }
+    free(done);
+    return 0;
+}
+
 /* Compares the checkpoint at path with the InitTensors; problems to p.
  * *tensors: how many it holds. 0, or -1 with err (cannot be read). */
 static int compare(const char *path, const char *label, Trainprov__V1__InitTensor **ts, size_t n,
@@ -401,6 +458,10 @@ static int compare(const char *path, const char *label, Trainprov__V1__InitTenso
             tp_problems_add(p, "tensor %s: its bytes in %s %s differ from the initialised ones "
                                "(changed after init)", t->name, label, path);
         }
+    }
+    if (rc == 0 && k.is_zip && mark_aliases(&k.pt, seen) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
     }
     *plain = 0;
     for (size_t i = 0; rc == 0 && i < total; i++) {

@@ -1,12 +1,14 @@
 /* sniff.c: reads the bounded samples of a file that logger/content.c judges
  * (see sniff.h). At most 4 KiB of head and 8 windows of 4 KiB (HDF5: 64 KiB
- * at each end instead of the head), with pread on the worker's descriptor,
+ * at each end instead of the head; a zip: its last 64 KiB too, for its
+ * central directory), with pread on the worker's descriptor,
  * right after hashing, so from the page cache: never a second full read. */
 #define _GNU_SOURCE
 #include "logger/worker/sniff.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "logger/content.h"
 
@@ -38,6 +40,12 @@ const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn, int raw
             c.tail = tail;
             c.tail_len = read_at(pread_fn, fd, tail, TP_CONTENT_HDF5_WINDOW, size - TP_CONTENT_HDF5_WINDOW);
         }
+    }
+    if (c.head_len >= 4 && !memcmp(head, "PK\x03\x04", 4) && size > 0) {
+        /* a zip: its central directory, at the end, names its members */
+        size_t want = size < TP_CONTENT_HDF5_WINDOW ? (size_t)size : TP_CONTENT_HDF5_WINDOW;
+        c.tail = tail;
+        c.tail_len = read_at(pread_fn, fd, tail, want, size - want);
     }
     if (raw && size >= TP_CONTENT_RAW_MIN_SIZE) {
         size_t off = 0;

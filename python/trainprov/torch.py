@@ -42,7 +42,10 @@ if _lib is not None:
     _lib.trainprov_run_nonce.restype = ctypes.c_int
     _lib.trainprov_run_nonce.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 
-_state = {"seed": None, "filled": set(), "skip": frozenset()}
+# filled: names filled under the current seed; memory: where they lie
+# ((data_ptr, bytes)), so that init_module fills a parameter shared by two
+# modules (weight tying) once; skip: names init_module leaves alone.
+_state = {"seed": None, "filled": set(), "memory": set(), "skip": frozenset()}
 
 
 def _commit_seed(value):
@@ -54,6 +57,7 @@ def _commit_seed(value):
         trainprov.seed(_SEED_NAME, value, "trainprov.torch")
         _state["seed"] = value
         _state["filled"] = set()
+        _state["memory"] = set()
     return value
 
 
@@ -91,12 +95,17 @@ def init_tensor_(t, name, dist, seed=None, **params):
     if rc not in (0, 1):
         raise ValueError("trainprov.torch: filling %s was refused (code %d)" % (name, rc))
     _state["filled"].add(name)
+    _state["memory"].add((t.data_ptr(), nbytes))
     return t
 
 
 def _fill(t, name, dist, **params):
-    """init_tensor_ unless the job already filled name itself (init_module)."""
-    if name not in _state["skip"]:
+    """init_tensor_ unless the job already filled name itself, or the tensor
+    under another name (a parameter two modules share: nanoGPT's lm_head and
+    wte; a second fill would change the bytes the first InitTensor recorded)
+    (init_module)."""
+    if name not in _state["skip"] and (t.data_ptr(), t.numel() * t.element_size()) not in \
+            _state["memory"]:
         init_tensor_(t, name, dist, **params)
 
 

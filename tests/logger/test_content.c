@@ -32,6 +32,59 @@ static const char *head_only(const void *head, size_t len)
     return format_of(head, len, len, 0);
 }
 
+/* A zip in buf: the first member's local header, then a central directory
+ * naming names[0..n), then its end record; its length. */
+static size_t make_zip(uint8_t *buf, const char *const *names, size_t n)
+{
+    size_t at = 0, first = strlen(names[0]);
+    memset(buf, 0, 4096);
+    memcpy(buf, "PK\x03\x04", 4);
+    buf[26] = (uint8_t)first;
+    memcpy(buf + 30, names[0], first);
+    at = 30 + first + 16; /* and some member bytes */
+    size_t cd = at;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(names[i]);
+        memcpy(buf + at, "PK\x01\x02", 4);
+        buf[at + 28] = (uint8_t)l;
+        memcpy(buf + at + 46, names[i], l);
+        at += 46 + l;
+    }
+    memcpy(buf + at, "PK\x05\x06", 4);
+    buf[at + 16] = (uint8_t)cd;
+    buf[at + 17] = (uint8_t)(cd >> 8);
+    return at + 22;
+}
+
+static const char *zip_format_of(const uint8_t *buf, size_t len, size_t tail_len)
+{
+    tp_content c = {.size = len, .head = buf, .head_len = len,
+                    .tail = tail_len ? buf + len - tail_len : NULL, .tail_len = tail_len};
+    return tp_content_format(&c);
+}
+
+/* torch.load and numpy.load find members through the central directory, in
+ * any order and deflated: a zip whose first member is innocuous is judged
+ * by every name there (a donor re-zipped with a readme first). */
+static void test_zip_judged_by_its_central_directory(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096];
+    const char *text[] = {"corpus/a.txt", "corpus/b.txt"};
+    size_t len = make_zip(buf, text, 2);
+    assert_null(zip_format_of(buf, len, len));
+    const char *torch_late[] = {"archive/aaa", "archive/data/0", "archive/data.pkl"};
+    len = make_zip(buf, torch_late, 3);
+    assert_string_equal(zip_format_of(buf, len, len), "pytorch-zip");
+    const char *npz_late[] = {"readme.txt", "w.npy"};
+    len = make_zip(buf, npz_late, 2);
+    assert_string_equal(zip_format_of(buf, len, len), "possible-numpy-npz");
+    /* the directory not seen whole: its names may say weights */
+    len = make_zip(buf, text, 2);
+    assert_string_equal(zip_format_of(buf, len, 0), "possible-pytorch-zip");
+    assert_string_equal(zip_format_of(buf, len, 60), "possible-pytorch-zip");
+}
+
 static uint64_t rng_state = 88172645463325252ull;
 static uint64_t next_u64(void)
 {
@@ -65,10 +118,14 @@ static uint16_t to_half(float f)
 static void fill_floats(const char *type, double sd)
 {
     for (size_t i = 0; i < BODY;) {
-        float f = (float)normal(sd);
+        double d = normal(sd);
+        float f = (float)d;
         uint32_t x;
         memcpy(&x, &f, 4);
-        if (!strcmp(type, "float32")) {
+        if (!strcmp(type, "float64")) {
+            memcpy(body + i, &d, 8);
+            i += 8;
+        } else if (!strcmp(type, "float32")) {
             memcpy(body + i, &x, 4);
             i += 4;
         } else {
@@ -97,10 +154,6 @@ static void test_magic_numbers(void **state)
     assert_string_equal(head_only(legacy, sizeof legacy), "pytorch-legacy");
     assert_string_equal(head_only("GGUF\x03\x00\x00\x00", 8), "gguf");
 
-    uint8_t other_zip[64] = "PK\x03\x04";
-    other_zip[26] = 8;
-    memcpy(other_zip + 30, "data.txt", 8);
-    assert_null(head_only(other_zip, sizeof other_zip));
     assert_null(head_only("hello world, a text", 19));
     assert_null(head_only("PK", 2));
     /* an absurd safetensors header length is not safetensors */
@@ -171,11 +224,12 @@ static void test_hdf5_by_datatype(void **state)
 
 static void test_raw_floats_like_weights(void **state)
 {
-    static const char *const types[] = {"float32", "bfloat16", "float16"};
+    /* float64 too: a donor dumped as doubles (numpy's default float) */
+    static const char *const types[] = {"float32", "bfloat16", "float16", "float64"};
     static const double sds[] = {0.02, 0.002, 1.0};
     uint8_t head[1024] = {0}; /* llm.c: an int32 header of 256 ints */
     head[0] = 0x3e;
-    for (size_t t = 0; t < 3; t++)
+    for (size_t t = 0; t < 4; t++)
         for (size_t k = 0; k < 3; k++) {
             char want[32];
             snprintf(want, sizeof want, "raw-%s", types[t]);
@@ -229,6 +283,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_magic_numbers),
+        cmocka_unit_test(test_zip_judged_by_its_central_directory),
         cmocka_unit_test(test_numpy_by_declared_dtype),
         cmocka_unit_test(test_hdf5_by_datatype),
         cmocka_unit_test(test_raw_floats_like_weights),
