@@ -41,8 +41,9 @@ typedef struct {
     uint64_t head_every;        /* sign a head after this many records */
     uint64_t head_interval_ms;  /* ... or when the last head is this old (records pending) */
     uint64_t exit_timeout_s;    /* how long exit waits for pending hashes */
-    uint64_t test_hash_delay_ms; /* tests only: the worker waits this long before each
-                                    hash, so the tests can race it deterministically */
+    uint64_t test_hash_delay_ms; /* tests only: the worker waits this long between taking
+                                    a file's identity and reading its bytes, so the tests
+                                    can race the hash deterministically */
     /* exec hand-off: set when this image was exec'd by a traced process */
     uint64_t inherited_stream;
     uint64_t inherited_parent;

@@ -106,7 +106,6 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
             TP_REAL(close)(fd);
         return;
     }
-    test_delay(s->cfg);
     fd = fd < 0 ? tp_real_fd_above_std(TP_REAL(open)(path, O_RDONLY | O_CLOEXEC))
                 : readable_fd(fd);
     struct stat st;
@@ -123,6 +122,9 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
         TP_REAL(close)(fd);
         return;
     }
+    /* tests: the identity is taken, the bytes not read yet; whatever the job
+     * (or another writer) does to the file now happens while it is hashed */
+    test_delay(s->cfg);
     uint8_t head[TP_MAGIC_BYTES];
     size_t head_len = 0;
     tp_nodecache_claim claim;
@@ -146,8 +148,10 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
         if (rc != 0) {
             d->hash_errno = -rc;
             tp_nodecache_release(&claim);
-        } else if (size != key.size || !tp_file_key_same(&now, &key)) {
-            /* it changed while we hashed it: the digest is of no one content */
+        } else if (size != key.size ||
+                   (!tp_file_key_same(&now, &key) && !tp_ownfiles_still(own_gen, &now))) {
+            /* it changed while we hashed it: the digest is of no one content
+             * (the job's own rename or unlink meanwhile moved ctime only) */
             d->changed = 1;
             tp_nodecache_release(&claim);
         } else {
@@ -155,10 +159,13 @@ static void hash_into(tp_stream *s, const char *path, int fd, const tp_file_key 
             d->format = tp_sniff_format(fd, size, TP_REAL(pread), 1);
             tp_hashcache_put(&key, d->sha256, d->format);
             /* the job's own renames or deletes moved ctime since it closed
-             * the file: the same content under the identity it left, for the
-             * records of those renames and deletes */
+             * the file (before or while it was hashed): the same content
+             * under the identities it left, for the records of those renames
+             * and deletes */
             if (expect && !tp_file_key_same(&key, expect))
                 tp_hashcache_put(expect, d->sha256, d->format);
+            if (!tp_file_key_same(&now, &key))
+                tp_hashcache_put(&now, d->sha256, d->format);
             tp_nodecache_publish(&claim, s->key, d->sha256, head, head_len);
         }
     }

@@ -20,9 +20,15 @@ exec "$PYTHON" "$SHIM" "\$@"
 SH
 cat >"$WORK/bin/scontrol" <<'SH'
 #!/bin/bash
-# scontrol show hostnames LIST: every node of this simulated job is this machine
+# scontrol show hostnames LIST: every node of this simulated job is this
+# machine. It pauses after the first name, as a real scontrol listing many
+# nodes is still writing when the first line is out: a script that stops
+# reading early (`| head -n 1`) gets it killed by SIGPIPE, every time here
+# (under `set -o pipefail` that ended the batch script silently, now and then)
 [ "$1 $2" = "show hostnames" ] || { echo "fake scontrol: $*" >&2; exit 1; }
-for _ in $(seq "$SLURM_NNODES"); do echo localhost; done
+echo localhost
+sleep 0.3
+for _ in $(seq 2 "$SLURM_NNODES"); do echo localhost; done
 SH
 cat >"$WORK/bin/srun" <<'SH'
 #!/bin/bash
@@ -47,12 +53,24 @@ st=0
 (cd "$WORK/submit" && PATH="$WORK/bin:$PATH" SLURM_JOB_ID=777 SLURM_NNODES=2 \
     SLURM_JOB_NODELIST="node[01-02]" KEY="$WORK/key.pem" DATA="$WORK/data" GPUS_PER_NODE=1 \
     RDZV_PORT=$(free_port) TRAIN="$E2E_DIR/ddp_job.py" \
-    timeout -k 10 "${E2E_TIMEOUT:-300}" bash "$SBATCH") >"$WORK/sbatch.out" 2>&1 || st=$?
+    timeout -k 10 "${E2E_TIMEOUT:-300}" bash -x "$SBATCH") >"$WORK/sbatch.out" \
+    2>"$WORK/sbatch.err" || st=$?
 log=$WORK/submit/runs/777.h5
 if [ "$st" -ne 0 ] || [ ! -f "$log" ]; then
+    # its output, then its stderr with the trace of every command it ran
+    # (the last one is where it stopped), then what the nodes said
+    echo "--- the batch script's stdout:" >&2
     cat "$WORK/sbatch.out" >&2
-    tail -n 20 "$WORK/submit/node0.out" "$WORK/submit/node1.out" >&2
-    die "the batch script exited $st$([ -f "$log" ] || echo ", no log $log")"
+    echo "--- its stderr (bash -x trace):" >&2
+    tail -n 40 "$WORK/sbatch.err" >&2
+    for n in 0 1; do
+        echo "--- node $n:" >&2
+        tail -n 20 "$WORK/submit/node$n.out" >&2 || echo "(srun never started node $n)" >&2
+    done
+    why=""
+    [ "$st" -eq 124 ] && why=" (timed out after ${E2E_TIMEOUT:-300} s)"
+    [ "$st" -gt 128 ] && why=" (killed by signal $((st - 128)): $(kill -l $((st - 128)) 2>/dev/null))"
+    die "the batch script exited $st$why$([ -f "$log" ] || echo ", no log $log")"
 fi
 grep -q "log written to $log" "$WORK/submit/node0.out" || fail "node 0 did not write the log"
 grep -q "node 1 of 2: its streams are sealed" "$WORK/submit/node1.out" ||
