@@ -2,13 +2,20 @@
 # demo.sh: trainprov end to end on this machine, from a fresh clone.
 #
 #   1. installs what is missing (Debian 12, as root), builds in ./_build
-#   2. makes a signing key and a few token shards in ./_demo
-#   3. trains a small transformer LM (PyTorch, DataLoader with 2 workers,
-#      checkpoints, a final safetensors file) under `trainprov run`
-#   4. `trainprov verify --model final.safetensors` and prints the report
+#   2. demo/run_demo.sh _build _demo: a trainer's key and an evaluator's
+#      key; the evaluator issues a challenge; a small transformer LM
+#      (PyTorch, DataLoader with 2 workers) trains under
+#      `trainprov run --challenge`, initialised by trainprov.torch.init_module,
+#      with a step-0 checkpoint saved before any data is read, checkpoints and
+#      a final safetensors file; `trainprov verify` with the evaluator's key,
+#      the challenge and --model final.safetensors prints the report;
+#      `trainprov attest` writes _demo/model.intoto.json, checked with
+#      `trainprov verify-attestation`
 #
-# Exits 0 when the verdict is pass. The built library and CLI are used in
-# place (TRAINPROV_LIB, TRAINPROV_PYTHONDIR point into the build tree).
+# Exits 0 when the verdict is pass with init.random PASS (exact) and
+# lineage.final PASS and the attestation verifies. The built library and
+# CLI are used in place (TRAINPROV_LIB, TRAINPROV_PYTHONDIR point into the
+# build tree).
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -47,40 +54,4 @@ mkdir -p "$BUILD"
     [ -f Makefile ] || "$ROOT/configure" PYTHON="$PYTHON" >configure.out
     make -j2 >make.out 2>&1 || { tail -n 40 make.out >&2; exit 1; }
 )
-TRAINPROV=$BUILD/cli/trainprov
-export TRAINPROV_LIB=$BUILD/logger/.libs/libtrainprov.so
-export TRAINPROV_PYTHONDIR=$ROOT/python
-
-rm -rf "$DEMO"
-mkdir -p "$DEMO"
-step "signing key: $DEMO/key.pem (mode 0600) and $DEMO/key.pub.pem"
-"$TRAINPROV" keygen -o "$DEMO/key.pem"
-
-step "token shards in $DEMO/data"
-"$PYTHON" "$ROOT/tests/e2e/make_shards.py" "$DEMO/data" 4
-ls -l "$DEMO/data"
-
-step "training under trainprov run (log: $DEMO/run.h5)"
-set -x
-"$TRAINPROV" run --key "$DEMO/key.pem" --log "$DEMO/run.h5" --data "$DEMO/data/shard_*.bin" -- \
-    "$PYTHON" "$ROOT/tests/e2e/train_tiny.py" --data "$DEMO/data" --out "$DEMO/out" \
-    --steps 40 --ckpt-every 10
-{ set +x; } 2>/dev/null
-ls -l "$DEMO/out" "$DEMO/run.h5"
-
-step "trainprov verify --model final.safetensors"
-status=0
-"$TRAINPROV" verify "$DEMO/run.h5" --pubkey "$DEMO/key.pub.pem" \
-    --model "$DEMO/out/final.safetensors" --json "$DEMO/report.json" || status=$?
-
-step "sha256sum of the released weights (compare with the report)"
-sha256sum "$DEMO/out/final.safetensors"
-echo
-echo "JSON report: $DEMO/report.json"
-echo "Everything is in $DEMO; read the log with h5py or: h5dump -H $DEMO/run.h5"
-if [ "$status" -eq 0 ]; then
-    echo "demo: verdict pass"
-else
-    echo "demo: verify exited $status" >&2
-fi
-exit "$status"
+PYTHON="$PYTHON" exec "$ROOT/demo/run_demo.sh" "$BUILD" "$DEMO"

@@ -19,6 +19,11 @@ Options:
                          FILE (seeded by --seed) and exit: makes a donor model
   --seed N               torch.manual_seed (default 0)
   --workers N            DataLoader workers (default 2)
+  --trainprov-init SEED  initialise with trainprov.torch under SEED (pos as
+                         normal(0, 0.02) by init_tensor_, the rest by
+                         init_module) and torch.save the state dict to
+                         OUT/ckpt_step0.pt before any data is read: the
+                         step-0 checkpoint that ties the init to training
 """
 import argparse
 import glob
@@ -104,6 +109,7 @@ def main():
     ap.add_argument("--save-init")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--trainprov-init", type=int, metavar="SEED")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -124,6 +130,14 @@ def main():
     if not shards:
         sys.exit("no shards in %s" % a.data)
     os.makedirs(a.out, exist_ok=True)
+
+    if a.trainprov_init is not None:
+        import trainprov.torch as tpt
+        tpt.init_tensor_(model.pos, "pos", "normal", mean=0.0, std=0.02, seed=a.trainprov_init)
+        tpt.init_module(model, seed=a.trainprov_init)
+        path = os.path.join(a.out, "ckpt_step0.pt")
+        torch.save(model.state_dict(), path)
+        print("saved %s (step 0, before any data is read)" % path, flush=True)
 
     loader = DataLoader(ShardStream(shards), batch_size=BATCH, num_workers=a.workers)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
