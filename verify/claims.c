@@ -71,7 +71,7 @@ static void summarize(const tp_claim_ctx *c, tp_verdict *v)
         sum->heads = c->log->streams[s].n_heads;
         sum->ended = c->streams[s].ended;
         sum->outlived = c->streams[s].outlived;
-        sum->end = c->streams[s].end;
+        snprintf(sum->end, sizeof sum->end, "%s", c->streams[s].end); /* the facts are freed */
         sum->journal_status = c->log->streams[s].journal_status;
         for (size_t i = 0; i < c->dec[s].n; i++) {
             const Trainprov__V1__FileEvent *f = tp_file_event(c->dec[s].records[i]);

@@ -80,7 +80,7 @@ typedef struct {
     size_t signed_records;   /* records under a head that verifies with --pubkey */
     int ended;               /* last head final and last record a StreamEnd */
     int outlived;            /* the signed manifest marks it outliving the job */
-    const char *end;         /* how it ended ("signal SIGTERM", "exit 0"), "" if it did not */
+    char end[32];            /* how it ended ("signal SIGTERM", "exit 0"), "" if it did not */
     const char *journal_status; /* an HDF5 attribute: unsigned */
 } tp_stream_summary;
 

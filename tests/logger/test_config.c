@@ -14,6 +14,11 @@
 #include <cmocka.h>
 
 #include "core/settings.h"
+/* The logger's configuration lives as long as its process (nothing frees
+ * it); each test here loads a new one in this one process. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:tp_config_load\n"; }
+
 #include "logger/config.h"
 
 static const char *const launcher_vars[] = {
