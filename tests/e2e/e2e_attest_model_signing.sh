@@ -56,8 +56,7 @@ ecdsa_ok() {
         cat "$WORK/ossl.out" >&2
         fail "$(basename "$sig"): openssl rejects the ECDSA signature over the PAE bytes"
     fi
-    printf 'X' | dd of="$WORK/oms-pae.bin" bs=1 seek=$(($(stat -c %s "$WORK/oms-pae.bin") - 5)) \
-        conv=notrunc status=none
+    poke "$WORK/oms-pae.bin" $(($(stat -c %s "$WORK/oms-pae.bin") - 5)) X
     if "$OPENSSL" dgst -sha256 -verify "$WORK/oms.pub.pem" -signature "$WORK/oms-sig.der" \
         "$WORK/oms-pae.bin" >/dev/null 2>&1; then
         fail "$(basename "$sig"): the signature verifies over a changed payload"
@@ -98,7 +97,7 @@ va() { # STATUS SIG MODEL [KEY]
 va 0 "$WORK/file.sig" "$MODEL"
 va 0 "$WORK/dir.sig" "$WORK/release"
 cp "$MODEL" "$WORK/changed.safetensors"
-printf '\x01' | dd of="$WORK/changed.safetensors" bs=1 seek=64 conv=notrunc status=none
+poke "$WORK/changed.safetensors" 64 $'\x01'
 va 1 "$WORK/file.sig" "$WORK/changed.safetensors"
 tp keygen --type p256 -o "$WORK/other.pem" >/dev/null || die "keygen --type p256 failed"
 va 1 "$WORK/file.sig" "$MODEL" "$WORK/other.pub.pem"

@@ -48,7 +48,7 @@ MODEL=$DEMO/out/final.safetensors
 tp verify-attestation "$DEMO/model.intoto.json" --pubkey "$DEMO/key.pub.pem" --model "$MODEL" \
     --quiet || fail "verify-attestation of the demo's attestation failed"
 cp "$MODEL" "$WORK/final.safetensors"
-printf '\x01' | dd of="$WORK/final.safetensors" bs=1 seek=100 conv=notrunc status=none
+poke "$WORK/final.safetensors" 100 $'\x01'
 st=0
 tp verify-attestation "$DEMO/model.intoto.json" --pubkey "$DEMO/key.pub.pem" \
     --model "$WORK/final.safetensors" --quiet || st=$?

@@ -199,3 +199,13 @@ detail_has() {
         fail "claim $2's detail lacks '${*:3}': $(jcheck summary "$1" 2>&1 | grep "$2")"
     return 0
 }
+
+# poke FILE OFFSET BYTE: overwrites one byte of FILE in place (no dd: under
+# ./test.sh --sanitize every program of a test runs with libasan preloaded,
+# and ASan rejects dd's aligned_alloc).
+poke() {
+    "$PYTHON" -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]))
+    f.write(sys.argv[3].encode("latin-1"))' "$1" "$2" "$3"
+}
