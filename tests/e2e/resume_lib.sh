@@ -26,49 +26,11 @@ segment_ok() {
     expect_run_ok "$1" "segment $1"
 }
 
-# killed_segment LOG OUT [run options...] -- [job options...]: a segment whose
-# job stalls after its last step (--stall) and is killed with SIGKILL, wrapper
-# and all, 2.5 s after its last checkpoint (heads every second: the
-# checkpoint's record is signed); then `trainprov recover` builds LOG.
-killed_segment() {
-    local log=$1 out=$2
-    shift 2
-    local run_opts=()
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do
-        run_opts+=("$1")
-        shift
-    done
-    [ $# -gt 0 ] && shift
-    TRAINPROV_HEAD_EVERY=4 TRAINPROV_HEAD_SECONDS=1 setsid "$TRAINPROV" run \
-        --key "$WORK/key.pem" --log "$log" --data "$WORK/data/shard_*.bin" "${run_opts[@]}" -- \
-        "$PYTHON" "$E2E_DIR/resume_job.py" --data "$WORK/data" --out "$out" --stall "$@" \
-        >"$log.out" 2>&1 &
-    local pgid=$! deadline=$((SECONDS + 120))
-    until grep -q '^stalled' "$log.out" 2>/dev/null; do
-        if ! kill -0 "$pgid" 2>/dev/null; then
-            tail -n 30 "$log.out" >&2
-            die "segment $log ended before it stalled"
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            kill -KILL -- "-$pgid" 2>/dev/null || true
-            tail -n 30 "$log.out" >&2
-            die "segment $log did not stall within 120 s"
-        fi
-        sleep 0.2
-    done
-    sleep 2.5
-    kill -KILL -- "-$pgid" || die "could not kill process group $pgid"
-    wait "$pgid" 2>/dev/null || true
-    [ ! -e "$log" ] || die "$log exists although its wrapper was killed"
-    tp recover "$log" >"$log.recover" 2>&1 || { cat "$log.recover" >&2; die "recover $log failed"; }
-}
-
-# preempted_segment LOG OUT [run options...] -- [job options...]: a segment
-# preempted as SLURM does it at its time limit: SIGTERM to the process
-# group (wrapper and job) once the job stalled after its last step; the job
-# dies of it (no handler), its streams are sealed on the signal and the
-# wrapper writes LOG and exits 143.
-preempted_segment() {
+# stalled_segment LOG OUT [run options...] -- [job options...]: starts a
+# segment in its own process group whose job stalls after its last step
+# (--stall), and returns once it stalled; STALLED_PGID is the group (the
+# wrapper's pid). The caller ends it.
+stalled_segment() {
     local log=$1 out=$2
     shift 2
     local run_opts=()
@@ -81,21 +43,45 @@ preempted_segment() {
         --data "$WORK/data/shard_*.bin" "${run_opts[@]}" -- \
         "$PYTHON" "$E2E_DIR/resume_job.py" --data "$WORK/data" --out "$out" --stall "$@" \
         >"$log.out" 2>&1 &
-    local pgid=$! deadline=$((SECONDS + 120)) st=0
+    STALLED_PGID=$!
+    local deadline=$((SECONDS + 120))
     until grep -q '^stalled' "$log.out" 2>/dev/null; do
-        if ! kill -0 "$pgid" 2>/dev/null; then
+        if ! kill -0 "$STALLED_PGID" 2>/dev/null; then
             tail -n 30 "$log.out" >&2
             die "segment $log ended before it stalled"
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
-            kill -KILL -- "-$pgid" 2>/dev/null || true
+            kill -KILL -- "-$STALLED_PGID" 2>/dev/null || true
             tail -n 30 "$log.out" >&2
             die "segment $log did not stall within 120 s"
         fi
         sleep 0.2
     done
-    kill -TERM -- "-$pgid" || die "could not signal process group $pgid"
-    wait "$pgid" || st=$?
+}
+
+# killed_segment LOG OUT [run options...] -- [job options...]: a stalled
+# segment killed with SIGKILL, wrapper and all, 2.5 s after its last
+# checkpoint (heads every second: the checkpoint's record is signed); then
+# `trainprov recover` builds LOG.
+killed_segment() {
+    TRAINPROV_HEAD_EVERY=4 TRAINPROV_HEAD_SECONDS=1 stalled_segment "$@"
+    local log=$1
+    sleep 2.5
+    kill -KILL -- "-$STALLED_PGID" || die "could not kill process group $STALLED_PGID"
+    wait "$STALLED_PGID" 2>/dev/null || true
+    [ ! -e "$log" ] || die "$log exists although its wrapper was killed"
+    tp recover "$log" >"$log.recover" 2>&1 || { cat "$log.recover" >&2; die "recover $log failed"; }
+}
+
+# preempted_segment LOG OUT [run options...] -- [job options...]: a stalled
+# segment preempted as SLURM does it at its time limit: SIGTERM to the
+# process group (wrapper and job); the job dies of it (no handler), its
+# streams are sealed on the signal and the wrapper writes LOG and exits 143.
+preempted_segment() {
+    stalled_segment "$@"
+    local log=$1 st=0
+    kill -TERM -- "-$STALLED_PGID" || die "could not signal process group $STALLED_PGID"
+    wait "$STALLED_PGID" || st=$?
     [ "$st" -eq 143 ] || { tail -n 30 "$log.out" >&2; die "preempted segment $log exited $st, expected 143"; }
     [ -f "$log" ] || die "preempted segment $log left no log"
 }
