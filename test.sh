@@ -167,7 +167,8 @@ done
 # and left its journal.
 if [ "$MODE" = --tsan ]; then
     job_dir=$(mktemp -d)
-    mkdir -p "$job_dir/files"
+    # the journal directory is made by `trainprov run`, never by the library
+    mkdir -p "$job_dir/files" "$job_dir/run.h5.journal"
     openssl genpkey -algorithm ed25519 -out "$job_dir/key.pem" 2>/dev/null &&
         chmod 600 "$job_dir/key.pem" &&
         env LD_PRELOAD="$(gcc -print-file-name=libtsan.so):$BUILD/logger/.libs/libtrainprov.so" \

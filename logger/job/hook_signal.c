@@ -161,7 +161,7 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
     errno = saved_errno;
 }
 
-static int managed(int sig)
+TP_BEFORE_SANITIZER_INIT static int managed(int sig)
 {
     return sig > 0 && sig < NSIG && atomic_load_explicit(&dispositions[sig].managed,
                                                          memory_order_acquire);
@@ -194,7 +194,7 @@ void tp_signals_atfork_child(void)
         atomic_flag_clear(&dispositions[sig].writing);
 }
 
-TP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+TP_EXPORT TP_BEFORE_SANITIZER_INIT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     /* a vfork child has its own dispositions but shares our memory: what it
      * sets (before its exec) is its own, never recorded as its parent's */

@@ -17,7 +17,10 @@
 struct tp_real_fns tp_real;
 static atomic_int resolved;
 
-static void *next_symbol(const char *symbol) { return dlsym(RTLD_NEXT, symbol); }
+TP_BEFORE_SANITIZER_INIT static void *next_symbol(const char *symbol)
+{
+    return dlsym(RTLD_NEXT, symbol);
+}
 
 void *(*tp_real_lookup)(const char *symbol) = next_symbol;
 
@@ -53,7 +56,7 @@ int tp_real_fd_above_std(int fd)
     return moved >= 0 ? moved : fd;
 }
 
-void tp_real_resolve(void)
+TP_BEFORE_SANITIZER_INIT void tp_real_resolve(void)
 {
     if (atomic_load_explicit(&resolved, memory_order_acquire))
         return;

@@ -39,6 +39,13 @@ extern void *(*tp_real_lookup)(const char *symbol);
  * stays -1. Keeps errno. */
 int tp_real_fd_above_std(int fd);
 
+/* Code a sanitizer's runtime can run before it has initialised itself:
+ * ThreadSanitizer finds its "real" sigaction with dlsym(RTLD_NEXT), which
+ * is our wrapper, and calls it while starting up; an instrumented function
+ * would crash there. Only the wrapper's pass-through path and symbol
+ * resolution carry it; it changes nothing in a normal build. */
+#define TP_BEFORE_SANITIZER_INIT __attribute__((no_sanitize("thread")))
+
 #define TP_REAL(name) (tp_real.name ? tp_real.name : (tp_real_resolve(), tp_real.name))
 
 #endif

@@ -94,7 +94,7 @@ grep -q '"status":"match"' "$WORK/va.json" || fail "verify-attestation --json ha
 
 # One byte changed: exit 1, the subject marked changed.
 cp "$MODEL" "$WORK/changed.safetensors"
-printf '\x01' | dd of="$WORK/changed.safetensors" bs=1 seek=100 conv=notrunc status=none
+poke "$WORK/changed.safetensors" 100 $'\x01'
 [ "$(sha256 "$WORK/changed.safetensors")" != "$(sha256 "$MODEL")" ] || die "the byte did not change"
 va 1 "$WORK/changed.safetensors" "$ATT" --json "$WORK/va-changed.json"
 grep -q '"status":"changed"' "$WORK/va-changed.json" ||
@@ -127,7 +127,7 @@ check intoto "$WORK/dir.intoto.json" "$WORK/verify.json" "$(sha256 "$LOG")" \
     "sub/ckpt.pt:$(sha256 "$WORK/release/sub/ckpt.pt")" ||
     fail "the directory model's statement is not as expected"
 va 0 "$WORK/release" "$WORK/dir.intoto.json"
-printf '\x01' | dd of="$WORK/release/sub/ckpt.pt" bs=1 seek=10 conv=notrunc status=none
+poke "$WORK/release/sub/ckpt.pt" 10 $'\x01'
 va 1 "$WORK/release" "$WORK/dir.intoto.json"
 grep -q "sub/ckpt.pt" "$WORK/va.out" || fail "the changed file of the directory is not named"
 cp "$OUT/ckpt_step20.pt" "$WORK/release/sub/ckpt.pt"
