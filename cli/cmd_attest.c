@@ -20,7 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/claim_options.h"
+#include "cli/claim_verdict.h"
 #include "cli/commands.h"
+#include "cli/write_atomic.h"
 #include "core/hashfile.h"
 #include "core/hex.h"
 #include "runlog/records.h"
@@ -30,21 +33,19 @@
 #include "verify/dsse.h"
 #include "verify/oms.h"
 
-#define TP_REQUIRE_MAX 32
-
-static const char usage[] =
+static const char usage_head[] =
     "usage: trainprov attest RUN.h5 --pubkey KEY.pub.pem --key KEY.pem --model FILE|DIR\n"
     "                        -o MODEL.intoto.json [--oms-key P256.pem --oms-out MODEL.sig]\n"
     "                        [--data-manifest FILE] [--strict] [--require CLAIM]...\n"
     "                        [--evaluator-pubkey EVAL.pub.pem]\n"
     "                        [--challenge CHALLENGE.json | --challenge-id ID]\n"
     "                        [--checkpoint STEP0.safetensors] [--init-declare LAWS.json]\n"
-    "                        [--reference OTHER.safetensors] [--quiet]\n"
+    "                        [--reference OTHER.safetensors] [--chain A.h5 B.h5 ...]\n"
+    "                        [--max-work ELEMENTS] [--quiet]\n"
     "  When the log verifies (as `trainprov verify` with the same options) and\n"
     "  every file of the model is a checkpoint the run wrote, writes a signed\n"
     "  in-toto attestation (DSSE, SLSA provenance v1) for the model's files.\n"
-    "  --pubkey KEY.pub.pem   the public key the log must be signed with\n"
-    "  --key KEY.pem          its private key: signs the attestation\n"
+    "  --key KEY.pem          the private key of --pubkey: signs the attestation\n"
     "  --model FILE|DIR       the released model: one file, or every file below DIR\n"
     "  -o, --output FILE      where the attestation goes (outside DIR)\n"
     "  --oms-key P256.pem     also write an OpenSSF model-signing manifest of the\n"
@@ -52,129 +53,67 @@ static const char usage[] =
     "                         keygen --type p256), checked by `model_signing verify key`\n"
     "  --oms-out MODEL.sig    where the model-signing manifest goes (outside DIR)\n"
     "  --quiet                print nothing on success\n"
-    "  The verify options (--data-manifest, --strict, --require, --evaluator-pubkey,\n"
-    "  --challenge, --challenge-id, --checkpoint, --init-declare, --reference) mean\n"
-    "  what they mean for `trainprov verify`. There is no --force: nothing is\n"
-    "  written for a log that does not verify.\n"
+    "  The verify options mean what they mean for `trainprov verify`:\n";
+static const char usage_tail[] =
+    "  There is no --force: nothing is written for a log that does not verify.\n"
     "Exit status: 0 written, 1 the log does not verify (the failed claims are\n"
     "named; nothing written), 2 usage error or a file that is not what it should be.\n";
 
 typedef struct {
-    const char *log_path, *pubkey, *key, *model, *out, *oms_key, *oms_out;
+    const char *log_path, *key, *model, *out, *oms_key, *oms_out;
     int quiet;
-    uint8_t challenge_id[TP_CHALLENGE_ID_LEN];
-    char *require[TP_REQUIRE_MAX];
-    tp_claim_options claims;
+    tp_claim_args c;
 } attest_args;
+
+static void print_usage(FILE *f)
+{
+    fputs(usage_head, f);
+    fputs(tp_claim_options_usage, f);
+    fputs(usage_tail, f);
+}
 
 static int parse_args(int argc, char **argv, attest_args *a)
 {
-    static const struct option opts[] = {{"pubkey", required_argument, NULL, 'k'},
-                                         {"key", required_argument, NULL, 'K'},
-                                         {"model", required_argument, NULL, 'm'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"oms-key", required_argument, NULL, 'S'},
-                                         {"oms-out", required_argument, NULL, 'O'},
-                                         {"data-manifest", required_argument, NULL, 'd'},
-                                         {"strict", no_argument, NULL, 's'},
-                                         {"require", required_argument, NULL, 'r'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"evaluator-pubkey", required_argument, NULL, 'E'},
-                                         {"challenge", required_argument, NULL, 'C'},
-                                         {"challenge-id", required_argument, NULL, 'I'},
-                                         {"checkpoint", required_argument, NULL, 'P'},
-                                         {"init-declare", required_argument, NULL, 'D'},
-                                         {"reference", required_argument, NULL, 'R'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option own[] = {{"key", required_argument, NULL, 'K'},
+                                        {"output", required_argument, NULL, 'o'},
+                                        {"oms-key", required_argument, NULL, 'S'},
+                                        {"oms-out", required_argument, NULL, 'O'},
+                                        {"quiet", no_argument, NULL, 'q'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+    struct option opts[TP_CLAIM_OPTIONS_TABLE];
     int c;
     memset(a, 0, sizeof *a);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "k:m:o:d:sr:qh", opts, NULL)) != -1) {
+    if (tp_claim_args_begin(&a->c, "attest", &argc, argv, own, opts) != 0)
+        return -1;
+    while ((c = getopt_long(argc, argv, TP_CLAIM_SHORT_OPTIONS "o:qh", opts, NULL)) != -1) {
+        int taken = tp_claim_args_take(&a->c, "attest", c, optarg);
+        if (taken < 0)
+            return -1;
+        if (taken)
+            continue;
         switch (c) {
-        case 'k': a->pubkey = optarg; break;
         case 'K': a->key = optarg; break;
-        case 'm': a->model = optarg; break;
         case 'o': a->out = optarg; break;
         case 'S': a->oms_key = optarg; break;
         case 'O': a->oms_out = optarg; break;
-        case 'd': a->claims.data_manifest_path = optarg; break;
-        case 's': a->claims.strict = 1; break;
         case 'q': a->quiet = 1; break;
-        case 'E': a->claims.evaluator_pubkey_path = optarg; break;
-        case 'C': a->claims.challenge_path = optarg; break;
-        case 'I':
-            if (strlen(optarg) != 2 * TP_CHALLENGE_ID_LEN ||
-                tp_hex_decode(optarg, a->challenge_id, TP_CHALLENGE_ID_LEN) != 0) {
-                fprintf(stderr, "trainprov attest: --challenge-id %s is not %d hex digits (the "
-                                "id `trainprov challenge` printed)\n",
-                        optarg, 2 * TP_CHALLENGE_ID_LEN);
-                return -1;
-            }
-            a->claims.challenge_id = a->challenge_id;
-            break;
-        case 'P': a->claims.checkpoint_path = optarg; break;
-        case 'D': a->claims.init_declare_path = optarg; break;
-        case 'R': a->claims.reference_path = optarg; break;
-        case 'r':
-            if (a->claims.n_require == TP_REQUIRE_MAX) {
-                fprintf(stderr, "trainprov attest: too many --require\n");
-                return -1;
-            }
-            a->require[a->claims.n_require++] = optarg;
-            break;
-        case 'h': fputs(usage, stdout); return 1;
-        default: fputs(usage, stderr); return -1;
+        case 'h': print_usage(stdout); return 1;
+        default: print_usage(stderr); return -1;
         }
     }
-    a->claims.require = a->require;
-    const char *missing = optind == argc       ? "which log? (RUN.h5 is missing)"
-                          : optind < argc - 1  ? "one log at a time"
-                          : !a->pubkey         ? "--pubkey KEY.pub.pem is required"
-                          : !a->key            ? "--key KEY.pem is required (it signs the attestation)"
-                          : !a->model          ? "--model FILE|DIR is required (what is attested)"
-                          : !a->out            ? "-o MODEL.intoto.json is required"
+    a->log_path = tp_claim_args_finish(&a->c, "attest", argc, argv);
+    a->model = a->c.claims.model_path;
+    const char *missing = !a->log_path ? ""
+                          : !a->key    ? "--key KEY.pem is required (it signs the attestation)"
+                          : !a->model  ? "--model FILE|DIR is required (what is attested)"
+                          : !a->out    ? "-o MODEL.intoto.json is required"
                           : !a->oms_key != !a->oms_out ? "--oms-key and --oms-out go together"
                                                        : NULL;
     if (missing) {
-        fprintf(stderr, "trainprov attest: %s\n%s", missing, usage);
-        return -1;
-    }
-    a->log_path = argv[optind];
-    return 0;
-}
-
-/* Writes len bytes and a newline to path through a temporary file in its
- * directory, made durable and renamed into place: a reader never sees half
- * a document. */
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
-        fprintf(stderr, "trainprov attest: path too long: %s\n", path);
-        return -1;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "trainprov attest: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t done = 0;
-    int ok = fchmod(fd, 0644) == 0;
-    while (ok && done <= len) {
-        ssize_t w = done == len ? write(fd, "\n", 1) : write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        ok = w > 0;
-        done += ok ? (size_t)w : 0;
-    }
-    ok = ok && fsync(fd) == 0;
-    int e = errno;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        e = ok ? errno : e;
-        unlink(tmp);
-        fprintf(stderr, "trainprov attest: cannot write %s: %s\n", path, strerror(e));
+        if (*missing)
+            fprintf(stderr, "trainprov attest: %s\n", missing);
+        print_usage(stderr);
         return -1;
     }
     return 0;
@@ -188,10 +127,10 @@ static size_t print_refusals(const attest_args *a, const tp_verdict *v, const tp
     for (size_t k = 0; k < TP_CLAIM_COUNT; k++) {
         const tp_claim *c = &v->claims[k];
         int required = 0;
-        for (size_t r = 0; r < a->claims.n_require; r++)
-            required |= strcmp(a->claims.require[r], c->id) == 0;
+        for (size_t r = 0; r < a->c.claims.n_require; r++)
+            required |= strcmp(a->c.claims.require[r], c->id) == 0;
         if (c->status == TP_CLAIM_FAIL ||
-            (c->status == TP_CLAIM_UNKNOWN && (a->claims.strict || required))) {
+            (c->status == TP_CLAIM_UNKNOWN && (a->c.claims.strict || required))) {
             fprintf(stderr, "trainprov attest: %s: claim %s %s: ", a->log_path, c->id,
                     c->status == TP_CLAIM_FAIL ? "failed" : "is unknown (and required)");
             tp_print_safe(stderr, c->detail ? c->detail : "");
@@ -250,7 +189,7 @@ static int build_outputs(const attest_args *a, const tp_runlog *log, const tp_ve
                          const tp_key *oms_key, const uint8_t log_sha256[TP_HASH_LEN],
                          const char *shown, outputs *o)
 {
-    tp_attest_input in = {.log_path = shown, .opt = &a->claims};
+    tp_attest_input in = {.log_path = shown, .opt = &a->c.claims};
     memcpy(in.log_sha256, log_sha256, TP_HASH_LEN);
     uint8_t id[TP_KEY_ID_LEN];
     char keyid[2 * TP_KEY_ID_LEN + 1];
@@ -279,7 +218,7 @@ static int load_keys(const attest_args *a, tp_key **pub, tp_key **key, tp_key **
 {
     char err[1024];
     uint8_t want[TP_KEY_ID_LEN], got[TP_KEY_ID_LEN];
-    if (tp_key_load_public(a->pubkey, pub, err, sizeof err) != 0 ||
+    if (tp_key_load_public(a->c.pubkey, pub, err, sizeof err) != 0 ||
         tp_key_load_private(a->key, key, err, sizeof err) != 0 ||
         (a->oms_key && tp_key_load_private_type(TP_KEY_P256, a->oms_key, oms_key, err,
                                                 sizeof err) != 0)) {
@@ -291,7 +230,7 @@ static int load_keys(const attest_args *a, tp_key **pub, tp_key **key, tp_key **
     if (memcmp(want, got, TP_KEY_ID_LEN) != 0) {
         fprintf(stderr, "trainprov attest: --key %s is not the private key of --pubkey %s (the "
                         "attestation is signed with the key that signed the log)\n",
-                a->key, a->pubkey);
+                a->key, a->c.pubkey);
         return -1;
     }
     return 0;
@@ -329,7 +268,7 @@ static int refuse_clobber(const attest_args *a, const tp_model *m)
     char o[CANONICAL_MAX], in[CANONICAL_MAX];
     for (size_t i = 0; i < 2 && outs[i]; i++) {
         canonical(outs[i], o);
-        const char *inputs[] = {a->log_path, a->pubkey, a->key, a->oms_key,
+        const char *inputs[] = {a->log_path, a->c.pubkey, a->key, a->oms_key,
                                 i == 1 ? a->out : NULL};
         for (size_t k = 0; k < sizeof inputs / sizeof inputs[0] + m->n; k++) {
             const char *p = k < 5 ? inputs[k] : m->files[k - 5].path;
@@ -345,12 +284,11 @@ static int refuse_clobber(const attest_args *a, const tp_model *m)
     return 0;
 }
 
-/* Everything after the keys and the model: the log, its verdict, the outputs. */
+/* Everything after the keys and the model: the log (or the chain ending in
+ * it), its verdict, the outputs. */
 static int attest_log(const attest_args *a, const tp_model *m, const tp_key *pub,
                       const tp_key *key, const tp_key *oms_key)
 {
-    char err[1024], abs[PATH_MAX];
-    const char *shown = realpath(a->log_path, abs) ? abs : a->log_path;
     uint8_t log_sha256[TP_HASH_LEN];
     uint64_t log_size;
     int rc = tp_sha256_path(a->log_path, log_sha256, &log_size);
@@ -358,50 +296,40 @@ static int attest_log(const attest_args *a, const tp_model *m, const tp_key *pub
         fprintf(stderr, "trainprov attest: cannot read %s: %s\n", a->log_path, strerror(-rc));
         return 2;
     }
-    tp_runlog log;
-    tp_file_table index;
-    if (tp_h5log_read_files(a->log_path, &log, &index, err, sizeof err) != 0) {
-        fprintf(stderr, "trainprov attest: %s\n", err);
-        return 2;
-    }
-    tp_claim_options opt = a->claims;
+    tp_claim_options opt = a->c.claims;
     opt.model_path = m->is_dir ? NULL : m->files[0].path; /* a directory: matched below */
-    tp_verdict v;
+    tp_claim_verdict cv;
     const char **checkpoints = calloc(m->n, sizeof *checkpoints);
     outputs o = {0};
     rc = 2;
-    if (!checkpoints)
+    if (!checkpoints) {
         fprintf(stderr, "trainprov attest: out of memory\n");
-    else if (tp_claims_evaluate(&log, &index, pub, &opt, &v, err, sizeof err) != 0) {
-        fprintf(stderr, "trainprov attest: %s\n", err);
-        tp_verdict_free(&v);
-    } else {
-        size_t matched = tp_attest_match_checkpoints(&v, m, checkpoints);
-        if (!v.pass || matched != m->n) {
-            size_t n = print_refusals(a, &v, m, checkpoints);
+    } else if (tp_claim_verdict_eval(&cv, "attest", a->log_path, &a->c, &opt, pub) == 0) {
+        size_t matched = tp_attest_match_checkpoints(&cv.v, m, checkpoints);
+        if (!cv.v.pass || matched != m->n) {
+            size_t n = print_refusals(a, &cv.v, m, checkpoints);
             fprintf(stderr, "trainprov attest: %s does not verify (%zu reason%s above): no "
                             "attestation written\n", a->log_path, n, tp_plural(n));
             rc = 1;
-        } else if (build_outputs(a, &log, &v, m, checkpoints, key, oms_key, log_sha256, shown,
-                                 &o) == 0 &&
-                   write_atomic(a->out, o.attestation, o.attestation_len) == 0 &&
-                   (!o.oms || write_atomic(a->oms_out, o.oms, o.oms_len) == 0)) {
+        } else if (build_outputs(a, cv.log, &cv.v, m, checkpoints, key, oms_key, log_sha256,
+                                 cv.shown, &o) == 0 &&
+                   tp_write_atomic("attest", a->out, o.attestation, o.attestation_len) == 0 &&
+                   (!o.oms || tp_write_atomic("attest", a->oms_out, o.oms, o.oms_len) == 0)) {
             rc = 0;
             if (!a->quiet) {
                 printf("trainprov attest: %s verifies; attestation of %zu model file%s written "
-                       "to %s\n", shown, m->n, tp_plural(m->n), a->out);
+                       "to %s\n", cv.shown, m->n, tp_plural(m->n), a->out);
                 if (o.oms)
                     printf("trainprov attest: OpenSSF model-signing manifest written to %s\n",
                            a->oms_out);
             }
         }
-        tp_verdict_free(&v);
     }
+    if (checkpoints)
+        tp_claim_verdict_free(&cv);
     free(o.attestation);
     free(o.oms);
     free(checkpoints);
-    tp_files_free(&index);
-    tp_runlog_free(&log);
     return rc;
 }
 
@@ -409,13 +337,16 @@ int tp_cmd_attest(int argc, char **argv)
 {
     attest_args a;
     int rc = parse_args(argc, argv, &a);
-    if (rc != 0)
+    if (rc != 0) {
+        tp_claim_args_free(&a.c);
         return rc > 0 ? 0 : 2;
+    }
     tp_key *pub = NULL, *key = NULL, *oms_key = NULL;
     tp_model m = {0};
     char err[1024];
     rc = 2;
-    if (load_keys(&a, &pub, &key, &oms_key) != 0)
+    if (tp_claim_args_refuse_special(&a.c, "attest") != 0 ||
+        load_keys(&a, &pub, &key, &oms_key) != 0)
         goto out;
     if (tp_model_load(a.model, &m, err, sizeof err) != 0) {
         fprintf(stderr, "trainprov attest: %s\n", err);
@@ -430,5 +361,6 @@ out:
     tp_key_free(pub);
     tp_key_free(key);
     tp_key_free(oms_key);
+    tp_claim_args_free(&a.c);
     return rc;
 }

@@ -12,41 +12,6 @@
 #include "verify/chain.h"
 #include "verify/report.h"
 
-int tp_verify_chain_take_args(int *argc, char **argv, char ***chain, size_t *n_chain)
-{
-    int out = 0;
-    for (int i = 0; i < *argc; i++) {
-        const char *eq = !strncmp(argv[i], "--chain=", 8) ? argv[i] + 8 : NULL;
-        if (strcmp(argv[i], "--chain") != 0 && !eq) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        int j = i + 1;
-        while (j < *argc && argv[j][0] != '-')
-            j++;
-        size_t add = (size_t)(j - i - 1) + (eq && *eq);
-        if (add == 0) {
-            fprintf(stderr, "trainprov verify: --chain needs the logs of the earlier segments, "
-                            "in order: --chain A.h5 B.h5 ...\n");
-            return -1;
-        }
-        char **p = realloc(*chain, (*n_chain + add) * sizeof *p);
-        if (!p) {
-            fprintf(stderr, "trainprov verify: out of memory\n");
-            return -1;
-        }
-        *chain = p;
-        if (eq && *eq)
-            p[(*n_chain)++] = (char *)eq;
-        for (int k = i + 1; k < j; k++)
-            p[(*n_chain)++] = argv[k];
-        i = j - 1;
-    }
-    *argc = out;
-    argv[out] = NULL;
-    return 0;
-}
-
 static int same_file(const char *a, const char *b)
 {
     char ra[PATH_MAX], rb[PATH_MAX];

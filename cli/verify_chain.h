@@ -9,11 +9,6 @@
 #include "core/sign.h"
 #include "verify/claims.h"
 
-/* Takes every `--chain A.h5 B.h5 ...` (the logs up to the next option) and
- * `--chain=A.h5` out of argv, appending them to *chain (malloc'ed; the
- * strings stay argv's). 0, or -1 after printing a usage error. */
-int tp_verify_chain_take_args(int *argc, char **argv, char ***chain, size_t *n_chain);
-
 /* Verifies the campaign chain..., last; prints the text report when text,
  * builds the JSON report into *json when json is not NULL. Exit status: 0
  * pass, 1 a link or a claim failed, 2 a file is not a log (message printed). */
