@@ -13,5 +13,6 @@ int tp_cmd_recover(int argc, char **argv);
 int tp_cmd_challenge(int argc, char **argv);
 int tp_cmd_attest(int argc, char **argv);
 int tp_cmd_verify_attestation(int argc, char **argv);
+int tp_cmd_report(int argc, char **argv);
 
 #endif

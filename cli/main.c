@@ -18,6 +18,7 @@ static const struct {
     {"challenge", tp_cmd_challenge, "issue a signed challenge nonce (the evaluator)"},
     {"attest", tp_cmd_attest, "sign an in-toto/SLSA attestation for a model of a verified run"},
     {"verify-attestation", tp_cmd_verify_attestation, "check an attestation against the model files"},
+    {"report", tp_cmd_report, "verify a run log and write the report as one self-contained HTML page"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 

@@ -318,8 +318,7 @@ void tp_record_print(FILE *out, const Trainprov__V1__Record *r)
     free(line);
 }
 
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
+size_t tp_utf8_len(const unsigned char *s)
 {
     size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
            : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
@@ -336,7 +335,7 @@ void tp_print_safe(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        size_t n = utf8_len(p);
+        size_t n = tp_utf8_len(p);
         if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
             fprintf(out, "\\x%02x", *p++);
         } else {
@@ -353,7 +352,7 @@ int tp_json_write(FILE *out, struct json_object *o)
     if (!p)
         return -1;
     while (*p) {
-        size_t n = utf8_len(p);
+        size_t n = tp_utf8_len(p);
         if (n == 0) {
             fputs("\xef\xbf\xbd", out); /* U+FFFD */
             p++;
@@ -376,7 +375,7 @@ char *tp_json_utf8(struct json_object *o, int flags, size_t *len)
     if (!out)
         return NULL;
     while (*p) {
-        size_t k = utf8_len(p);
+        size_t k = tp_utf8_len(p);
         if (k == 0) {
             memcpy(out + w, "\xef\xbf\xbd", 3); /* U+FFFD */
             w += 3;

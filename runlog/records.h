@@ -44,6 +44,9 @@ struct json_object *tp_head_json(const Trainprov__V1__TreeHead *h, const uint8_t
 /* One line (with '\n'): stream, seq, time, type and the body's key fields. */
 void tp_record_print(FILE *out, const Trainprov__V1__Record *r);
 
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is not
+ * one (a stray, overlong or surrogate byte sequence). */
+size_t tp_utf8_len(const unsigned char *s);
 /* Writes s with control characters and invalid UTF-8 as \xNN, so that a
  * string from a log cannot forge lines of a report or move a terminal. */
 void tp_print_safe(FILE *out, const char *s);

@@ -148,11 +148,36 @@ static int seed_committed(const seed_at *seeds, size_t n, size_t i, uint64_t val
     return lo < n && seeds[lo].value == value && seeds[lo].at < i;
 }
 
-/* Regenerates t under nonce and compares its digest. 0 when it matches, 1
- * when not (problem added), -1 when out of memory. */
-static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, size_t nonce_len,
-                      tp_problems *p, uint64_t *elems_out)
+/* At most this many tensors are listed one by one in the evidence
+ * ("per_tensor"); "tensors" counts them all. */
+#define TP_INIT_PER_TENSOR_MAX 4096
+
+/* One tensor's line of evidence: what the log recorded, what regenerated. */
+static struct json_object *tensor_json(const Trainprov__V1__InitTensor *t, const char *got, int rc)
 {
+    struct json_object *o = json_object_new_object();
+    char want[65] = "";
+    if (t->sha256.len == 32)
+        tp_hex_encode(t->sha256.data, 32, want);
+    json_object_object_add(o, "name", json_object_new_string(t->name));
+    json_object_object_add(o, "distribution", json_object_new_string(t->distribution));
+    json_object_object_add(o, "dtype", json_object_new_string(t->dtype));
+    json_object_object_add(o, "seed", json_object_new_uint64(t->seed));
+    json_object_object_add(o, "recorded_sha256", json_object_new_string(want));
+    json_object_object_add(o, "regenerated_sha256", json_object_new_string(got));
+    json_object_object_add(o, "result", json_object_new_string(rc == 0  ? "equal"
+                                                               : *got ? "differs"
+                                                                      : "not regenerated"));
+    return o;
+}
+
+/* Regenerates t under nonce and compares its digest. 0 when it matches, 1
+ * when not (problem added), -1 when out of memory. got: the regenerated
+ * digest in hex, "" when it was not regenerated. */
+static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, size_t nonce_len,
+                      tp_problems *p, uint64_t *elems_out, char got[65])
+{
+    got[0] = '\0';
     tp_init_spec spec;
     char why[160];
     uint8_t key[TP_INIT_KEY_LEN], digest[32];
@@ -205,9 +230,9 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
     if (rc != 0)
         return rc;
     *elems_out = n;
+    tp_hex_encode(digest, 32, got);
     if (memcmp(digest, t->sha256.data, 32) != 0) {
-        char got[65], want[65];
-        tp_hex_encode(digest, 32, got);
+        char want[65];
         tp_hex_encode(t->sha256.data, 32, want);
         tp_problems_add(p, "tensor %s: regenerated from seed %" PRIu64 " and the nonce its sha256 is "
                    "%.16s..., the log records %.16s...",
@@ -460,17 +485,24 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
         return 0;
     }
     uint64_t elems = 0;
+    struct json_object *per_tensor = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
         uint64_t e = 0;
-        if (regenerate(ts[i], nonce, nonce_len, &p, &e) < 0) {
+        char got[65];
+        int rc = regenerate(ts[i], nonce, nonce_len, &p, &e, got);
+        if (rc < 0) {
             free(ts);
             free(tie_why);
             json_object_put(p.list);
+            json_object_put(per_tensor);
             snprintf(err, errlen, "out of memory");
             return -1;
         }
+        if (i < TP_INIT_PER_TENSOR_MAX)
+            json_object_array_add(per_tensor, tensor_json(ts[i], got, rc));
         elems += e;
     }
+    json_object_object_add(tp_claim_evidence(cl), "per_tensor", per_tensor);
     free(ts);
     json_object_object_add(tp_claim_evidence(cl), "strength", json_object_new_string("exact"));
     json_object_object_add(tp_claim_evidence(cl), "spec", json_object_new_string(TP_INIT_SPEC));
