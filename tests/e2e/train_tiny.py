@@ -110,6 +110,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--trainprov-init", type=int, metavar="SEED")
+    ap.add_argument("--notes", action="store_true",
+                    help="record each step's loss as trainprov notes (the report's training curve)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -152,6 +154,10 @@ def main():
         loss.backward()
         opt.step()
         step += 1
+        if a.notes:
+            import trainprov
+            trainprov.note("step", step)
+            trainprov.note("loss", "%.6f" % loss.item())
         if step == 1 or step % 10 == 0:
             print("step %d loss %.4f" % (step, loss.item()), flush=True)
         if a.ckpt_every > 0 and step % a.ckpt_every == 0:
