@@ -1,6 +1,7 @@
 /* fuzz_render.h: renders a run log the way `trainprov dump` does (records,
  * heads and manifest decoded, as JSON and as text lines, and the /files
- * table), so the targets that read a log exercise what follows the read. */
+ * table), then evaluates its claims and writes `trainprov report`'s HTML
+ * page, so the targets that read a log exercise what follows the read. */
 #ifndef TP_FUZZ_RENDER_H
 #define TP_FUZZ_RENDER_H
 #include "runlog/runlog.h"
