@@ -175,7 +175,7 @@ typedef struct {
     tp_tl_lane **order;
     size_t n_order;
     unsigned char *placed; /* by index in t->lanes */
-    const tp_tl_lane *base;
+    tp_tl_lane *base;
 } tree_walk;
 
 /* First index in by_parent of the children of (seg, id). */
@@ -205,7 +205,7 @@ static void walk(tree_walk *w, tp_tl_lane *root, size_t *stack, size_t *cursor)
     cursor[top] = first_child(w, root->segment, root->stream_id);
     top++;
     while (top) {
-        tp_tl_lane *cur = (tp_tl_lane *)&w->base[stack[top - 1]];
+        tp_tl_lane *cur = &w->base[stack[top - 1]];
         size_t *c = &cursor[top - 1];
         tp_tl_lane *next = NULL;
         while (*c < w->n && w->by_parent[*c]->segment == cur->segment &&

@@ -1,6 +1,7 @@
 #!/bin/bash
 # e2e_hostile_logs_bounded.sh: a corpus of hostile run logs cannot hurt the
-# verifier. Each of them makes `trainprov verify`, `dump` and `recover` end
+# verifier. Each of them makes `trainprov verify`, `dump`, `report` and
+# `recover` end
 # with the expected exit status (1: a claim failed; 2: not a log, naming the
 # file) within 30 s and under 1 GB peak RSS, the probing child included
 # (measured by bounded_run.py with getrusage): damaged HDF5 files the
@@ -50,7 +51,7 @@ bounded() {
         sed 's/^/    /' "$out" | tail -n 3 >&2
         fail "$what: its message does not name $(basename "$name")"
     else
-        ok "$what: exit $st in $wall s, peak RSS $((kb / 1024)) MB: $(grep -m1 -E 'trainprov (verify|dump|recover):|init.random' "$out" | cut -c1-150)"
+        ok "$what: exit $st in $wall s, peak RSS $((kb / 1024)) MB: $(grep -m1 -E 'trainprov (verify|dump|recover|report):|init.random' "$out" | cut -c1-150)"
     fi
     LAST_OUT=$out
 }
@@ -71,6 +72,10 @@ for f in "${malformed[@]}"; do
     bounded 2 "$f" "$TRAINPROV" verify --pubkey "$WORK/key.pub.pem" "$f"
     bounded 2 "$f" "$TRAINPROV" dump "$f"
 done
+for f in "$WORK/h/gzip-bomb-records.h5" "$WORK/h/huge-files-rows.h5" "$WORK/fifo.h5"; do
+    bounded 2 "$f" "$TRAINPROV" report --pubkey "$WORK/key.pub.pem" "$f" -o "$WORK/malformed.html"
+    [ ! -e "$WORK/malformed.html" ] || fail "[$(basename "$f")] report wrote a page"
+done
 
 # A FIFO given as any input file of verify is refused, not waited on.
 for opt in --pubkey --model --checkpoint --reference --data-manifest --challenge; do
@@ -88,6 +93,8 @@ for name in "${forged[@]}"; do
         grep -q "init.random.*hostile.0: its InitTensor record .* not regenerated" "$LAST_OUT" ||
             fail "[$name] init.random does not say the unsigned InitTensors were not regenerated"
     fi
+    bounded 1 "$f" "$TRAINPROV" report --pubkey "$WORK/key.pub.pem" "$f" -o "$WORK/$name.html"
+    grep -q 'data-verdict="fail"' "$WORK/$name.html" || fail "[$name] the report page does not say FAIL"
     bounded 0 "$f" "$TRAINPROV" dump "$f"
     grep -q "no signature checked" "$LAST_OUT" || fail "[$name] dump does not say it checks no signature"
 done
