@@ -220,6 +220,15 @@ static void curve_section(FILE *out, const tp_verdict *v)
     tp_curve_free(&c);
 }
 
+static void segment_heading(FILE *out, const tp_chain *chain, size_t k)
+{
+    if (!chain)
+        return;
+    fprintf(out, "<h3>segment %zu: ", k + 1);
+    text(out, chain->seg[k].path);
+    fputs("</h3>\n", out);
+}
+
 static void data_files(FILE *out, const tp_verdict *v)
 {
     static const char hd[] = "<tr><th>path</th><th>sha256</th><th>size</th><th>bytes read</th>"
@@ -227,8 +236,7 @@ static void data_files(FILE *out, const tp_verdict *v)
     size_t n = 0;
     for (size_t i = 0; i < v->files.n; i++)
         n += v->files.rows[i].role && !strcmp(v->files.rows[i].role, "data");
-    fprintf(out, "<h2 id=\"data\">Data files</h2>\n<p>%zu data file records (role "
-                 "<code>data</code>).</p>\n", n);
+    fprintf(out, "<p>%zu data file records (role <code>data</code>).</p>\n", n);
     tp_html_rows_begin(out, "files data", hd);
     size_t k = 0;
     for (size_t i = 0; i < v->files.n; i++) {
@@ -260,7 +268,6 @@ static void checkpoints(FILE *out, const tp_verdict *v)
     static const char hd[] = "<tr><th>checkpoint</th><th>kind</th><th>file</th><th>sha256</th>"
                              "<th>size</th></tr>";
     tp_checkpoint_list ck;
-    fputs("<h2 id=\"checkpoints\">Checkpoints written</h2>\n", out);
     if (!v->decoded || tp_checkpoints_collect(v->decoded, v->n_streams, &ck) != 0) {
         fputs("<p class=\"limit\">not available</p>\n", out);
         return;
@@ -353,8 +360,18 @@ int tp_html_report(FILE *out, const char *log_path, const tp_runlog *log, const 
     claims_section(out, v);
     timeline_section(out, log, v, chain);
     curve_section(out, v);
-    data_files(out, v);
-    checkpoints(out, v);
+    /* a chain: each segment's own files, under its name */
+    size_t parts = chain ? chain->n : 1;
+    fputs("<h2 id=\"data\">Data files</h2>\n", out);
+    for (size_t k = 0; k < parts; k++) {
+        segment_heading(out, chain, k);
+        data_files(out, chain ? &chain->seg[k].v : v);
+    }
+    fputs("<h2 id=\"checkpoints\">Checkpoints written</h2>\n", out);
+    for (size_t k = 0; k < parts; k++) {
+        segment_heading(out, chain, k);
+        checkpoints(out, chain ? &chain->seg[k].v : v);
+    }
     init_section(out, v);
     fputs("</body></html>\n", out);
     return ferror(out) ? -1 : 0;
