@@ -201,8 +201,9 @@ static void timeline_section(FILE *out, const tp_runlog *log, const tp_verdict *
                      "aggregated into lanes of their group (the page draws at most %d lanes).</p>\n",
                 drawn, aggregated, TP_TIMELINE_LANES);
     if (t.marks_dropped)
-        fprintf(out, "<p class=\"limit\">%zu marks are not drawn (at most %d per lane); the "
-                     "tables below list every file.</p>\n", t.marks_dropped, TP_TIMELINE_MARKS);
+        fprintf(out, "<p class=\"limit\">%zu marks are not drawn (at most %d reads and heads "
+                     "per lane); the tables below list every file.</p>\n",
+                t.marks_dropped, TP_TIMELINE_MARKS);
     fputs("<div class=\"scroll\">\n", out);
     tp_timeline_svg(out, &t);
     fputs("</div>\n", out);

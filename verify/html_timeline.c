@@ -33,7 +33,8 @@ tp_tl_lane *tp_timeline_add_lane(tp_timeline *t)
 void tp_timeline_add_mark(tp_tl_lane *l, tp_tl_kind kind, int64_t t0, int64_t t1,
                           const char *label, uint64_t child)
 {
-    if (l->n_marks == TP_TIMELINE_MARKS) {
+    int bulk = kind == TP_TL_READ || kind == TP_TL_DATA || kind == TP_TL_HEAD;
+    if ((bulk && l->bulk_marks == TP_TIMELINE_MARKS) || l->n_marks == 2 * TP_TIMELINE_MARKS) {
         l->dropped_marks++;
         return;
     }
@@ -47,6 +48,7 @@ void tp_timeline_add_mark(tp_tl_lane *l, tp_tl_kind kind, int64_t t0, int64_t t1
         l->marks = p;
         l->cap_marks = cap;
     }
+    l->bulk_marks += bulk;
     l->marks[l->n_marks++] = (tp_tl_mark){.t0 = t0, .t1 = t1 > t0 ? t1 : t0, .kind = kind,
                                           .label = label, .child = child};
 }
@@ -244,7 +246,7 @@ static void merge_into(tp_tl_lane *dst, tp_tl_lane *src)
     dst->aggregated += src->aggregated ? src->aggregated : 1;
     free(src->marks);
     src->marks = NULL;
-    src->n_marks = src->cap_marks = 0;
+    src->n_marks = src->cap_marks = src->bulk_marks = 0;
 }
 
 static int by_id(const void *pa, const void *pb)
@@ -299,7 +301,7 @@ static size_t aggregate(tp_tl_lane **ordered, size_t n, tp_tl_lane *out)
                 int flag = agg->overflow;
                 *agg = *ordered[i + keep];
                 agg->marks = NULL;
-                agg->n_marks = agg->cap_marks = agg->dropped_marks = 0;
+                agg->n_marks = agg->cap_marks = agg->dropped_marks = agg->bulk_marks = 0;
                 agg->start = agg->stop = 0;
                 agg->depth = 0;
                 agg->overflow = flag;
@@ -408,7 +410,7 @@ static void group_header(FILE *out, const tp_timeline *t, const tp_tl_lane *l, d
 
 static const char *end_class(const char *end)
 {
-    return !strcmp(end, "exit 0") || !strcmp(end, "mpi_finalize") || !strncmp(end, "exec", 4)
+    return !strcmp(end, "exit 0") || !strcmp(end, "_exit 0") || !strcmp(end, "mpi_finalize") || !strncmp(end, "exec", 4)
                ? "end-ok"
            : !strncmp(end, "signal", 6) ? "end-signal"
                                         : "end-other";
@@ -494,8 +496,9 @@ void tp_timeline_svg(FILE *out, const tp_timeline *t)
         int64_t ns = t->t_min + (t->t_max - t->t_min) / 4 * k;
         double x = tp_timeline_x(t, ns);
         fprintf(out, "<path class=\"grid\" d=\"M%.1f 20V%.0f\"/><text class=\"axis\" x=\"%.1f\" "
-                     "y=\"14\">+%.1f s</text>\n",
-                x, height, x - 12, (double)(ns - t->t_min) / 1e9);
+                     "y=\"14\" text-anchor=\"%s\">+%.1f s</text>\n",
+                x, height, x, k == 0 ? "start" : k == 4 ? "end" : "middle",
+                (double)(ns - t->t_min) / 1e9);
     }
     double y = 24;
     for (size_t i = 0; i < t->n; i++) {

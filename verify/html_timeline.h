@@ -5,8 +5,9 @@
  * files it read (titled with the path), the checkpoints it wrote, its signed
  * heads and how it ended (exit status, signal, killed). Bounded: at most
  * TP_TIMELINE_LANES lanes (the streams past a group's share are drawn as one
- * aggregated lane per group) and TP_TIMELINE_MARKS marks per lane (the rest
- * counted); the page says what was aggregated. */
+ * aggregated lane per group) and, per lane, TP_TIMELINE_MARKS reads and
+ * heads and as many checkpoints, children and ends (the rest counted); the
+ * page says what was aggregated and left out. */
 #ifndef TP_HTML_TIMELINE_H
 #define TP_HTML_TIMELINE_H
 #include <stddef.h>
@@ -47,6 +48,7 @@ typedef struct {
     int64_t start, stop;     /* 0: unknown */
     tp_tl_mark *marks;       /* owned */
     size_t n_marks, cap_marks, dropped_marks;
+    size_t bulk_marks;       /* reads and heads among the marks */
     /* set by tp_timeline_layout */
     int depth;               /* in its group's process tree */
     size_t aggregated;       /* >0: this lane stands for that many streams */
@@ -69,7 +71,8 @@ int tp_timeline_add_log(tp_timeline *t, int seg, const char *label, const tp_run
                         const tp_verdict *v);
 /* Appends a lane (for tp_timeline_add_log and tests); NULL when out of memory. */
 tp_tl_lane *tp_timeline_add_lane(tp_timeline *t);
-/* Adds a mark to a lane, counted instead past TP_TIMELINE_MARKS. */
+/* Adds a mark to a lane, counted instead past its bound (TP_TIMELINE_MARKS
+ * reads and heads, 2 * TP_TIMELINE_MARKS marks in all). */
 void tp_timeline_add_mark(tp_tl_lane *l, tp_tl_kind kind, int64_t t0, int64_t t1,
                           const char *label, uint64_t child);
 /* Orders the lanes (segment, node, rank, restart, then each group's

@@ -57,7 +57,7 @@ lanes=$(grep -c '^<g class="lane' "$WORK/report.html")
 [ "$lanes" -le 400 ] || fail "the timeline draws $lanes lanes, more than 400"
 grep -q 'more are aggregated into lanes of their group' "$WORK/report.html" ||
     fail "the page does not say it aggregated streams"
-grep -q 'marks are not drawn (at most 400 per lane)' "$WORK/report.html" ||
+grep -q 'marks are not drawn (at most 400 reads and heads per lane)' "$WORK/report.html" ||
     fail "the page does not say it left marks out"
 ok "5000 file rows and 451 streams: rendered within 10 s, bounded, and it says so"
 finish

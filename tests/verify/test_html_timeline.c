@@ -110,8 +110,16 @@ static void test_marks_bounded(void **state)
         tp_timeline_add_mark(l, TP_TL_DATA, 10 + i, 11 + i, "/data/x", 0);
     assert_int_equal(l->n_marks, TP_TIMELINE_MARKS);
     assert_int_equal(l->dropped_marks, 100);
+    /* a fork and the end still show past the reads' bound, up to their own */
+    tp_timeline_add_mark(l, TP_TL_CHILD, 20, 20, "fork", 2);
+    tp_timeline_add_mark(l, TP_TL_END, 30, 30, NULL, 0);
+    assert_int_equal(l->n_marks, TP_TIMELINE_MARKS + 2);
+    for (int i = 0; i < TP_TIMELINE_MARKS; i++)
+        tp_timeline_add_mark(l, TP_TL_CHECKPOINT, 40, 40, "/c", 0);
+    assert_int_equal(l->n_marks, 2 * TP_TIMELINE_MARKS);
+    assert_int_equal(l->dropped_marks, 102);
     assert_int_equal(tp_timeline_layout(&t), 0);
-    assert_int_equal(t.marks_dropped, 100);
+    assert_int_equal(t.marks_dropped, 102);
 }
 
 static void test_one_big_group_aggregated(void **state)
