@@ -6,10 +6,17 @@
 # rest folded in <details>); the timeline accounts for every stream while
 # drawing at most 400 lanes, and the page says which streams it aggregated
 # and which marks it did not draw; the DOM's claims match `verify --json`.
+# A measurement of the production build: skipped under ./test.sh --sanitize,
+# whose HDF5 probe (runlog/h5log_read.c) spends over 10 s of system time
+# under ASan reading a log this size and takes it for an endless loop (the
+# production build reads it in about a second).
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 . "$E2E_DIR/report_lib.sh"
 e2e_init h5py
 report_init
+case "${LD_PRELOAD:-}" in
+*libasan*) skip "a timing of the production build (the ASan build's HDF5 probe is too slow for this log)" ;;
+esac
 
 keygen key
 "$PYTHON" - "$WORK/data" <<'PY' || die "could not make the data files"
@@ -34,10 +41,12 @@ for k in range(forks):
         os._exit(0)
     os.waitpid(pid, 0)
 PY
+FORKS=450
+STREAMS=$((FORKS + 1))
 RUN_STATUS=0
 tp run --key "$WORK/key.pem" --log "$WORK/run.h5" --data "$WORK/data/*" -- \
-    "$PYTHON" "$WORK/job.py" "$WORK/data" 450 >"$WORK/run.h5.out" 2>&1 || RUN_STATUS=$?
-expect_run_ok "$WORK/run.h5" "the job reading 5000 files in 451 processes"
+    "$PYTHON" "$WORK/job.py" "$WORK/data" "$FORKS" >"$WORK/run.h5.out" 2>&1 || RUN_STATUS=$?
+expect_run_ok "$WORK/run.h5" "the job reading 5000 files in $STREAMS processes"
 
 expect_verify 0 "$WORK/run.h5" "$WORK/run.json" --pubkey "$WORK/key.pub.pem"
 start=$(date +%s%N)
@@ -51,13 +60,13 @@ rows=$(grep -c '^<tr class="file">' "$WORK/report.html")
 [ "$rows" -ge 5000 ] || fail "the data table has $rows rows, expected 5000 (and the forks' reads)"
 grep -q '<details class="more"><summary>[0-9]* more rows</summary>' "$WORK/report.html" ||
     fail "the long table is not folded"
-grep -q '<p class="lanes" data-streams="451" data-lanes="[0-9]*">' "$WORK/report.html" ||
-    fail "the timeline does not account for the 451 streams"
+grep -q "<p class=\"lanes\" data-streams=\"$STREAMS\" data-lanes=\"[0-9]*\">" "$WORK/report.html" ||
+    fail "the timeline does not account for the $STREAMS streams"
 lanes=$(grep -c '^<g class="lane' "$WORK/report.html")
 [ "$lanes" -le 400 ] || fail "the timeline draws $lanes lanes, more than 400"
 grep -q 'more are aggregated into lanes of their group' "$WORK/report.html" ||
     fail "the page does not say it aggregated streams"
 grep -q 'marks are not drawn (at most 400 reads and heads per lane)' "$WORK/report.html" ||
     fail "the page does not say it left marks out"
-ok "5000 file rows and 451 streams: rendered within 10 s, bounded, and it says so"
+ok "5000 file rows and $STREAMS streams: rendered within 10 s, bounded, and it says so"
 finish
