@@ -16,24 +16,27 @@ static uint64_t coarse_now(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* n with a binary (bytes: KiB, MiB, ...) or decimal (k, M, G, T) prefix;
+/* n with a binary (bytes: KiB, MiB, ...) or decimal (k, M, G, T) prefix,
+ * the prefix chosen for scale (the total, so that done and total read alike);
  * a count of items below a million in full. */
-static void human(char *out, size_t cap, uint64_t n, tp_progress_unit unit)
+static void human(char *out, size_t cap, uint64_t n, uint64_t scale, tp_progress_unit unit)
 {
     static const char *const bin[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     static const char *const dec[] = {"", "k", "M", "G", "T", "P"};
     double base = unit == TP_PROGRESS_BYTES ? 1024.0 : 1000.0;
     const char *const *names = unit == TP_PROGRESS_BYTES ? bin : dec;
-    double v = (double)n;
+    const char *sep = unit == TP_PROGRESS_BYTES ? " " : "";
+    double v = (double)n, s = (double)scale;
     int k = 0;
-    while (v >= base && k < 5 && (unit != TP_PROGRESS_ITEMS || n >= 1000000)) {
+    while (s >= base && k < 5 && (unit != TP_PROGRESS_ITEMS || scale >= 1000000)) {
+        s /= base;
         v /= base;
         k++;
     }
     if (k == 0)
-        snprintf(out, cap, "%" PRIu64 "%s%s", n, unit == TP_PROGRESS_BYTES ? " " : "", names[0]);
+        snprintf(out, cap, "%" PRIu64 "%s%s", n, sep, names[0]);
     else
-        snprintf(out, cap, "%.1f%s%s", v, unit == TP_PROGRESS_BYTES ? " " : "", names[k]);
+        snprintf(out, cap, "%.1f%s%s", v, sep, names[k]);
 }
 
 size_t tp_progress_format(char *out, size_t cap, const char *prog, const char *phase,
@@ -42,14 +45,14 @@ size_t tp_progress_format(char *out, size_t cap, const char *prog, const char *p
 {
     char d[32], t[32], r[32];
     const char *noun = unit == TP_PROGRESS_ELEMENTS ? " elements" : "";
-    human(d, sizeof d, done, unit);
-    human(t, sizeof t, total, unit);
+    human(d, sizeof d, done, total > done ? total : done, unit);
+    human(t, sizeof t, total, total, unit);
     int len = total ? snprintf(out, cap, "%s: %s %s/%s%s", prog, phase, d, t, noun)
                     : snprintf(out, cap, "%s: %s %s%s", prog, phase, d, noun);
     double secs = (double)phase_elapsed_ns / 1e9;
     if (len >= 0 && (size_t)len < cap && done > phase_done && secs > 0) {
         double rate = (double)(done - phase_done) / secs;
-        human(r, sizeof r, (uint64_t)rate, unit);
+        human(r, sizeof r, (uint64_t)rate, (uint64_t)rate, unit);
         len += snprintf(out + len, cap - (size_t)len, ", %s/s", r);
         if (total > done && (size_t)len < cap) {
             double left = (double)(total - done) / rate;

@@ -42,6 +42,9 @@ static void test_format_items_rate_and_time_left(void **state)
     tp_progress_format(s, sizeof s, "verify", "decoding records", TP_PROGRESS_ITEMS, 1500000,
                        3000000, 1000000000ull, 0); /* a million and more: with a prefix */
     assert_string_equal(s, "verify: decoding records 1.5M/3.0M, 1.5M/s, 0:01 left");
+    tp_progress_format(s, sizeof s, "verify", "decoding records", TP_PROGRESS_ITEMS, 202010,
+                       1000006, 1000000000ull, 0); /* done read on the total's scale */
+    assert_string_equal(s, "verify: decoding records 0.2M/1.0M, 202010/s, 0:03 left");
     tp_progress_format(s, sizeof s, "verify", "regenerating init tensors",
                        TP_PROGRESS_ELEMENTS, 25000000, 100000000, 1000000000ull, 0);
     assert_string_equal(s, "verify: regenerating init tensors 25.0M/100.0M elements, 25.0M/s, "
