@@ -13,7 +13,8 @@ e2e_init torch
 
 keygen key
 export PYTHONPATH=${TRAINPROV_PYTHONDIR:-}
-ON_TTY=$E2E_DIR/on_tty.py
+# on_tty TTY_BYTES STDOUT CMD...: CMD with stderr on a pseudo-terminal (on_tty.py), bounded in time
+on_tty() { timeout -k 10 "${E2E_TIMEOUT:-300}" "$PYTHON" "$E2E_DIR/on_tty.py" "$@"; }
 LOG=$WORK/big.h5
 ELEMENTS=100000000
 
@@ -45,7 +46,7 @@ PUB=(--pubkey "$WORK/key.pub.pem")
 
 # On a terminal: the line appears, is redrawn in place, and is erased.
 st=0
-"$PYTHON" "$ON_TTY" "$WORK/tty.bytes" "$WORK/tty.stdout" "$TRAINPROV" verify "$LOG" "${PUB[@]}" || st=$?
+on_tty "$WORK/tty.bytes" "$WORK/tty.stdout" "$TRAINPROV" verify "$LOG" "${PUB[@]}" || st=$?
 [ "$st" -eq 0 ] || fail "verify on a terminal exited $st (expected 0)"
 "$PYTHON" - "$WORK/tty.bytes" "$ELEMENTS" <<'PY' || fail "verify showed no proper progress line on the terminal: $(head -c 600 "$WORK/tty.bytes" | cat -A)"
 import re, sys
@@ -73,19 +74,19 @@ cmp -s "$WORK/tty.stdout" "$WORK/plain.stdout" ||
     fail "verify's stdout differs with and without a terminal: $(diff "$WORK/tty.stdout" "$WORK/plain.stdout" | head -n 5)"
 
 # --json -, --json FILE and --quiet on a terminal: no progress, same JSON.
-"$PYTHON" "$ON_TTY" "$WORK/json.bytes" "$WORK/json.stdout" "$TRAINPROV" verify "$LOG" "${PUB[@]}" --json - ||
+on_tty "$WORK/json.bytes" "$WORK/json.stdout" "$TRAINPROV" verify "$LOG" "${PUB[@]}" --json - ||
     fail "verify --json - on a terminal failed"
 no_progress "verify --json - on a terminal" "$WORK/json.bytes" "$WORK/json.stdout"
 tp verify "$LOG" "${PUB[@]}" --json - >"$WORK/json-plain.stdout" 2>"$WORK/json-plain.stderr" ||
     fail "verify --json - failed"
 cmp -s "$WORK/json.stdout" "$WORK/json-plain.stdout" ||
     fail "verify --json - differs with and without a terminal"
-"$PYTHON" "$ON_TTY" "$WORK/jfile.bytes" "$WORK/jfile.stdout" "$TRAINPROV" verify "$LOG" "${PUB[@]}" \
+on_tty "$WORK/jfile.bytes" "$WORK/jfile.stdout" "$TRAINPROV" verify "$LOG" "${PUB[@]}" \
     --json "$WORK/report.json" || fail "verify --json FILE on a terminal failed"
 no_progress "verify --json FILE on a terminal" "$WORK/jfile.bytes" "$WORK/jfile.stdout" "$WORK/report.json"
 cmp -s "$WORK/report.json" "$WORK/json-plain.stdout" ||
     fail "verify --json FILE on a terminal differs from --json - without one"
-"$PYTHON" "$ON_TTY" "$WORK/quiet.bytes" - "$TRAINPROV" verify "$LOG" "${PUB[@]}" --quiet ||
+on_tty "$WORK/quiet.bytes" - "$TRAINPROV" verify "$LOG" "${PUB[@]}" --quiet ||
     fail "verify --quiet on a terminal failed"
 no_progress "verify --quiet on a terminal (stdout there too)" "$WORK/quiet.bytes"
 [ -s "$WORK/quiet.bytes" ] && fail "verify --quiet wrote to the terminal: $(cat -A "$WORK/quiet.bytes" | head -c 300)"
@@ -101,7 +102,7 @@ killed_run() {
 killed_run "$WORK/a"
 sleep 2 # the orphaned job (0.5 s) has ended and sealed its journals
 cp -a "$WORK/a" "$WORK/b"
-(cd "$WORK/a" && "$PYTHON" "$ON_TTY" "$WORK/recover.bytes" "$WORK/recover.stdout" "$TRAINPROV" recover run.h5) ||
+(cd "$WORK/a" && on_tty "$WORK/recover.bytes" "$WORK/recover.stdout" "$TRAINPROV" recover run.h5) ||
     fail "recover on a terminal failed: $(cat -A "$WORK/recover.bytes" | head -c 300)"
 (cd "$WORK/b" && tp recover run.h5 >"$WORK/recover-plain.stdout" 2>"$WORK/recover-plain.stderr") ||
     fail "recover failed: $(cat "$WORK/recover-plain.stderr")"
