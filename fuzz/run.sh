@@ -8,7 +8,10 @@
 #     -t SECONDS  how long each target runs (default 60)
 #     -b          build only
 #     TARGET      fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge
-#                 fuzz_h5log fuzz_ptzip (default: all, one after another)
+#                 fuzz_h5log fuzz_ptzip (default: all)
+#
+# Targets run JOBS at a time (default 2: a target is one process on one
+# core), so -t 60 over six targets takes about three minutes on two cores.
 #
 # One line per target, "PASS fuzz_x ..." or "FAIL fuzz_x ..."; the exit
 # status is non-zero when a target failed to build or found something.
@@ -54,14 +57,13 @@ if ! build; then
 fi
 [ "$BUILD_ONLY" -eq 1 ] && exit 0
 
-status=0
-for t in $TARGETS; do
-    exe=$BUILD/fuzz/$t
-    work=$BUILD/corpus/$t
-    findings=$BUILD/findings
+# run_target T: runs T for SECONDS_EACH and writes its one-line result to
+# $BUILD/T.result (exit status 0 when it passed).
+run_target() {
+    local t=$1 exe=$BUILD/fuzz/$1 work=$BUILD/corpus/$1 findings=$BUILD/findings
     mkdir -p "$work" "$findings"
-    opts="-max_total_time=$SECONDS_EACH -rss_limit_mb=2048 -timeout=10 -print_final_stats=1"
-    asan="detect_leaks=1:abort_on_error=0"
+    local opts="-max_total_time=$SECONDS_EACH -rss_limit_mb=2048 -timeout=10 -print_final_stats=1"
+    local asan="detect_leaks=1:abort_on_error=0"
     # A damaged file can make libhdf5 loop; the reader's probing child then
     # runs into its CPU-time limit (2 s + 1 s per MiB, runlog/h5log_read.c),
     # which on a loaded machine can take longer than 10 s of wall time.
@@ -72,7 +74,7 @@ for t in $TARGETS; do
         opts="${opts/-timeout=10/-timeout=30} -malloc_limit_mb=65536"
         asan="$asan:allocator_may_return_null=1"
     fi
-    log=$BUILD/$t.log
+    local log=$BUILD/$t.log start rc runs took
     start=$(date +%s)
     # shellcheck disable=SC2086
     ASAN_OPTIONS=$asan UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -81,10 +83,34 @@ for t in $TARGETS; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     took=$(($(date +%s) - start))
     if [ "$rc" -eq 0 ]; then
-        echo "PASS $t (${took} s, ${runs:-?} runs)"
+        echo "PASS $t (${took} s, ${runs:-?} runs)" >"$BUILD/$t.result"
     else
-        echo "FAIL $t (exit $rc after ${took} s; log $log, inputs in $findings)"
-        grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -n 5
+        {
+            echo "FAIL $t (exit $rc after ${took} s; log $log, inputs in $findings)"
+            grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -n 5
+        } >"$BUILD/$t.result"
+    fi
+    return "$rc"
+}
+
+pids=()
+for t in $TARGETS; do
+    rm -f "$BUILD/$t.result"
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+        wait -n
+    done
+    run_target "$t" &
+    pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do
+    wait "$pid" || status=1
+done
+for t in $TARGETS; do
+    if [ -f "$BUILD/$t.result" ]; then
+        cat "$BUILD/$t.result"
+    else
+        echo "FAIL $t (no result)"
         status=1
     fi
 done

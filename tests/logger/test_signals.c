@@ -69,6 +69,16 @@ static int setup(void **state)
 {
     (void)state;
     tp_real_resolve();
+    /* The tests start from default dispositions, whatever the harness
+     * inherited: a job started in the background by a non-interactive
+     * shell has SIGINT and SIGQUIT ignored, under nohup SIGHUP too (and
+     * an inherited SIG_IGN rightly stays SIG_IGN). */
+    static const int ending[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
+        TP_REAL(sigaction)(ending[i], &dfl, NULL);
     tp_signals_install();
     return 0;
 }
