@@ -40,6 +40,7 @@
 #include "verify/safetensors.h"
 #include "verify/similarity.h"
 #include "core/hex.h"
+#include "core/progress.h"
 #include "runlog/records.h" /* tp_time_iso */
 
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
@@ -172,10 +173,12 @@ static struct json_object *tensor_json(const Trainprov__V1__InitTensor *t, const
 }
 
 /* Regenerates t under nonce and compares its digest. 0 when it matches, 1
- * when not (problem added), -1 when out of memory. got: the regenerated
- * digest in hex, "" when it was not regenerated. */
+ * when not (problem added), -1 when out of memory. done of total: the
+ * elements regenerated before this tensor, and in all (progress reports).
+ * got: the regenerated digest in hex, "" when it was not regenerated. */
 static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, size_t nonce_len,
-                      tp_problems *p, uint64_t *elems_out, char got[65])
+                      tp_problems *p, uint64_t *elems_out, uint64_t done, uint64_t total,
+                      char got[65])
 {
     got[0] = '\0';
     tp_init_spec spec;
@@ -221,6 +224,8 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
         } else if (EVP_DigestUpdate(md, buf, k * esz) != 1) {
             rc = -1;
         }
+        tp_progress_report("regenerating init tensors", TP_PROGRESS_ELEMENTS, done + at + k,
+                           total);
     }
     unsigned len = 0;
     if (rc == 0 && (EVP_DigestFinal_ex(md, digest, &len) != 1 || len != 32))
@@ -489,7 +494,7 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     for (size_t i = 0; i < n; i++) {
         uint64_t e = 0;
         char got[65];
-        int rc = regenerate(ts[i], nonce, nonce_len, &p, &e, got);
+        int rc = regenerate(ts[i], nonce, nonce_len, &p, &e, elems, declared, got);
         if (rc < 0) {
             free(ts);
             free(tie_why);
