@@ -13,7 +13,9 @@
 #      released model: init.random must be PASS at strength exact (the
 #      weights regenerate from the challenge and the step-0 checkpoint ties
 #      them to the training) and lineage.final PASS
-#   4. `trainprov attest` writes an in-toto attestation of the model,
+#   4. `trainprov report` writes the HTML page an evaluator publishes
+#      (_demo/report.html: verdict, claims, timeline, loss curve, tables)
+#   5. `trainprov attest` writes an in-toto attestation of the model,
 #      checked with `trainprov verify-attestation`
 #
 # Exits 0 when all of that holds, 1 when a claim or check does not, 2 on
@@ -51,12 +53,13 @@ ls -l "$DEMO/data"
 
 step "training under trainprov run --challenge (log: $DEMO/run.h5)"
 echo "trainprov.torch.init_module initialises the model from the challenge's"
-echo "nonce; ckpt_step0.pt is saved before any data is read"
+echo "nonce; ckpt_step0.pt is saved before any data is read; each step's loss is"
+echo "recorded as a note (the report's training curve)"
 set -x
 "$TRAINPROV" run --key "$DEMO/key.pem" --log "$DEMO/run.h5" --challenge "$DEMO/challenge.json" \
     --data "$DEMO/data/shard_*.bin" -- \
     "$PYTHON" "$ROOT/tests/e2e/train_tiny.py" --data "$DEMO/data" --out "$DEMO/out" \
-    --steps 40 --ckpt-every 10 --trainprov-init 1234
+    --steps 40 --ckpt-every 10 --trainprov-init 1234 --notes
 { set +x; } 2>/dev/null
 ls -l "$DEMO/out" "$DEMO/run.h5"
 
@@ -85,6 +88,12 @@ if bad:
     sys.exit("demo: " + "; ".join(bad))
 PY
 
+step "trainprov report: the HTML page for publishing ($DEMO/report.html)"
+"$TRAINPROV" report "$DEMO/run.h5" "${VERIFY_OPTS[@]}" \
+    --model "$DEMO/out/final.safetensors" -o "$DEMO/report.html" ||
+    die "trainprov report exited $?"
+[ -s "$DEMO/report.html" ] || die "trainprov report wrote no page"
+
 step "sha256sum of the released weights (compare with the report)"
 sha256sum "$DEMO/out/final.safetensors"
 
@@ -97,6 +106,7 @@ step "trainprov verify-attestation"
     --model "$DEMO/out/final.safetensors" || die "trainprov verify-attestation exited $?"
 
 echo
+echo "HTML report:  $DEMO/report.html (self-contained; open it in a browser)"
 echo "JSON report:  $DEMO/report.json"
 echo "Attestation:  $DEMO/model.intoto.json (in-toto, SLSA provenance v1, DSSE-signed)"
 echo "Everything is in $DEMO; read the log with h5py or: h5dump -H $DEMO/run.h5"

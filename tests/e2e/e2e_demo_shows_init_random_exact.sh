@@ -6,8 +6,10 @@
 # with the evaluator's key and challenge and the released model. It exits 0,
 # its JSON report has init.random pass at strength exact (tied to training)
 # and lineage.final pass, its attestation verifies against final.safetensors
-# (and fails for a copy changed by one byte), and it ends saying
-# init.random PASS (exact) and naming the attestation.
+# (and fails for a copy changed by one byte), its HTML report renders in
+# Chromium with the same verdict and claims, a lane per stream and the loss
+# curve, and it ends saying init.random PASS (exact) and naming the HTML
+# report and the attestation.
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
 e2e_init torch
 
@@ -42,6 +44,20 @@ grep -q '^PASS  *lineage\.final ' "$WORK/demo.out" ||
     fail "the demo does not end with init.random PASS (exact): $(tail -n 1 "$WORK/demo.out")"
 grep -q "^Attestation: *$DEMO/model.intoto.json " "$WORK/demo.out" ||
     fail "the demo does not say where the attestation is"
+grep -q "^HTML report: *$DEMO/report.html " "$WORK/demo.out" ||
+    fail "the demo does not say where the HTML report is"
+
+# The page it wrote: the JSON report's verdict and claims, a lane per
+# stream, offline, a real screenshot (when chromium is here), and the loss
+# curve from the job's notes (40 steps).
+[ -s "$DEMO/report.html" ] || fail "the demo wrote no HTML report"
+grep -q 'class="loss s0"[^>]*data-points="40"' "$DEMO/report.html" ||
+    fail "the demo's HTML report has no training curve of its 40 steps"
+if command -v chromium >/dev/null 2>&1; then
+    . "$E2E_DIR/report_lib.sh"
+    report_init
+    expect_page "$DEMO/report.html" "$DEMO/report.json" "$DEMO/run.h5"
+fi
 
 # The attestation it wrote holds for the model, and not for a changed copy.
 MODEL=$DEMO/out/final.safetensors
