@@ -1,7 +1,7 @@
 /* inflate.c: a bounded raw DEFLATE decoder (RFC 1951; see inflate.h).
  * Written for this project after the structure of zlib's contrib/puff:
  * canonical Huffman codes kept as counts per length and symbols in code
- * order, plus a 9-bit lookup table for the short codes (most symbols) so
+ * order, plus a 10-bit lookup table for the short codes (most symbols) so
  * that a symbol usually costs one table read. The output buffer is the
  * window: a distance may reach back to the start of the output, never
  * further. Input is read through a 64-bit bit buffer refilled a word at a
@@ -14,7 +14,7 @@
 #define MAX_LCODES 286   /* literal/length symbols that may be sent */
 #define MAX_DCODES 30    /* distance symbols that may be sent */
 #define FIXED_LCODES 288 /* the fixed code also assigns 286 and 287 */
-#define FAST_BITS 9      /* codes up to this length decode by one table read */
+#define FAST_BITS 10     /* codes up to this length decode by one table read */
 
 typedef struct {
     uint16_t count[MAX_BITS + 1];   /* codes of each length (count[0]: unused symbols) */
