@@ -2,8 +2,9 @@
  * of its bytes (the worker reads them, logger/worker/sniff.c): magic numbers
  * of the known formats, NumPy and HDF5 by their declared dtype, and raw
  * arrays of float32 / bfloat16 / float16 values in any other file (a C
- * trainer's own .bin model, raw dumps, custom formats). Pure functions: no
- * I/O. The detector's error rates are in docs/CLAIMS.md (measured by
+ * trainer's own .bin model, raw dumps, custom formats); a zip's members
+ * and a gzip file by the start of their decoded content (core/inflate.c
+ * decodes DEFLATE), judged the same way. Pure functions: no I/O. The detector's error rates are in docs/CLAIMS.md (measured by
  * bench/classify_rates.py). */
 #ifndef TP_CONTENT_H
 #define TP_CONTENT_H
@@ -94,9 +95,11 @@ int tp_content_is_hdf5(const uint8_t *head, size_t len);
  *   "raw-float32", "raw-bfloat16", "raw-float16", "raw-float64": body samples that are
  *     values of that type distributed like weights (see content.c).
  * "possible-" + one of these (TP_FORMAT_POSSIBLE_PREFIX) when the content may
- * be weights but the evidence is weaker: an object or structured .npy, a
- * compressed .npz member, an HDF5 file with no datatype found in the windows,
- * samples that pass the raw-float test's loose thresholds only. */
+ * be weights but the evidence is weaker: an object or structured .npy, an
+ * .npy-named member of a zip with more members than were decoded, an HDF5
+ * file with no datatype found in the windows, samples that pass the
+ * raw-float test's loose thresholds only; TP_FORMAT_POSSIBLE_COMPRESSED.
+ * A zip or gzip file is, besides, what its decoded streams are (decoded). */
 const char *tp_content_format(const tp_content *c);
 
 /* The raw-float test alone on one buffer (exposed for the tests and the
