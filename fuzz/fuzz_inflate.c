@@ -6,13 +6,17 @@
  * is the stream. Where our decoder finishes, zlib must finish with the same
  * bytes and the same input consumed; where zlib finishes within the limit,
  * ours must too; an error of ours before the limit is zlib's too; and
- * whatever came out is the same prefix. */
+ * whatever came out is the same prefix. Then the logger's content test
+ * (logger/content.c) on the same bytes: as a zip member's or gzip file's
+ * compressed start, as a zip's tail (its central directory) and as a gzip
+ * header, which must return without reading outside them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "core/inflate.h"
+#include "logger/content.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,7 +56,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r < 0 && len < cap && zr == Z_BUF_ERROR && zlen == cap)
         abort(); /* we failed before the limit where zlib went on to it (at the limit,
                   * we may see an error in the next symbol that zlib never reads) */
-    free(out);
     free(ref);
+
+    /* the content test: a deflated or stored stream, the input cut short or whole */
+    uint64_t total = in_len + (data[0] & 1 ? 1000000 : 0);
+    (void)tp_content_stream_format(in, in_len, total, data[1] & 1 ? 0 : 8, 0, total, data[1] & 2,
+                                   out, cap);
+    tp_zip_member m[TP_CONTENT_MEMBERS];
+    long n = tp_content_zip_members(in, in_len, in_len + data[0], m, TP_CONTENT_MEMBERS);
+    if (n > 0 && m[0].usize < m[n < TP_CONTENT_MEMBERS ? n - 1 : TP_CONTENT_MEMBERS - 1].usize)
+        abort(); /* not largest first */
+    if (tp_content_gzip_data_offset(data, size) >= size && size > 0)
+        abort();
+    tp_content c = {.size = in_len, .head = in, .head_len = in_len, .tail = in,
+                    .tail_len = in_len, .decoded_all = data[0] & 1};
+    (void)tp_content_format(&c);
+    free(out);
     return 0;
 }
