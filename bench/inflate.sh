@@ -35,6 +35,8 @@ for k in float32 tokens text; do
         ref=$(/usr/bin/python3 - "$W/$k.raw" $cap <<'PY'
 import sys, time, zlib
 data, cap = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+if cap <= 65536:
+    data = data[:256 << 10]  # what the content test reads: no 16 MiB unconsumed tail to copy
 n, out, t0 = 0, 0, time.perf_counter()
 while time.perf_counter() - t0 < 1.0:
     out += len(zlib.decompressobj(-15).decompress(data, cap))
