@@ -259,7 +259,7 @@ static void test_garbage_never_escapes_the_buffers(void **state)
         memcpy(in, dynamic_20000, sizeof in);
         for (int k = 0; k < 1 + round % 8; k++) {
             x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-            in[x % 64 + (round % 2 ? 0 : x % sizeof in)] ^= (uint8_t)(1u << (x >> 29));
+            in[(x % 64 + (round % 2 ? 0 : x)) % sizeof in] ^= (uint8_t)(1u << (x >> 29));
         }
         if (round % 3 == 0)
             for (size_t i = 0; i < 256; i++) {
