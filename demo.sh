@@ -27,7 +27,7 @@ PYTHON=/usr/bin/python3
 PACKAGES="build-essential autoconf automake libtool pkg-config libssl-dev openssl
  libhdf5-dev hdf5-tools libprotobuf-c-dev protobuf-c-compiler libcmocka-dev
  libopenmpi-dev openmpi-bin libjson-c-dev python3-torch python3-numpy python3-mpi4py
- python3-h5py"
+ python3-h5py groff-base"
 
 step() { printf '\n== %s\n' "$*"; }
 

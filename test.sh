@@ -34,7 +34,7 @@ JOBS=${JOBS:-2}
 PACKAGES="build-essential autoconf automake libtool pkg-config libssl-dev openssl
  libhdf5-dev hdf5-tools libprotobuf-c-dev protobuf-c-compiler libcmocka-dev
  libopenmpi-dev openmpi-bin libjson-c-dev python3-torch python3-numpy python3-mpi4py
- python3-h5py clang libclang-rt-14-dev"
+ python3-h5py clang libclang-rt-14-dev groff-base"
 
 count_line() { echo "$1 passed, $2 failed"; }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "runlog/h5log.h"
 #include "runlog/journal_load.h"
 #include "core/vocab.h"
@@ -97,12 +98,15 @@ int tp_cmd_recover(int argc, char **argv)
         return 2;
     }
     tp_runlog log;
+    tp_cli_progress_start("recover", 0);
     if (tp_journal_load_dir(dir, &log, err, sizeof err) != 0) {
+        tp_cli_progress_stop();
         fprintf(stderr, "trainprov recover: %s; nothing was written or removed\n", err);
         close(lock);
         return 2;
     }
     if (!any_signed_head(&log)) {
+        tp_cli_progress_stop();
         fprintf(stderr, "trainprov recover: no journal in %s holds a signed head (damaged, "
                         "or not trainprov journals): nothing verifiable to recover; nothing "
                         "was written or removed\n", dir);
@@ -113,7 +117,9 @@ int tp_cmd_recover(int argc, char **argv)
     snprintf(log.assembled_by, sizeof log.assembled_by, "%s",
              tp_assembled_name(TP_ASSEMBLED_RECOVER));
     int rc = 0;
-    if (tp_h5log_write(path, &log, err, sizeof err) != 0) {
+    int written = tp_h5log_write(path, &log, err, sizeof err);
+    tp_cli_progress_stop();
+    if (written != 0) {
         fprintf(stderr, "trainprov recover: %s; the journals in %s are kept\n", err, dir);
         rc = 2;
     } else {

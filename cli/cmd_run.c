@@ -41,6 +41,7 @@
 #include "cli/run_resume.h"
 #include "cli/run_nodes.h"
 #include "cli/run_signals.h"
+#include "cli/progress.h"
 #include "core/hex.h"
 #include "core/settings.h"
 #include "core/vocab.h"
@@ -496,6 +497,7 @@ static enum tp_run_log_outcome assemble_log(const run_setup *s)
     tp_runlog log;
     char err[1024];
     enum tp_run_log_outcome out = TP_RUN_LOG_WRITTEN;
+    tp_cli_progress_start("run", 0);
     int rc = tp_journal_load_dir(s->journal_dir, &log, err, sizeof err), signed_ok = 0;
     enum tp_assembled by = s->mpi.on     ? TP_ASSEMBLED_MPI
                            : s->nodes.on ? TP_ASSEMBLED_NODES
@@ -507,6 +509,7 @@ static enum tp_run_log_outcome assemble_log(const run_setup *s)
         signed_ok = 1;
         rc = tp_h5log_write(s->log, &log, err, sizeof err);
     }
+    tp_cli_progress_stop();
     if (rc != 0 && tp_journal_remove_empty_dir(s->journal_dir) == 0) {
         out = TP_RUN_LOG_NONE;
         fprintf(stderr, "trainprov: no log written: the job left no journals (was the logger "

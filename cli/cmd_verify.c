@@ -14,6 +14,7 @@
 
 #include "verify/claims.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/input_files.h"
 #include "runlog/h5log.h"
 #include "runlog/records.h"
@@ -231,13 +232,17 @@ int tp_cmd_verify(int argc, char **argv)
     tp_runlog log;
     tp_file_table index;
     tp_verdict v;
+    tp_cli_progress_start("verify", a.quiet || a.json_path); /* cli/progress.h */
     if (tp_h5log_read_files(a.log_path, &log, &index, err, sizeof err) != 0) {
+        tp_cli_progress_stop();
         fprintf(stderr, "trainprov verify: %s\n", err);
         tp_key_free(key);
         return 2;
     }
     rc = 2;
-    if (tp_claims_evaluate(&log, &index, key, &a.claims, &v, err, sizeof err) != 0) {
+    int evaluated = tp_claims_evaluate(&log, &index, key, &a.claims, &v, err, sizeof err);
+    tp_cli_progress_stop();
+    if (evaluated != 0) {
         fprintf(stderr, "trainprov verify: %s\n", err);
     } else {
         int to_stdout = a.json_path && strcmp(a.json_path, "-") == 0;

@@ -23,6 +23,7 @@
 
 #include <openssl/evp.h>
 
+#include "cli/parse_count.h"
 #include "core/cursor.h"
 #include "core/journal.h"
 #include "core/vocab.h"
@@ -32,19 +33,6 @@
 
 #define FIRST_FRAME_MAX (1u << 20) /* a RunStart is far smaller */
 #define POLL_NS (200 * 1000 * 1000)
-
-static int parse_int(const char *v, int *out)
-{
-    if (!v || !*v || strlen(v) > 10)
-        return -1;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || *end || x < 0 || x > 0x7fffffff)
-        return -1;
-    *out = (int)x;
-    return 0;
-}
 
 int tp_run_mpi_detect(tp_run_mpi *m, char *err, size_t errlen)
 {
@@ -57,7 +45,7 @@ int tp_run_mpi_detect(tp_run_mpi *m, char *err, size_t errlen)
     const char *job = getenv("PMIX_NAMESPACE");
     if (!job || !*job)
         job = getenv("OMPI_MCA_ess_base_jobid");
-    if (parse_int(rank, &m->rank) != 0 || parse_int(size, &m->world_size) != 0 ||
+    if (tp_parse_count(rank, &m->rank) != 0 || tp_parse_count(size, &m->world_size) != 0 ||
         m->rank >= m->world_size) {
         snprintf(err, errlen, "under mpirun, but OMPI_COMM_WORLD_RANK=%s / "
                  "OMPI_COMM_WORLD_SIZE=%s are not a rank and a world size", rank,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/run_mpi.h"
+#include "cli/parse_count.h"
 #include "core/hex.h"
 #include "core/settings.h"
 #include "runlog/journal_load.h"
@@ -32,19 +33,6 @@
 #define WAIT_DEFAULT_SECONDS 60
 #define WAIT_MAX_SECONDS 86400
 #define POLL_NS (200 * 1000 * 1000)
-
-static int parse_count(const char *v, int *out)
-{
-    if (!v || !*v || strlen(v) > 10)
-        return -1;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || *end || x < 0 || x > 0x7fffffff)
-        return -1;
-    *out = (int)x;
-    return 0;
-}
 
 static const char *env_or(const char *given, const char *name)
 {
@@ -67,14 +55,14 @@ static int from_options(tp_run_nodes *n, const char *nodes, const char *rank, co
                         char *err, size_t errlen)
 {
     n->source = "option";
-    if (parse_count(nodes, &n->nodes) != 0 || n->nodes < 1 || n->nodes > TP_RUN_NODES_MAX) {
+    if (tp_parse_count(nodes, &n->nodes) != 0 || n->nodes < 1 || n->nodes > TP_RUN_NODES_MAX) {
         snprintf(err, errlen, "--nodes / " TP_ENV_NODES " must be 1..%d, not '%s'",
                  TP_RUN_NODES_MAX, nodes);
         return -1;
     }
     if (n->nodes == 1)
         return 0;
-    if (!rank || parse_count(rank, &n->node) != 0 || n->node >= n->nodes) {
+    if (!rank || tp_parse_count(rank, &n->node) != 0 || n->node >= n->nodes) {
         snprintf(err, errlen, "--nodes %d needs --node-rank (or " TP_ENV_NODE_RANK ") 0..%d, "
                  "not '%s'", n->nodes, n->nodes - 1, rank ? rank : "(unset)");
         return -1;
@@ -105,11 +93,11 @@ static int from_slurm(tp_run_nodes *n, char *err, size_t errlen)
     const char *job = getenv("SLURM_JOB_ID"), *step = getenv("SLURM_STEP_ID");
     const char *restarts = getenv("SLURM_RESTART_COUNT");
     int count;
-    if (!tasks || !job || !*job || parse_count(tasks, &count) != 0 || count < 2)
+    if (!tasks || !job || !*job || tp_parse_count(tasks, &count) != 0 || count < 2)
         return 0;
     n->source = "slurm";
     n->nodes = count;
-    if (count > TP_RUN_NODES_MAX || parse_count(procid, &n->node) != 0 || n->node >= count) {
+    if (count > TP_RUN_NODES_MAX || tp_parse_count(procid, &n->node) != 0 || n->node >= count) {
         snprintf(err, errlen, "under srun, but SLURM_PROCID=%s / SLURM_STEP_NUM_TASKS=%s are not "
                  "a task of the step (at most %d tasks)", procid ? procid : "(unset)", tasks,
                  TP_RUN_NODES_MAX);
@@ -140,7 +128,7 @@ static int from_torchrun(tp_run_nodes *n, char *err, size_t errlen)
         return 0;
     snprintf(fixed, sizeof fixed, "%.*s", (int)len, nn);
     int count;
-    if (parse_count(fixed, &count) != 0 || count < 2)
+    if (tp_parse_count(fixed, &count) != 0 || count < 2)
         return 0;
     if (!id || !*id || !strcmp(id, "none")) {
         snprintf(err, errlen, "PET_NNODES=%s, but PET_RDZV_ID names no job: set PET_RDZV_ID (or "
@@ -343,7 +331,7 @@ static int wait_seconds(void)
     int n;
     if (!v || !*v)
         return WAIT_DEFAULT_SECONDS;
-    if (parse_count(v, &n) != 0 || n > WAIT_MAX_SECONDS) {
+    if (tp_parse_count(v, &n) != 0 || n > WAIT_MAX_SECONDS) {
         fprintf(stderr, "trainprov: " TP_ENV_NODE_WAIT_SECONDS "=%s is not 0..%d, using %d\n", v,
                 WAIT_MAX_SECONDS, WAIT_DEFAULT_SECONDS);
         return WAIT_DEFAULT_SECONDS;

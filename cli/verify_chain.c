@@ -11,6 +11,7 @@
 
 #include "verify/chain.h"
 #include "verify/report.h"
+#include "cli/progress.h"
 
 int tp_verify_chain_take_args(int *argc, char **argv, char ***chain, size_t *n_chain)
 {
@@ -70,7 +71,10 @@ int tp_verify_chain(const char *last, char *const *chain, size_t n_chain, const 
     tp_chain ch;
     char err[1024];
     int rc = 2;
-    if (tp_chain_verify(&ch, paths, n_chain + 1, key, opt, err, sizeof err) != 0) {
+    tp_cli_progress_start("verify", !text || json);
+    int verified = tp_chain_verify(&ch, paths, n_chain + 1, key, opt, err, sizeof err);
+    tp_cli_progress_stop();
+    if (verified != 0) {
         fprintf(stderr, "trainprov verify: %s\n", err);
     } else {
         tp_verdict view = tp_chain_campaign_view(&ch);

@@ -42,6 +42,7 @@
 
 #include "core/format.h"
 #include "core/hex.h"
+#include "core/progress.h"
 #include "runlog/records.h"
 
 #define TP_FORMAT_NAME "trainprov-log"
@@ -481,8 +482,10 @@ static int read_streams(reader *rd, hid_t f, tp_runlog *log)
     int rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &l) < 0 || l.failed
                  ? failf(rd, "cannot list /streams")
                  : 0;
-    for (size_t i = 0; rc == 0 && i < l.n; i++)
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
         rc = read_stream(rd, g, l.names[i], log);
+        tp_progress_report("reading streams", TP_PROGRESS_ITEMS, i + 1, l.n);
+    }
     for (size_t i = 0; i < l.n; i++)
         free(l.names[i]);
     free(l.names);

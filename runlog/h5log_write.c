@@ -26,6 +26,7 @@
 #include "proto/trainprov.pb-c.h"
 #include "core/format.h"
 #include "core/hex.h"
+#include "core/progress.h"
 #include "runlog/records.h"
 
 #define FORMAT_NAME "trainprov-log"
@@ -326,8 +327,10 @@ static int write_contents(h5w *w, hid_t file, const tp_runlog *log)
     if (streams < 0)
         return h5fail(w, "/streams");
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < log->n_streams; i++)
+    for (size_t i = 0; rc == 0 && i < log->n_streams; i++) {
         rc = write_stream(w, streams, &log->streams[i]);
+        tp_progress_report("writing streams", TP_PROGRESS_ITEMS, i + 1, log->n_streams);
+    }
     H5Gclose(streams);
     if (rc == 0)
         rc = write_files(w, file, log);

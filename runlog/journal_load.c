@@ -24,6 +24,7 @@
 
 #include "core/journal.h"
 #include "core/vocab.h"
+#include "core/progress.h"
 #include "proto/trainprov.pb-c.h"
 
 #define JOURNAL_MAX_BYTES (64ull << 30) /* refuse journals above 64 GiB */
@@ -274,6 +275,7 @@ int tp_journal_load_dir(const char *dir, tp_runlog *out, char *err, size_t errle
             tp_runlog_free(out);
             return -1;
         }
+        tp_progress_report("reading journals", TP_PROGRESS_ITEMS, i + 1, n);
     }
     free(ids);
     return 0;

@@ -11,6 +11,7 @@
 
 #include "core/sign.h"
 #include "core/hex.h"
+#include "core/progress.h"
 
 /* Unpacks b as message d; NULL with err naming the message when it does not decode. */
 static void *decode(const ProtobufCMessageDescriptor *d, const tp_bytes *b, char *err,
@@ -43,14 +44,17 @@ int tp_records_decode_all(const tp_runlog *log, tp_decoded_stream **out)
     *out = d;
     if (!d)
         return -1;
+    uint64_t done = 0, total = tp_runlog_count_records(log);
     for (size_t s = 0; s < log->n_streams; s++) {
         const tp_stream_data *st = &log->streams[s];
         d[s].records = calloc(st->n_records ? st->n_records : 1, sizeof *d[s].records);
         if (!d[s].records)
             return -1;
         d[s].n = st->n_records;
-        for (size_t i = 0; i < st->n_records; i++)
+        for (size_t i = 0; i < st->n_records; i++) {
             d[s].records[i] = tp_record_decode(&st->records[i], NULL, 0);
+            tp_progress_report("decoding records", TP_PROGRESS_ITEMS, ++done, total);
+        }
     }
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/vocab.h"
+#include "core/progress.h"
 
 /* ---- writing a claim ---- */
 
@@ -183,9 +184,10 @@ void tp_stream_end_text(const Trainprov__V1__StreamEnd *e, char *out, size_t len
  * head's size (when the heads grow and stay within the records; log.integrity
  * names the others) and over all records; then which heads the key signed
  * (signatures are checked only for those heads, one each), and so how many
- * records are signed. */
+ * records are signed. checked: the records of the log hashed before this
+ * stream's (for the progress report). */
 static int stream_facts(const tp_claim_ctx *c, const tp_stream_data *st,
-                        const tp_decoded_stream *d, tp_stream_facts *f)
+                        const tp_decoded_stream *d, tp_stream_facts *f, uint64_t checked)
 {
     size_t nh = st->n_heads ? st->n_heads : 1;
     f->heads = calloc(nh, sizeof *f->heads);
@@ -209,13 +211,18 @@ static int stream_facts(const tp_claim_ctx *c, const tp_stream_data *st,
         const Trainprov__V1__TreeHead *h = f->heads[j] = tp_head_decode(&st->head_bodies[j], NULL, 0);
         if (!h || h->tree_size < m.size || h->tree_size > st->n_records)
             continue;
-        while (m.size < h->tree_size)
+        while (m.size < h->tree_size) {
             tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
+            tp_progress_report("hashing records", TP_PROGRESS_ITEMS, checked + m.size,
+                               c->n_records);
+        }
         tp_merkle_root(&m, f->head_roots[j]);
         f->head_root_ok[j] = 1;
     }
-    while (m.size < st->n_records)
+    while (m.size < st->n_records) {
         tp_merkle_append(&m, st->records[m.size].data, st->records[m.size].len);
+        tp_progress_report("hashing records", TP_PROGRESS_ITEMS, checked + m.size, c->n_records);
+    }
     tp_merkle_root(&m, f->root);
     /* a head that does not grow is a problem (log.integrity), never worth a
      * signature check: a log of a million copies of one head costs one */
@@ -275,9 +282,11 @@ int tp_claim_ctx_init(tp_claim_ctx *c, const tp_runlog *log, const tp_file_table
     c->by_id = calloc(n, sizeof *c->by_id);
     if (!c->streams || !c->by_id)
         return -1;
+    uint64_t checked = 0;
     for (size_t s = 0; s < log->n_streams; s++) {
-        if (stream_facts(c, &log->streams[s], &dec[s], &c->streams[s]) != 0)
+        if (stream_facts(c, &log->streams[s], &dec[s], &c->streams[s], checked) != 0)
             return -1;
+        checked += log->streams[s].n_records;
         c->by_id[s] = (tp_stream_ref){log->streams[s].stream_id, s};
     }
     qsort(c->by_id, log->n_streams, sizeof *c->by_id, cmp_ref);

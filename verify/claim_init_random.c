@@ -40,6 +40,7 @@
 #include "verify/safetensors.h"
 #include "verify/similarity.h"
 #include "core/hex.h"
+#include "core/progress.h"
 #include "runlog/records.h" /* tp_time_iso */
 
 #define REGEN_CHUNK (16u << 20) /* elements regenerated per hash update */
@@ -149,9 +150,10 @@ static int seed_committed(const seed_at *seeds, size_t n, size_t i, uint64_t val
 }
 
 /* Regenerates t under nonce and compares its digest. 0 when it matches, 1
- * when not (problem added), -1 when out of memory. */
+ * when not (problem added), -1 when out of memory. done of total: the
+ * elements regenerated before this tensor, and in all (progress reports). */
 static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, size_t nonce_len,
-                      tp_problems *p, uint64_t *elems_out)
+                      tp_problems *p, uint64_t *elems_out, uint64_t done, uint64_t total)
 {
     tp_init_spec spec;
     char why[160];
@@ -196,6 +198,8 @@ static int regenerate(const Trainprov__V1__InitTensor *t, const uint8_t *nonce, 
         } else if (EVP_DigestUpdate(md, buf, k * esz) != 1) {
             rc = -1;
         }
+        tp_progress_report("regenerating init tensors", TP_PROGRESS_ELEMENTS, done + at + k,
+                           total);
     }
     unsigned len = 0;
     if (rc == 0 && (EVP_DigestFinal_ex(md, digest, &len) != 1 || len != 32))
@@ -462,7 +466,7 @@ int tp_claim_init_random(const tp_claim_ctx *c, tp_claim *cl, char *err, size_t 
     uint64_t elems = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t e = 0;
-        if (regenerate(ts[i], nonce, nonce_len, &p, &e) < 0) {
+        if (regenerate(ts[i], nonce, nonce_len, &p, &e, elems, declared) < 0) {
             free(ts);
             free(tie_why);
             json_object_put(p.list);

@@ -20,6 +20,7 @@
 
 #include "core/hashfile.h"
 #include "core/hex.h"
+#include "core/progress.h"
 #include "core/vocab.h"
 
 #define MODEL_DIR_MAX_FILES 100000
@@ -268,6 +269,7 @@ static int lineage_dir(const tp_claim_ctx *c, tp_claim *cl, const char *model, c
             return -1;
         }
         bytes += size;
+        tp_progress_report("hashing --model files", TP_PROGRESS_ITEMS, k + 1, walk.n);
         char hex[2 * TP_HASH_LEN + 1];
         tp_hex_encode(digest, TP_HASH_LEN, hex);
         size_t s = 0;

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "verify/ptpickle.h"
+#include "verify/pread_full.h"
 
 #define READ_CHUNK (4u << 20)
 #define EOCD_LEN 22
@@ -44,20 +45,6 @@ typedef struct {
     zentry *e; /* sorted by name */
     size_t n;
 } zip;
-
-static int read_full(int fd, void *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
 
 static uint64_t le(const uint8_t *b, unsigned n)
 {
@@ -89,7 +76,7 @@ static const char *end_records(zip *z, uint64_t *entries, uint64_t *cd_size)
     const char *why = NULL;
     if (!t)
         return "out of memory";
-    if (tail < EOCD_LEN || read_full(z->fd, t, tail, z->size - tail) != 0) {
+    if (tail < EOCD_LEN || tp_pread_full(z->fd, t, tail, z->size - tail) != 0) {
         free(t);
         return "too short for a zip file";
     }
@@ -116,11 +103,11 @@ static const char *end_records(zip *z, uint64_t *entries, uint64_t *cd_size)
      * and the classic record's fields must agree with them or be markers */
     uint8_t loc[ZIP64_LOCATOR_LEN], rec[ZIP64_EOCD_LEN];
     if (!why && eocd >= ZIP64_LOCATOR_LEN &&
-        read_full(z->fd, loc, sizeof loc, eocd - ZIP64_LOCATOR_LEN) == 0 &&
+        tp_pread_full(z->fd, loc, sizeof loc, eocd - ZIP64_LOCATOR_LEN) == 0 &&
         !memcmp(loc, "PK\6\7", 4)) {
         uint64_t at = le(loc + 8, 8);
         if (at > eocd - ZIP64_LOCATOR_LEN || eocd - ZIP64_LOCATOR_LEN - at < ZIP64_EOCD_LEN ||
-            read_full(z->fd, rec, sizeof rec, at) != 0 || memcmp(rec, "PK\6\6", 4) != 0)
+            tp_pread_full(z->fd, rec, sizeof rec, at) != 0 || memcmp(rec, "PK\6\6", 4) != 0)
             return "its zip64 end record is missing or out of place";
         if (le(rec + 16, 4) != 0 || le(rec + 20, 4) != 0)
             return "a zip file split over several disks";
@@ -187,7 +174,7 @@ static const char *read_directory(zip *z, char *buf, size_t buflen)
     if (!(z->cd = malloc(cd_size ? (size_t)cd_size : 1)) ||
         !(z->e = calloc(entries ? (size_t)entries : 1, sizeof *z->e)))
         return "out of memory";
-    if (read_full(z->fd, z->cd, (size_t)cd_size, z->cd_offset) != 0)
+    if (tp_pread_full(z->fd, z->cd, (size_t)cd_size, z->cd_offset) != 0)
         return "its central directory cannot be read";
     size_t at = 0;
     for (uint64_t k = 0; k < entries; k++) {
@@ -234,13 +221,13 @@ static const char *read_directory(zip *z, char *buf, size_t buflen)
 static uint64_t entry_data(const zip *z, const zentry *e)
 {
     uint8_t h[LOCAL_LEN];
-    if (z->cd_offset - e->local < LOCAL_LEN || read_full(z->fd, h, sizeof h, e->local) != 0 ||
+    if (z->cd_offset - e->local < LOCAL_LEN || tp_pread_full(z->fd, h, sizeof h, e->local) != 0 ||
         memcmp(h, "PK\3\4", 4) != 0 || le(h + 26, 2) != e->nlen)
         return 0;
     uint64_t data = e->local + LOCAL_LEN + le(h + 26, 2) + le(h + 28, 2);
     uint8_t *name = malloc(e->nlen ? e->nlen : 1);
     int same = name && data <= z->cd_offset && e->size <= z->cd_offset - data &&
-               read_full(z->fd, name, e->nlen, e->local + LOCAL_LEN) == 0 &&
+               tp_pread_full(z->fd, name, e->nlen, e->local + LOCAL_LEN) == 0 &&
                !memcmp(name, e->name, e->nlen);
     free(name);
     return same ? data : 0;
@@ -285,7 +272,7 @@ static const char *parse(zip *z, tp_ptzip *out, char *buf, size_t buflen)
     if (e) {
         char order[8] = {0};
         uint64_t at = entry_data(z, e);
-        if (!at || e->size >= sizeof order || read_full(z->fd, order, (size_t)e->size, at) != 0)
+        if (!at || e->size >= sizeof order || tp_pread_full(z->fd, order, (size_t)e->size, at) != 0)
             return "its byteorder record cannot be read";
         if (strcmp(order, "little") != 0)
             return "it was written big-endian (its byteorder record is not \"little\")";
@@ -300,7 +287,7 @@ static const char *parse(zip *z, tp_ptzip *out, char *buf, size_t buflen)
     uint8_t *pkl = malloc(e->size ? (size_t)e->size : 1);
     if (!pkl)
         return "out of memory";
-    if (read_full(z->fd, pkl, (size_t)e->size, at) != 0) {
+    if (tp_pread_full(z->fd, pkl, (size_t)e->size, at) != 0) {
         free(pkl);
         return "its data.pkl cannot be read";
     }
@@ -452,7 +439,7 @@ int tp_ptzip_bytes(const tp_ptzip *z, const tp_pt_tensor *t, tp_pt_bytes_fn fn, 
             return 1;
         }
         uint8_t *span = malloc((size_t)bytes);
-        rc = span && read_full(z->fd, span, (size_t)bytes, start) == 0 &&
+        rc = span && tp_pread_full(z->fd, span, (size_t)bytes, start) == 0 &&
                      gather(t, span, st->elem_size, fn, ctx) == 0
                  ? 0
                  : -1;
@@ -464,7 +451,7 @@ int tp_ptzip_bytes(const tp_ptzip *z, const tp_pt_tensor *t, tp_pt_bytes_fn fn, 
     rc = buf ? 0 : -1;
     for (uint64_t at = 0; rc == 0 && at < total;) {
         size_t k = total - at < READ_CHUNK ? (size_t)(total - at) : READ_CHUNK;
-        rc = read_full(z->fd, buf, k, start + at) == 0 && fn(ctx, buf, k) == 0 ? 0 : -1;
+        rc = tp_pread_full(z->fd, buf, k, start + at) == 0 && fn(ctx, buf, k) == 0 ? 0 : -1;
         at += k;
     }
     free(buf);

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "core/cursor.h"
+#include "verify/pread_full.h"
 
 #define READ_CHUNK (4u << 20)
 
@@ -31,20 +32,6 @@ static unsigned dtype_size(const char *name)
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
         if (!strcmp(dtypes[i].name, name))
             return dtypes[i].size;
-    return 0;
-}
-
-static int read_full(int fd, void *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
     return 0;
 }
 
@@ -163,7 +150,7 @@ int tp_safetensors_open(const char *path, tp_safetensors *st, char *err, size_t 
     uint64_t hlen = 0, size = (uint64_t)sb.st_size;
     const char *why = NULL;
     char *json = NULL;
-    if (!S_ISREG(sb.st_mode) || size < 8 || read_full(st->fd, le, 8, 0) != 0)
+    if (!S_ISREG(sb.st_mode) || size < 8 || tp_pread_full(st->fd, le, 8, 0) != 0)
         why = "shorter than a safetensors header";
     tp_cursor hc = tp_cursor_make(le, sizeof le);
     if (!why)
@@ -172,7 +159,7 @@ int tp_safetensors_open(const char *path, tp_safetensors *st, char *err, size_t 
         why = "its header length is out of bounds";
     if (!why && !(json = malloc((size_t)hlen + 1)))
         why = "out of memory";
-    if (!why && read_full(st->fd, json, (size_t)hlen, 8) != 0)
+    if (!why && tp_pread_full(st->fd, json, (size_t)hlen, 8) != 0)
         why = "its header cannot be read";
     if (!why) {
         json[hlen] = '\0';
@@ -203,7 +190,7 @@ int tp_safetensors_sha256(const tp_safetensors *st, const tp_st_tensor *t, uint8
     int rc = md && buf && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -1;
     for (uint64_t at = t->begin; rc == 0 && at < t->end;) {
         size_t n = t->end - at < READ_CHUNK ? (size_t)(t->end - at) : READ_CHUNK;
-        rc = read_full(st->fd, buf, n, st->data_offset + at) == 0 &&
+        rc = tp_pread_full(st->fd, buf, n, st->data_offset + at) == 0 &&
                      EVP_DigestUpdate(md, buf, n) == 1
                  ? 0
                  : -1;
@@ -224,7 +211,7 @@ int tp_safetensors_bytes(const tp_safetensors *st, const tp_st_tensor *t,
     int rc = buf ? 0 : -1;
     for (uint64_t at = t->begin; rc == 0 && at < t->end;) {
         size_t n = t->end - at < READ_CHUNK ? (size_t)(t->end - at) : READ_CHUNK;
-        rc = read_full(st->fd, buf, n, st->data_offset + at) == 0 && fn(ctx, buf, n) == 0 ? 0 : -1;
+        rc = tp_pread_full(st->fd, buf, n, st->data_offset + at) == 0 && fn(ctx, buf, n) == 0 ? 0 : -1;
         at += n;
     }
     free(buf);
@@ -270,7 +257,7 @@ int tp_safetensors_read_f32(const tp_safetensors *st, const tp_st_tensor *t, flo
         return 1;
     }
     float *f = malloc(count ? (size_t)count * sizeof *f : 1);
-    if (!f || read_full(st->fd, f, (size_t)(count * esz), st->data_offset + t->begin) != 0) {
+    if (!f || tp_pread_full(st->fd, f, (size_t)(count * esz), st->data_offset + t->begin) != 0) {
         free(f);
         return -1;
     }

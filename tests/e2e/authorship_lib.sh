@@ -26,15 +26,7 @@ torch.save({"w": torch.randn(1 << 19, generator=g)}, sys.argv[1])' "$1" ||
 run_mode() {
     local log=$1
     shift
-    local opts=()
-    while [ "$1" != "--" ]; do
-        opts+=("$1")
-        shift
-    done
-    shift
-    RUN_STATUS=0
-    tp run --key "$WORK/key.pem" --log "$log" "${opts[@]}" -- \
-        "$PYTHON" "$E2E_DIR/authorship_job.py" "$@" >"$log.out" 2>&1 || RUN_STATUS=$?
+    run_script "$log" authorship_job.py "$@"
 }
 
 # expect_fails_naming JSON LOG CLAIM [verify options...] -- WHAT...: verify

@@ -7,16 +7,8 @@
 run_fw() {
     local log=$1
     shift
-    local opts=()
-    while [ "$1" != "--" ]; do
-        opts+=("$1")
-        shift
-    done
-    shift
-    RUN_STATUS=0
-    tp run --key "$WORK/key.pem" --log "$log" "${opts[@]}" -- \
-        "$PYTHON" "$E2E_DIR/frameworks_job.py" "$@" >"$log.out" 2>&1 || RUN_STATUS=$?
-    expect_run_ok "$log" "frameworks_job.py $1"
+    run_script "$log" frameworks_job.py "$@"
+    expect_run_ok "$log" "frameworks_job.py (log $log)"
 }
 
 # checkpoints REPORT: the report's checkpoints, one line each:

@@ -135,6 +135,24 @@ run_job() {
         >"$log.out" 2>&1 || RUN_STATUS=$?
 }
 
+# run_script LOG SCRIPT [trainprov run options...] -- ARGS...: runs the
+# Python SCRIPT of this folder with ARGS under trainprov run with
+# $WORK/key.pem; sets RUN_STATUS and keeps the output in LOG.out. Does not
+# fail by itself.
+run_script() {
+    local log=$1 script=$2
+    shift 2
+    local opts=()
+    while [ "$1" != "--" ]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    RUN_STATUS=0
+    tp run --key "$WORK/key.pem" --log "$log" "${opts[@]}" -- \
+        "$PYTHON" "$E2E_DIR/$script" "$@" >"$log.out" 2>&1 || RUN_STATUS=$?
+}
+
 # expect_run_ok LOG WHAT: the run just made (RUN_STATUS, output in LOG.out)
 # must have exited 0 and written LOG; WHAT names it in the failure.
 expect_run_ok() {

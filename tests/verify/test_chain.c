@@ -22,7 +22,6 @@
 #include <openssl/sha.h>
 
 #include "core/hex.h"
-#include "core/merkle.h"
 #include "core/sign.h"
 #include "proto/trainprov.pb-c.h"
 #include "runlog/h5log.h"
@@ -30,6 +29,7 @@
 #include "runlog/records.h"
 #include "runlog/runlog.h"
 #include "verify/chain.h"
+#include "tests/verify/log_builder.h"
 
 static char dir[] = "/tmp/test_chain.XXXXXX";
 static tp_key *key_a, *key_b, *pub_a;
@@ -48,36 +48,12 @@ static char *path_in(const char *name)
 
 static void add_record(tp_stream_data *s, const tp_runlog *log, Trainprov__V1__Record *r)
 {
-    r->run_id = (ProtobufCBinaryData){16, (uint8_t *)log->run_id};
-    r->stream_id = s->stream_id;
-    r->seq = s->n_records;
-    r->time_ns = 1700000000000000000ll + (int64_t)s->n_records;
-    size_t len = trainprov__v1__record__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    trainprov__v1__record__pack(r, buf);
-    assert_int_equal(tp_stream_add_record(s, buf, len), 0);
-    free(buf);
+    tp_test_append_record(s, log->run_id, r, 1700000000000000000ll + (int64_t)s->n_records);
 }
 
 static void add_head(tp_stream_data *s, const tp_runlog *log, const tp_key *key, int final)
 {
-    tp_merkle m;
-    uint8_t root[32], sig[TP_SIG_LEN], buf[256];
-    tp_merkle_init(&m);
-    for (size_t i = 0; i < s->n_records; i++)
-        tp_merkle_append(&m, s->records[i].data, s->records[i].len);
-    tp_merkle_root(&m, root);
-    Trainprov__V1__TreeHead h = TRAINPROV__V1__TREE_HEAD__INIT;
-    h.run_id = (ProtobufCBinaryData){16, (uint8_t *)log->run_id};
-    h.stream_id = s->stream_id;
-    h.tree_size = s->n_records;
-    h.root = (ProtobufCBinaryData){32, root};
-    h.final = final;
-    h.key_id = (ProtobufCBinaryData){32, (uint8_t *)log->key_id};
-    size_t len = trainprov__v1__tree_head__pack(&h, buf);
-    assert_int_equal(tp_key_sign(key, TP_PAYLOAD_TREEHEAD, buf, len, sig), 0);
-    assert_int_equal(tp_stream_add_head(s, buf, len, sig), 0);
+    tp_test_append_head(s, log->run_id, key, final, 0);
 }
 
 static void add_file(tp_stream_data *s, const tp_runlog *log, const char *path, const char *role,

@@ -17,12 +17,12 @@
 #include "verify/claims.h"
 #include "runlog/h5log.h"
 #include "core/hashfile.h"
-#include "core/merkle.h"
 #include "runlog/records.h"
 #include "runlog/runlog.h"
 #include "core/sign.h"
 #include "proto/trainprov.pb-c.h"
 #include "core/hex.h"
+#include "tests/verify/log_builder.h"
 
 #define ROOT_ID 0x1111111111111111ull
 #define CHILD_ID 0x2222222222222222ull
@@ -56,41 +56,15 @@ static void write_file(const char *path, const char *text)
 
 static void add_record(tp_stream_data *s, const uint8_t run_id[16], Trainprov__V1__Record *r)
 {
-    r->run_id.data = (uint8_t *)run_id;
-    r->run_id.len = 16;
-    r->stream_id = s->stream_id;
-    r->seq = s->n_records;
-    r->time_ns = 1700000000000000000ll + (int64_t)s->n_records * 1000 +
-                 (s->stream_id == CHILD_ID ? 500 : 0);
-    size_t len = trainprov__v1__record__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    trainprov__v1__record__pack(r, buf);
-    assert_int_equal(tp_stream_add_record(s, buf, len), 0);
-    free(buf);
+    tp_test_append_record(s, run_id, r,
+                          1700000000000000000ll + (int64_t)s->n_records * 1000 +
+                              (s->stream_id == CHILD_ID ? 500 : 0));
 }
 
 static void add_head(tp_stream_data *s, const uint8_t run_id[16], const tp_key *key, int final)
 {
-    tp_merkle m;
-    uint8_t root[32], key_id[32], sig[TP_SIG_LEN];
-    tp_merkle_init(&m);
-    for (size_t i = 0; i < s->n_records; i++)
-        tp_merkle_append(&m, s->records[i].data, s->records[i].len);
-    tp_merkle_root(&m, root);
-    tp_key_id(key, key_id);
-    Trainprov__V1__TreeHead h = TRAINPROV__V1__TREE_HEAD__INIT;
-    h.run_id = (ProtobufCBinaryData){16, (uint8_t *)run_id};
-    h.stream_id = s->stream_id;
-    h.tree_size = s->n_records;
-    h.root = (ProtobufCBinaryData){32, root};
-    h.time_ns = 1700000000000000000ll + (int64_t)s->n_records * 1000;
-    h.final = final;
-    h.key_id = (ProtobufCBinaryData){32, key_id};
-    uint8_t buf[256];
-    size_t len = trainprov__v1__tree_head__pack(&h, buf);
-    assert_int_equal(tp_key_sign(key, TP_PAYLOAD_TREEHEAD, buf, len, sig), 0);
-    assert_int_equal(tp_stream_add_head(s, buf, len, sig), 0);
+    tp_test_append_head(s, run_id, key, final,
+                        1700000000000000000ll + (int64_t)s->n_records * 1000);
 }
 
 /* The exclusions every RunStart of the fixture records: the logger's own
@@ -197,11 +171,7 @@ static void sign_manifest(tp_runlog *log, const uint8_t run_id[16], const tp_key
     assert_true(log->n_streams <= 8);
     for (size_t k = 0; k < log->n_streams; k++) {
         tp_stream_data *s = &log->streams[k];
-        tp_merkle t;
-        tp_merkle_init(&t);
-        for (size_t i = 0; i < s->n_records; i++)
-            tp_merkle_append(&t, s->records[i].data, s->records[i].len);
-        tp_merkle_root(&t, roots[k]);
+        tp_test_stream_root(s, roots[k]);
         trainprov__v1__manifest_stream__init(&ms[k]);
         ms[k].stream_id = s->stream_id;
         ms[k].tree_size = s->n_records;

@@ -19,9 +19,9 @@
 
 #include "verify/claims.h"
 #include "verify/claim.h"
-#include "core/merkle.h"
 #include "runlog/records.h"
 #include "runlog/runlog.h"
+#include "tests/verify/log_builder.h"
 
 #define WORLD 4
 #define N_BCAST 3
@@ -40,21 +40,13 @@ typedef struct {
     int no_launcher;      /* with no_mpi: no MPI launcher either (RunStart.world_size 0) */
 } variant;
 
-static const variant clean = {-1, -1, 0, -1, -1, -1, -1, 0};
+static const variant clean = {-1, -1, 0, -1, -1, -1, -1, 0, 0};
 
 static uint64_t stream_of(int rank) { return 0x1000 + (uint64_t)rank; }
 
 static void add_record(tp_stream_data *s, Trainprov__V1__Record *r)
 {
-    r->run_id = (ProtobufCBinaryData){16, (uint8_t *)run_id};
-    r->stream_id = s->stream_id;
-    r->seq = s->n_records;
-    size_t len = trainprov__v1__record__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    trainprov__v1__record__pack(r, buf);
-    assert_int_equal(tp_stream_add_record(s, buf, len), 0);
-    free(buf);
+    tp_test_append_record(s, run_id, r, 0);
 }
 
 static void add_mpi(tp_stream_data *s, Trainprov__V1__MpiEvent *e)
@@ -137,11 +129,7 @@ static void build(tp_runlog *log, const variant *v)
         rank_records(s[r], r, v, 0xaa);
         if (r != v->killed_rank)
             add_end(s[r], "mpi_finalize");
-        tp_merkle m;
-        tp_merkle_init(&m);
-        for (size_t i = 0; i < s[r]->n_records; i++)
-            tp_merkle_append(&m, s[r]->records[i].data, s[r]->records[i].len);
-        tp_merkle_root(&m, roots[r]);
+        tp_test_stream_root(s[r], roots[r]);
         trainprov__v1__mpi_rank_head__init(&heads[r]);
         heads[r].rank = r;
         heads[r].stream_id = stream_of(r);

@@ -17,12 +17,12 @@
 #include <cmocka.h>
 
 #include "core/initrng.h"
-#include "core/merkle.h"
 #include "core/sign.h"
 #include "proto/trainprov.pb-c.h"
 #include "runlog/records.h"
 #include "runlog/runlog.h"
 #include "verify/claims.h"
+#include "tests/verify/log_builder.h"
 
 #define STREAM_ID 0x1111111111111111ull
 #define HUGE_SIDE (1ull << 17) /* two sides: 2^34 elements, the v1 maximum */
@@ -34,38 +34,10 @@ static const uint8_t run_id[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
 
 static void add_record(tp_stream_data *s, Trainprov__V1__Record *r)
 {
-    r->run_id = (ProtobufCBinaryData){16, (uint8_t *)run_id};
-    r->stream_id = s->stream_id;
-    r->seq = s->n_records;
-    r->time_ns = 1700000000000000000ll + (int64_t)s->n_records;
-    size_t len = trainprov__v1__record__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    trainprov__v1__record__pack(r, buf);
-    assert_int_equal(tp_stream_add_record(s, buf, len), 0);
-    free(buf);
+    tp_test_append_record(s, run_id, r, 1700000000000000000ll + (int64_t)s->n_records);
 }
 
-static void add_head(tp_stream_data *s, int final)
-{
-    tp_merkle m;
-    uint8_t root[32], key_id[32], sig[TP_SIG_LEN], buf[256];
-    tp_merkle_init(&m);
-    for (size_t i = 0; i < s->n_records; i++)
-        tp_merkle_append(&m, s->records[i].data, s->records[i].len);
-    tp_merkle_root(&m, root);
-    tp_key_id(key, key_id);
-    Trainprov__V1__TreeHead h = TRAINPROV__V1__TREE_HEAD__INIT;
-    h.run_id = (ProtobufCBinaryData){16, (uint8_t *)run_id};
-    h.stream_id = s->stream_id;
-    h.tree_size = s->n_records;
-    h.root = (ProtobufCBinaryData){32, root};
-    h.final = final;
-    h.key_id = (ProtobufCBinaryData){32, key_id};
-    size_t len = trainprov__v1__tree_head__pack(&h, buf);
-    assert_int_equal(tp_key_sign(key, TP_PAYLOAD_TREEHEAD, buf, len, sig), 0);
-    assert_int_equal(tp_stream_add_head(s, buf, len, sig), 0);
-}
+static void add_head(tp_stream_data *s, int final) { tp_test_append_head(s, run_id, key, final, 0); }
 
 static void add_run_start(tp_stream_data *s)
 {

@@ -23,12 +23,12 @@
 
 #include "core/hashfile.h"
 #include "core/initrng.h"
-#include "core/merkle.h"
 #include "core/sign.h"
 #include "proto/trainprov.pb-c.h"
 #include "runlog/records.h"
 #include "runlog/runlog.h"
 #include "verify/claims.h"
+#include "tests/verify/log_builder.h"
 
 #define T0 1700000000000000000ll
 #define N 8 /* elements of the tensor "w" */
@@ -77,40 +77,12 @@ typedef struct {
 
 static void add(tp_stream_data *s, Trainprov__V1__Record *r, int64_t t)
 {
-    r->run_id = (ProtobufCBinaryData){16, (uint8_t *)run_id};
-    r->stream_id = s->stream_id;
-    r->seq = s->n_records;
-    r->time_ns = T0 + t;
-    size_t len = trainprov__v1__record__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    trainprov__v1__record__pack(r, buf);
-    assert_int_equal(tp_stream_add_record(s, buf, len), 0);
-    free(buf);
+    tp_test_append_record(s, run_id, r, T0 + t);
 }
 
 /* A final head over every record of s, signed with the test key: the
  * verifier regenerates and opens only what a verifying head covers. */
-static void sign_final(tp_stream_data *s)
-{
-    tp_merkle m;
-    uint8_t root[32], key_id[32], sig[TP_SIG_LEN], buf[256];
-    tp_merkle_init(&m);
-    for (size_t i = 0; i < s->n_records; i++)
-        tp_merkle_append(&m, s->records[i].data, s->records[i].len);
-    tp_merkle_root(&m, root);
-    tp_key_id(key, key_id);
-    Trainprov__V1__TreeHead h = TRAINPROV__V1__TREE_HEAD__INIT;
-    h.run_id = (ProtobufCBinaryData){16, (uint8_t *)run_id};
-    h.stream_id = s->stream_id;
-    h.tree_size = s->n_records;
-    h.root = (ProtobufCBinaryData){32, root};
-    h.final = 1;
-    h.key_id = (ProtobufCBinaryData){32, key_id};
-    size_t len = trainprov__v1__tree_head__pack(&h, buf);
-    assert_int_equal(tp_key_sign(key, TP_PAYLOAD_TREEHEAD, buf, len, sig), 0);
-    assert_int_equal(tp_stream_add_head(s, buf, len, sig), 0);
-}
+static void sign_final(tp_stream_data *s) { tp_test_append_head(s, run_id, key, 1, 0); }
 
 /* One stream: RunStart at T0, Seed, InitTensor w at T0 + 100, the events
  * (each recorded at its close), StreamEnd, under a signed final head. */
