@@ -9,12 +9,15 @@ files were called weights and how many possible weights.
 
 Negatives (must not be flagged): token shards (uint16 / uint32 ids, uniform,
 Zipf-distributed, llm.c's header + uint16 layout, NumPy .npy), text (English,
-Cyrillic, CJK, source code), gzip / zstd / xz compressed text, random bytes,
-int16 audio, uint8 images, the system's own shared libraries and .pyc files,
+Cyrillic, CJK, source code), gzip / zstd / xz compressed text, gzip'd
+uint16 tokens, an np.savez_compressed int64 array, a zip of JSONL text
+(the last three decoded by the content test), random bytes, int16 audio, uint8 images, the system's own shared libraries and .pyc files,
 and the end-to-end tests' shards (tests/e2e/make_shards.py). Positives: raw
 float32 / bfloat16 / float16 tensors drawn from normal (std 0.02 and 1),
 Kaiming-uniform, trained-like (heavy-tailed, mixed scales, LayerNorm gains
-and zero biases) laws, with and without llm.c's int32 header, and float .npy.
+and zero biases) laws, with and without llm.c's int32 header, float .npy,
+gzip'd raw float32 and an np.savez_compressed float32 array under a member
+name that does not end in .npy.
 
 With --check, exits 1 when any negative is flagged (weights or possible) or
 any positive is missed (neither), so the test suite can hold the rates.
@@ -22,6 +25,7 @@ any positive is missed (neither), so the test suite can hold the rates.
 import argparse
 import glob
 import gzip
+import io
 import lzma
 import os
 import random
@@ -29,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -142,6 +147,26 @@ def llmc_header(magic, version=3):
     return h.tobytes()
 
 
+def zip_bytes(members):
+    """A zip of members (name -> bytes), every member deflated."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def npy_bytes(a):
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return buf.getvalue()
+
+
+def jsonl(rng, n_bytes):
+    lines = english(rng, n_bytes).decode("ascii", "replace").split(". ")
+    return "".join('{"text": "%s"}\n' % l.replace('"', "'") for l in lines).encode()
+
+
 def negatives(rng, n):
     perm = rng.permutation(50257)
     corp = {}
@@ -174,6 +199,13 @@ def negatives(rng, n):
         corp["zstd'd text"] = each(lambda s: subprocess.run(
             ["zstd", "-q", "-c"], input=english(rng, 4 * s), capture_output=True,
             check=True).stdout[:s])
+    # compressed data a job decodes itself (the content test decodes them too)
+    corp["gzip'd uint16 tokens, Zipf"] = each(lambda s: gzip.compress(
+        zipf_ids(rng, s // 2, 50257, perm).astype("<u2").tobytes(), 6))
+    corp["np.savez_compressed, int64 token ids"] = each(lambda s: zip_bytes(
+        {"ids.npy": npy_bytes(zipf_ids(rng, s // 8, 50257, perm).astype("<i8"))}))
+    corp["zip of JSONL text, deflated"] = each(lambda s: zip_bytes(
+        {"part%d.jsonl" % i: jsonl(rng, s // 4) for i in range(4)}))
     corp["random bytes"] = each(lambda s: rng.bytes(s))
     t = np.arange(1 << 22)
     corp["int16 audio (tones + noise)"] = each(
@@ -197,6 +229,11 @@ def positives(rng, n):
         for law, draw in laws.items():
             corp["raw %s, %s" % (dtype, law)] = [
                 as_dtype(draw(s // width), dtype) for s in sizes(rng, n)]
+    corp["gzip'd raw float32, normal(0, 0.02)"] = [
+        gzip.compress(as_dtype(rng.normal(0, 0.02, s // 4), "float32"), 6) for s in sizes(rng, n)]
+    corp["np.savez_compressed float32, member named w.txt"] = [
+        zip_bytes({"readme.txt": b"hello", "w.txt": npy_bytes(trained_like(rng, s // 4).astype("<f4"))})
+        for s in sizes(rng, n)]
     corp["llm.c model (int32 header + float32), trained-like"] = [
         llmc_header(LLMC_MAGIC_MODEL) + as_dtype(trained_like(rng, s // 4), "float32")
         for s in sizes(rng, n)]

@@ -18,7 +18,7 @@ C=$ROOT/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 export TRAINPROV_LIB=$BUILD/logger/.libs/libtrainprov.so PYTHONPATH=$ROOT/python
-mkdir -p "$C"/{fuzz_journal,fuzz_records,fuzz_safetensors,fuzz_challenge,fuzz_h5log,fuzz_ptzip}
+mkdir -p "$C"/{fuzz_journal,fuzz_records,fuzz_safetensors,fuzz_challenge,fuzz_h5log,fuzz_ptzip,fuzz_inflate}
 rm -f "$C"/*/seed-*
 
 "$TP" keygen -o "$W/key.pem" >/dev/null
@@ -113,5 +113,21 @@ import sys, torch
 torch.manual_seed(0)
 torch.save({"w": torch.randn(2, 3, dtype=torch.float16), "b": torch.zeros(0)},
            sys.argv[1] + "/seed-edge.pt")
+PY
+# Raw DEFLATE streams made by zlib (stored, fixed, dynamic; text, floats,
+# tokens), each after the two bytes that set the output limit.
+"$PY" - "$C/fuzz_inflate" <<'PY'
+import sys, zlib
+import numpy as np
+d = sys.argv[1]
+text = b"".join(b"line %d: the quick brown fox\n" % i for i in range(300))
+floats = np.random.default_rng(0).normal(0, 0.02, 1024).astype(np.float32).tobytes()
+tokens = np.random.default_rng(1).integers(0, 50257, 2048).astype(np.uint16).tobytes()
+for name, data in [("text", text), ("floats", floats), ("tokens", tokens)]:
+    for label, level, strategy in [("stored", 0, 0), ("fixed", 6, zlib.Z_FIXED), ("dynamic", 9, 0)]:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+        cap = (len(data) // 2 if label == "dynamic" else 65535).to_bytes(2, "big")
+        with open("%s/seed-%s-%s.bin" % (d, label, name), "wb") as f:
+            f.write(cap + c.compress(data) + c.flush())
 PY
 ls -l "$C"/*/seed-* | awk '{print $5, $9}'

@@ -8,10 +8,10 @@
 #     -t SECONDS  how long each target runs (default 60)
 #     -b          build only
 #     TARGET      fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge
-#                 fuzz_h5log fuzz_ptzip (default: all)
+#                 fuzz_h5log fuzz_ptzip fuzz_inflate (default: all)
 #
 # Targets run JOBS at a time (default 2: a target is one process on one
-# core), so -t 60 over six targets takes about three minutes on two cores.
+# core), so -t 60 over seven targets takes about four minutes on two cores.
 #
 # One line per target, "PASS fuzz_x ..." or "FAIL fuzz_x ..."; the exit
 # status is non-zero when a target failed to build or found something.
@@ -22,7 +22,7 @@ ROOT=$(pwd -P)
 BUILD=${FUZZ_BUILD:-$ROOT/_build-fuzz}
 SECONDS_EACH=60
 BUILD_ONLY=0
-ALL_TARGETS="fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge fuzz_h5log fuzz_ptzip"
+ALL_TARGETS="fuzz_journal fuzz_records fuzz_safetensors fuzz_challenge fuzz_h5log fuzz_ptzip fuzz_inflate"
 JOBS=${JOBS:-2}
 
 while getopts t:b opt; do

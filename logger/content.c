@@ -30,6 +30,7 @@
 
 #include <string.h>
 
+#include "core/inflate.h"
 #include "core/vocab.h"
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -99,48 +100,130 @@ static int ends_with(const char *name, size_t len, const char *tail)
     return len >= tl && memcmp(name + len - tl, tail, tl) == 0;
 }
 
-/* Another zip (its first entry is no PyTorch or NumPy one): torch.load and
- * numpy.load find their members through the central directory, in any
- * order and deflated, so the directory's names decide. tail: the file's
- * last tail_len bytes, size: the file's. "pytorch-zip" when a name ends in
- * "/data.pkl"; possible weights when one ends in ".npy" (a member's dtype
- * unseen), or when the directory does not lie whole in the tail (the names
- * unseen); NULL (then the raw test) when every name was seen and none is. */
-static const char *zip_directory_format(const uint8_t *tail, size_t tail_len, uint64_t size)
+/* The offset in tail (the file's last tail_len bytes; size: the file's)
+ * of a zip's central directory, from its end record (or zip64's); SIZE_MAX
+ * when the end record or the directory's start is not in tail. */
+static size_t zip_directory_at(const uint8_t *tail, size_t tail_len, uint64_t size)
 {
-    const char *unseen = TP_FORMAT_POSSIBLE_PREFIX "pytorch-zip";
     if (!tail || tail_len < 22)
-        return unseen;
+        return SIZE_MAX;
     size_t e = tail_len - 22 + 1;
     while (e-- > 0 && memcmp(tail + e, "PK\x05\x06", 4) != 0)
         ;
     if (e == (size_t)-1)
-        return unseen; /* no end record in the tail */
+        return SIZE_MAX; /* no end record in the tail */
     uint64_t base = size - tail_len; /* the file offset of tail[0] */
     uint64_t cd = le32(tail + e + 16);
     if (cd == 0xffffffffu) { /* zip64: the locator, 20 bytes before, points at the record */
         if (e < 20 || memcmp(tail + e - 20, "PK\x06\x07", 4) != 0)
-            return unseen;
+            return SIZE_MAX;
         uint64_t rec = le64(tail + e - 20 + 8);
         if (rec < base || rec - base + 56 > tail_len ||
             memcmp(tail + (rec - base), "PK\x06\x06", 4) != 0)
-            return unseen;
+            return SIZE_MAX;
         cd = le64(tail + (rec - base) + 48);
     }
     if (cd < base || cd - base > tail_len)
+        return SIZE_MAX;
+    return (size_t)(cd - base);
+}
+
+/* The central directory entry at tail + at (46 bytes available) as a
+ * member, its zip64 extra field read when a size or offset says so; its
+ * length, or 0 when it does not lie whole in tail. */
+static size_t zip_entry(const uint8_t *tail, size_t tail_len, size_t at, tp_zip_member *m,
+                        const char **name, size_t *name_len)
+{
+    size_t nl = le16(tail + at + 28), xl = le16(tail + at + 30), cl = le16(tail + at + 32);
+    if (at + 46 + nl + xl + cl > tail_len)
+        return 0;
+    *name = (const char *)tail + at + 46;
+    *name_len = nl;
+    m->flags = le16(tail + at + 8);
+    m->method = le16(tail + at + 10);
+    m->csize = le32(tail + at + 20);
+    m->usize = le32(tail + at + 24);
+    m->header = le32(tail + at + 42);
+    const uint8_t *x = tail + at + 46 + nl, *xend = x + xl;
+    while (xend - x >= 4) {
+        size_t id = le16(x), len = le16(x + 2);
+        if ((size_t)(xend - x) - 4 < len)
+            break;
+        if (id == 0x0001) { /* zip64: the fields that overflowed, in this order */
+            const uint8_t *f = x + 4, *fend = f + len;
+            uint64_t *fields[] = {&m->usize, &m->csize, &m->header};
+            for (size_t i = 0; i < 3; i++)
+                if (*fields[i] == 0xffffffffu && fend - f >= 8) {
+                    *fields[i] = le64(f);
+                    f += 8;
+                }
+        }
+        x += 4 + len;
+    }
+    return 46 + nl + xl + cl;
+}
+
+long tp_content_zip_members(const uint8_t *tail, size_t tail_len, uint64_t size,
+                            tp_zip_member *out, size_t n_max)
+{
+    size_t at = zip_directory_at(tail, tail_len, size);
+    if (at == SIZE_MAX)
+        return -1;
+    long n = 0;
+    size_t kept = 0;
+    while (at + 46 <= tail_len && memcmp(tail + at, "PK\x01\x02", 4) == 0) {
+        tp_zip_member m;
+        const char *name;
+        size_t name_len, len = zip_entry(tail, tail_len, at, &m, &name, &name_len);
+        if (len == 0)
+            return -1;
+        at += len;
+        n++;
+        size_t i = kept < n_max ? kept++ : n_max; /* insertion, largest first */
+        while (i > 0 && out[i - 1].usize < m.usize) {
+            if (i < n_max)
+                out[i] = out[i - 1];
+            i--;
+        }
+        if (i < n_max)
+            out[i] = m;
+    }
+    return n;
+}
+
+uint64_t tp_content_zip_data_offset(const uint8_t *lh, uint64_t header)
+{
+    if (memcmp(lh, "PK\x03\x04", 4) != 0)
+        return 0;
+    return header + 30 + le16(lh + 26) + le16(lh + 28);
+}
+
+/* Another zip (its first entry is no PyTorch or NumPy one): torch.load and
+ * numpy.load find their members through the central directory, in any
+ * order and deflated, so the directory's names decide. "pytorch-zip" when
+ * a name ends in "/data.pkl"; possible weights when one ends in ".npy" and
+ * not every member was decoded (decoded_all: their content then decides),
+ * or when the directory does not lie whole in the tail (the names unseen);
+ * NULL (then the raw test) when every name was seen and none is. */
+static const char *zip_directory_format(const uint8_t *tail, size_t tail_len, uint64_t size,
+                                        int decoded_all)
+{
+    const char *unseen = TP_FORMAT_POSSIBLE_PREFIX "pytorch-zip";
+    size_t at = zip_directory_at(tail, tail_len, size);
+    if (at == SIZE_MAX)
         return unseen;
     const char *found = NULL;
-    for (size_t at = (size_t)(cd - base); at + 46 <= tail_len &&
-                                          memcmp(tail + at, "PK\x01\x02", 4) == 0;) {
-        size_t name_len = le16(tail + at + 28);
-        const char *name = (const char *)tail + at + 46;
-        if (at + 46 + name_len > tail_len)
+    while (at + 46 <= tail_len && memcmp(tail + at, "PK\x01\x02", 4) == 0) {
+        tp_zip_member m;
+        const char *name;
+        size_t name_len, len = zip_entry(tail, tail_len, at, &m, &name, &name_len);
+        if (len == 0)
             return unseen;
         if (ends_with(name, name_len, "/data.pkl"))
             return "pytorch-zip";
-        if (ends_with(name, name_len, ".npy"))
+        if (ends_with(name, name_len, ".npy") && !decoded_all)
             found = TP_FORMAT_POSSIBLE_PREFIX "numpy-npz";
-        at += 46 + name_len + le16(tail + at + 30) + le16(tail + at + 32);
+        at += len;
     }
     return found;
 }
@@ -167,7 +250,8 @@ static const char *zip_format(const tp_content *c, int *decided)
         if (name_len >= tl && memcmp(name + name_len - tl, *t, tl) == 0)
             return "pytorch-zip";
     }
-    if (name_len > 4 && memcmp(name + name_len - 4, ".npy", 4) == 0) {
+    if (name_len > 4 && memcmp(name + name_len - 4, ".npy", 4) == 0 &&
+        !(le16(h + 8) != 0 && c->decoded_all)) { /* deflated and decoded: the content decides */
         size_t data = 30 + name_len + extra_len;
         if (le16(h + 8) != 0 || data >= len)
             return TP_FORMAT_POSSIBLE_PREFIX "numpy-npz"; /* compressed: dtype unseen */
@@ -175,7 +259,7 @@ static const char *zip_format(const tp_content *c, int *decided)
         *decided = k != DTYPE_INTEGER;
         return npy_format(k, "numpy-npz", TP_FORMAT_POSSIBLE_PREFIX "numpy-npz");
     }
-    const char *dir = zip_directory_format(c->tail, c->tail_len, c->size);
+    const char *dir = zip_directory_format(c->tail, c->tail_len, c->size, c->decoded_all);
     /* a zip with no weights member: its bytes may still be raw weights */
     *decided = dir != NULL;
     return dir;
@@ -396,10 +480,24 @@ static const char *head_format(const tp_content *c, int *decided)
     return NULL;
 }
 
+static int rank(const char *fmt)
+{
+    return !fmt ? 0 : strncmp(fmt, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) ? 2 : 1;
+}
+
+const char *tp_content_stronger(const char *a, const char *b)
+{
+    return rank(b) > rank(a) ? b : a;
+}
+
 const char *tp_content_format(const tp_content *c)
 {
     int decided;
     const char *fmt = head_format(c, &decided);
+    if (rank(c->decoded) > rank(fmt)) { /* what a zip's members or a gzip file decode to */
+        fmt = c->decoded;
+        decided = 1;
+    }
     if ((decided && fmt && strncmp(fmt, TP_FORMAT_POSSIBLE_PREFIX,
                                    sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) != 0) ||
         c->size < TP_CONTENT_RAW_MIN_SIZE || !c->body)
@@ -408,4 +506,81 @@ const char *tp_content_format(const tp_content *c)
     if (raw && strncmp(raw, TP_FORMAT_POSSIBLE_PREFIX, sizeof TP_FORMAT_POSSIBLE_PREFIX - 1) != 0)
         return raw; /* certain raw floats beat a possible header format */
     return fmt ? fmt : raw;
+}
+
+/* ---- compressed streams: zip members and gzip files ----------------------- */
+
+size_t tp_content_gzip_data_offset(const uint8_t *h, size_t len)
+{
+    if (len < 10 || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || (h[3] & 0xe0))
+        return 0;
+    unsigned flags = h[3];
+    size_t at = 10;
+    if (flags & 4) { /* FEXTRA: u16 length, then the field */
+        if (at + 2 > len)
+            return 0;
+        at += 2 + (size_t)le16(h + at);
+    }
+    for (unsigned bit = 8; bit <= 16; bit <<= 1) /* FNAME, FCOMMENT: zero-terminated */
+        if (flags & bit) {
+            while (at < len && h[at] != 0)
+                at++;
+            at++;
+        }
+    if (flags & 2) /* FHCRC */
+        at += 2;
+    return at < len ? at : 0;
+}
+
+/* The format of a stream's decoded start buf[0..len) (whole: the entire
+ * stream), judged as a file of len bytes: magic, dtype, raw floats over
+ * its 4 KiB windows. A compressed container inside is not decoded again. */
+static const char *decoded_format(const uint8_t *buf, size_t len, int whole, int in_zip)
+{
+    if (len >= 3 && buf[0] == 0x1f && buf[1] == 0x8b && buf[2] == 8)
+        return TP_FORMAT_POSSIBLE_COMPRESSED; /* a gzip inside */
+    if (len >= 30 && memcmp(buf, "PK\x03\x04", 4) == 0) {
+        if (le16(buf + 8) != 0)
+            return TP_FORMAT_POSSIBLE_COMPRESSED; /* a zip inside, its first member compressed */
+        tp_zip_member m[TP_CONTENT_MEMBERS];
+        long n = whole ? tp_content_zip_members(buf, len, len, m, TP_CONTENT_MEMBERS) : -1;
+        for (long i = 0; i < n && i < TP_CONTENT_MEMBERS; i++)
+            if (m[i].method != 0)
+                return TP_FORMAT_POSSIBLE_COMPRESSED; /* another member compressed */
+    }
+    size_t window_len[TP_CONTENT_STREAM_OUT / TP_CONTENT_WINDOW], n = len / TP_CONTENT_WINDOW;
+    if (n > sizeof window_len / sizeof window_len[0])
+        n = sizeof window_len / sizeof window_len[0];
+    for (size_t w = 0; w < n; w++)
+        window_len[w] = TP_CONTENT_WINDOW;
+    tp_content c = {.size = len, .head = buf, .head_len = len, .tail = whole ? buf : NULL,
+                    .tail_len = whole ? len : 0, .body = buf, .window_len = window_len,
+                    .n_windows = n};
+    const char *fmt = tp_content_format(&c);
+    if (in_zip && fmt && strcmp(fmt, "numpy") == 0)
+        return "numpy-npz";
+    if (in_zip && fmt && strcmp(fmt, TP_FORMAT_POSSIBLE_PREFIX "numpy") == 0)
+        return TP_FORMAT_POSSIBLE_PREFIX "numpy-npz";
+    return fmt;
+}
+
+const char *tp_content_stream_format(const uint8_t *in, size_t in_len, uint64_t in_total,
+                                     unsigned method, unsigned flags, uint64_t usize, int in_zip,
+                                     uint8_t *out, size_t out_cap)
+{
+    int encrypted = flags & 1;
+    if (encrypted || (method != 0 && method != 8))
+        return usize >= TP_CONTENT_RAW_MIN_SIZE ? TP_FORMAT_POSSIBLE_COMPRESSED : NULL;
+    if (method == 0) {
+        size_t len = in_len < out_cap ? in_len : out_cap;
+        return decoded_format(in, len, len == in_total, in_zip);
+    }
+    size_t used, len;
+    tp_inflate_status r = tp_inflate(in, in_len, out, out_cap, &used, &len);
+    const char *fmt = decoded_format(out, len, r == TP_INFLATE_DONE, in_zip);
+    /* deflate never needs TP_CONTENT_STREAM_IN bytes for TP_CONTENT_STREAM_OUT:
+     * the start was pushed out of sight (empty blocks) */
+    if (r == TP_INFLATE_TRUNCATED && in_len < in_total && len < out_cap)
+        return tp_content_stronger(fmt, TP_FORMAT_POSSIBLE_COMPRESSED);
+    return fmt;
 }

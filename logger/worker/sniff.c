@@ -1,8 +1,12 @@
 /* sniff.c: reads the bounded samples of a file that logger/content.c judges
  * (see sniff.h). At most 4 KiB of head and 8 windows of 4 KiB (HDF5: 64 KiB
  * at each end instead of the head; a zip: its last 64 KiB too, for its
- * central directory), with pread on the worker's descriptor,
- * right after hashing, so from the page cache: never a second full read. */
+ * central directory, and the start of its 8 largest members: 64 KiB when
+ * stored, 256 KiB of compressed bytes when deflated, decoded to 64 KiB by
+ * core/inflate.c; a gzip file: 256 KiB after its header, likewise), with
+ * pread on the worker's descriptor, right after hashing, so from the page
+ * cache: never a second full read. The buffers are static: one worker
+ * thread sniffs, and its stack is small. */
 #define _GNU_SOURCE
 #include "logger/worker/sniff.h"
 
@@ -27,6 +31,46 @@ static size_t read_at(tp_pread_fn pread_fn, int fd, uint8_t *buf, size_t len, ui
     return done;
 }
 
+static uint8_t stream_in[TP_CONTENT_STREAM_IN], stream_out[TP_CONTENT_STREAM_OUT];
+
+/* The format of the stream of in_total compressed bytes at file offset at. */
+static const char *stream_format(tp_pread_fn pread_fn, int fd, uint64_t at, uint64_t in_total,
+                                 const tp_zip_member *m, int in_zip)
+{
+    size_t want = m->method == 0 ? TP_CONTENT_STREAM_OUT : m->method == 8 ? TP_CONTENT_STREAM_IN : 0;
+    if (m->flags & 1)
+        want = 0; /* encrypted */
+    if (want > in_total)
+        want = (size_t)in_total;
+    size_t in_len = read_at(pread_fn, fd, stream_in, want, at);
+    return tp_content_stream_format(stream_in, in_len, in_total, m->method, m->flags, m->usize,
+                                    in_zip, stream_out, sizeof stream_out);
+}
+
+/* A zip's members, the largest first: the strongest format of their
+ * decoded starts; *all = 1 when the directory lists no more members than
+ * were decoded. */
+static const char *zip_members_format(tp_pread_fn pread_fn, int fd, uint64_t size,
+                                      const uint8_t *tail, size_t tail_len, int *all)
+{
+    tp_zip_member members[TP_CONTENT_MEMBERS];
+    long n = tp_content_zip_members(tail, tail_len, size, members, TP_CONTENT_MEMBERS);
+    *all = n >= 0 && n <= TP_CONTENT_MEMBERS;
+    const char *fmt = NULL;
+    for (long i = 0; i < n && i < TP_CONTENT_MEMBERS; i++) {
+        const tp_zip_member *m = &members[i];
+        uint8_t lh[30];
+        uint64_t data;
+        if (m->header > size || read_at(pread_fn, fd, lh, sizeof lh, m->header) != sizeof lh ||
+            (data = tp_content_zip_data_offset(lh, m->header)) == 0 || data > size)
+            continue; /* no member there: no reader finds one either */
+        uint64_t avail = size - data;
+        fmt = tp_content_stronger(fmt, stream_format(pread_fn, fd, data,
+                                                     m->csize < avail ? m->csize : avail, m, 1));
+    }
+    return fmt;
+}
+
 const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn, int raw)
 {
     static uint8_t head[TP_CONTENT_HDF5_WINDOW], tail[TP_CONTENT_HDF5_WINDOW];
@@ -46,6 +90,14 @@ const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn, int raw
         size_t want = size < TP_CONTENT_HDF5_WINDOW ? (size_t)size : TP_CONTENT_HDF5_WINDOW;
         c.tail = tail;
         c.tail_len = read_at(pread_fn, fd, tail, want, size - want);
+        c.decoded = zip_members_format(pread_fn, fd, size, tail, c.tail_len, &c.decoded_all);
+    }
+    size_t gz = tp_content_gzip_data_offset(head, c.head_len);
+    if (gz) { /* a gzip file: its (first) member's start */
+        tp_zip_member m = {.csize = size - gz, .method = 8};
+        c.decoded = stream_format(pread_fn, fd, gz, size - gz, &m, 0);
+    } else if (c.head_len >= 3 && !memcmp(head, "\x1f\x8b\x08", 3)) {
+        c.decoded = TP_FORMAT_POSSIBLE_COMPRESSED; /* its header runs past the head */
     }
     if (raw && size >= TP_CONTENT_RAW_MIN_SIZE) {
         size_t off = 0;

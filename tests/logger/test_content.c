@@ -1,6 +1,8 @@
 /* test_content.c: the weights formats recognised from a file's content:
  * magic numbers, NumPy and HDF5 by declared dtype, raw float32 / bfloat16 /
- * float16 arrays; and what is not weights (token ids, text, random bytes). */
+ * float16 arrays; and what is not weights (token ids, text, random bytes);
+ * compressed streams (zip members of any name, gzip files) judged by their
+ * decoded start, and what a hostile trainer would try next. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -279,6 +281,224 @@ static void test_not_weights(void **state)
     assert_null(format_of(head, sizeof head, TP_CONTENT_RAW_MIN_SIZE - 1, 1));
 }
 
+/* ---- compressed streams ---------------------------------------------------- */
+
+#define STREAM (4 * TP_CONTENT_STREAM_OUT)
+static uint8_t plain[STREAM], packed[2 * STREAM], decoded[TP_CONTENT_STREAM_OUT];
+
+/* plain[0..n) as a raw DEFLATE stream of stored blocks (after pad empty
+ * ones) in packed; its length. */
+static size_t deflate_stored(size_t n, size_t pad)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < pad; i++) {
+        memcpy(packed + at, "\x00\x00\x00\xff\xff", 5);
+        at += 5;
+    }
+    for (size_t done = 0;;) {
+        size_t k = n - done > 65535 ? 65535 : n - done;
+        packed[at] = done + k == n;
+        packed[at + 1] = (uint8_t)k, packed[at + 2] = (uint8_t)(k >> 8);
+        packed[at + 3] = (uint8_t)~k, packed[at + 4] = (uint8_t)(~k >> 8);
+        memcpy(packed + at + 5, plain + done, k);
+        at += 5 + k;
+        done += k;
+        if (done == n)
+            return at;
+    }
+}
+
+static const char *deflated_format(size_t n, int in_zip)
+{
+    size_t len = deflate_stored(n, 0);
+    return tp_content_stream_format(packed, len, len, 8, 0, n, in_zip, decoded, sizeof decoded);
+}
+
+static void fill_plain_floats(size_t from, size_t n)
+{
+    for (size_t i = from; i + 4 <= n; i += 4) {
+        float f = (float)normal(0.02);
+        memcpy(plain + i, &f, 4);
+    }
+}
+
+/* An .npy header declaring descr in plain; its length (64). */
+static size_t npy_header(const char *descr)
+{
+    char dict[64];
+    memset(plain, 0, 64);
+    memcpy(plain, "\x93NUMPY\x01\x00\x36\x00", 10);
+    snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (9,), }", descr);
+    memset(plain + 10, ' ', 54);
+    memcpy(plain + 10, dict, strlen(dict));
+    plain[63] = '\n';
+    return 64;
+}
+
+/* np.savez_compressed of a donor under any member name, a gzip'd
+ * state_dict's floats: weights once decoded; the .npy dtype inside names
+ * it numpy-npz in a zip. */
+static void test_decoded_weights_are_weights(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    fill_plain_floats(npy_header("<f4"), n);
+    assert_string_equal(deflated_format(n, 1), "numpy-npz");
+    assert_string_equal(deflated_format(n, 0), "numpy");
+    fill_plain_floats(0, n);
+    assert_string_equal(deflated_format(n, 0), "raw-float32");
+    /* stored (method 0) members are judged alike */
+    assert_string_equal(tp_content_stream_format(plain, TP_CONTENT_STREAM_OUT, n, 0, 0, n, 1,
+                                                 decoded, sizeof decoded),
+                        "raw-float32");
+    /* safetensors, gzip'd */
+    memcpy(plain, "\x40\x00\x00\x00\x00\x00\x00\x00{\"w\"", 12);
+    assert_string_equal(deflated_format(n, 0), "safetensors");
+}
+
+/* What an honest trainer compresses: text (JSONL), uint16 token shards,
+ * integer .npz arrays; not weights once decoded either. */
+static void test_decoded_data_is_not_weights(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    for (size_t i = 0; i < n; i++)
+        plain[i] = (uint8_t)"{\"text\": \"the quick brown fox jumps over\"}\n"[i % 43];
+    assert_null(deflated_format(n, 1));
+    for (size_t i = 0; i + 2 <= n; i += 2) {
+        uint16_t t = (uint16_t)(next_u64() % 50257);
+        memcpy(plain + i, &t, 2);
+    }
+    assert_null(deflated_format(n, 0));
+    size_t h = npy_header("<i8");
+    for (size_t i = h; i + 8 <= n; i += 8) {
+        uint64_t t = next_u64() % 50000;
+        memcpy(plain + i, &t, 8);
+    }
+    assert_null(deflated_format(n, 1));
+}
+
+/* A hostile trainer's next moves: the weights pushed past the bytes read
+ * by empty blocks, a zip or gzip inside the member, a method or encryption
+ * not decoded: possible weights, never a silent pass. A bomb costs no more
+ * than the output limit and is judged by it (zeros: nothing). */
+static void test_hostile_streams_are_possible_weights(void **state)
+{
+    (void)state;
+    size_t n = 100000;
+    fill_plain_floats(0, n);
+    size_t len = deflate_stored(n, TP_CONTENT_STREAM_IN / 5);
+    assert_string_equal(tp_content_stream_format(packed, TP_CONTENT_STREAM_IN, len, 8, 0, n, 1,
+                                                 decoded, sizeof decoded),
+                        TP_FORMAT_POSSIBLE_COMPRESSED);
+    /* a truncated member that the job cannot decode either: judged by what decodes */
+    memset(plain, 'a', n);
+    len = deflate_stored(n, 0);
+    assert_null(tp_content_stream_format(packed, 1000, 1000, 8, 0, n, 1, decoded,
+                                         sizeof decoded));
+    /* a gzip inside */
+    memcpy(plain, "\x1f\x8b\x08\x00", 4);
+    assert_string_equal(deflated_format(n, 1), TP_FORMAT_POSSIBLE_COMPRESSED);
+    /* a zip inside whose first member is deflated */
+    memset(plain, 0, 64);
+    memcpy(plain, "PK\x03\x04\x14\x00\x00\x00\x08\x00", 10);
+    assert_string_equal(deflated_format(n, 1), TP_FORMAT_POSSIBLE_COMPRESSED);
+    /* bzip2 (12), lzma (14), zstd (93), encrypted: not decoded; small ones are nothing */
+    assert_string_equal(tp_content_stream_format(plain, 100, n, 14, 0, n, 1, decoded,
+                                                 sizeof decoded),
+                        TP_FORMAT_POSSIBLE_COMPRESSED);
+    assert_string_equal(tp_content_stream_format(plain, 100, n, 8, 1, n, 1, decoded,
+                                                 sizeof decoded),
+                        TP_FORMAT_POSSIBLE_COMPRESSED);
+    assert_null(tp_content_stream_format(plain, 100, 100, 93, 0, 100, 1, decoded,
+                                         sizeof decoded));
+    /* a bomb: 1 MiB of zeros (fixed code: literal 0, then matches of 258 at distance 1) */
+    static uint8_t bomb[8192];
+    memset(bomb, 0, sizeof bomb);
+    size_t bits = 0;
+#define PUT(v, k)                                                                              \
+    for (unsigned i_ = 0; i_ < (k); i_++, bits++)                                            \
+        bomb[bits / 8] |= (uint8_t)((((v) >> i_) & 1u) << (bits % 8))
+#define PUT_CODE(c, k)                                                                         \
+    for (unsigned j_ = (k); j_-- > 0;)                                                         \
+        PUT(((c) >> j_) & 1u, 1)
+    PUT(1, 1);
+    PUT(1, 2);
+    PUT_CODE(0x30u, 8); /* literal 0 */
+    for (int m = 0; m < 4000; m++) {
+        PUT_CODE(0xc5u, 8); /* symbol 285: length 258 */
+        PUT_CODE(0u, 5);    /* distance 1 */
+    }
+    PUT_CODE(0u, 7); /* end of block */
+    assert_null(tp_content_stream_format(bomb, (bits + 7) / 8, (bits + 7) / 8, 8, 0, 4000 * 258 + 1,
+                                         1, decoded, sizeof decoded));
+}
+
+/* A zip's members, the largest first, from its central directory; the
+ * names stop saying "possible" once every member's content was decoded. */
+static void test_zip_members_and_decoded_verdicts(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096];
+    const char *names[] = {"a", "b.npy", "c", "d", "e", "f", "g", "h", "i", "j"};
+    size_t len = make_zip(buf, names, 10);
+    /* sizes: usize of entry i = i * 1000, method 8 for odd entries */
+    size_t at = 30 + 1 + 16;
+    for (size_t i = 0; i < 10; i++) {
+        uint32_t u = (uint32_t)(i * 1000);
+        buf[at + 10] = i % 2 ? 8 : 0;
+        memcpy(buf + at + 24, &u, 4);
+        at += 46 + strlen(names[i]);
+    }
+    tp_zip_member m[TP_CONTENT_MEMBERS];
+    assert_int_equal(tp_content_zip_members(buf, len, len, m, TP_CONTENT_MEMBERS), 10);
+    for (size_t i = 0; i < TP_CONTENT_MEMBERS; i++) {
+        assert_int_equal(m[i].usize, (9 - i) * 1000);
+        assert_int_equal(m[i].method, (9 - i) % 2 ? 8 : 0);
+    }
+    assert_int_equal(tp_content_zip_members(buf, len, len, m, 3), 10);
+    assert_int_equal(m[2].usize, 7000);
+    assert_int_equal(tp_content_zip_members(buf, len - 30, len, m, 3), -1);
+
+    const char *npz[] = {"readme.txt", "w.npy"};
+    len = make_zip(buf, npz, 2);
+    tp_content c = {.size = len, .head = buf, .head_len = len, .tail = buf, .tail_len = len};
+    assert_string_equal(tp_content_format(&c), "possible-numpy-npz");
+    c.decoded_all = 1; /* every member decoded, none weights */
+    assert_null(tp_content_format(&c));
+    c.decoded = "numpy-npz";
+    assert_string_equal(tp_content_format(&c), "numpy-npz");
+    c.decoded = TP_FORMAT_POSSIBLE_COMPRESSED;
+    assert_string_equal(tp_content_format(&c), TP_FORMAT_POSSIBLE_COMPRESSED);
+    /* a gzip file: its decoded verdict is the file's */
+    static const uint8_t gz[] = {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3, 1, 2};
+    tp_content g = {.size = sizeof gz, .head = gz, .head_len = sizeof gz, .decoded = "raw-float32"};
+    assert_string_equal(tp_content_format(&g), "raw-float32");
+}
+
+static void test_gzip_header_fields(void **state)
+{
+    (void)state;
+    uint8_t h[64];
+    memset(h, 0, sizeof h);
+    memcpy(h, "\x1f\x8b\x08\x00", 4);
+    assert_int_equal(tp_content_gzip_data_offset(h, sizeof h), 10);
+    h[3] = 8; /* FNAME */
+    memcpy(h + 10, "w.bin", 6);
+    assert_int_equal(tp_content_gzip_data_offset(h, sizeof h), 16);
+    h[3] = 8 | 16 | 4 | 2; /* FEXTRA FNAME FCOMMENT FHCRC */
+    h[10] = 3, h[11] = 0;
+    memcpy(h + 15, "w.bin", 6);
+    memcpy(h + 21, "hi", 3);
+    assert_int_equal(tp_content_gzip_data_offset(h, sizeof h), 26);
+    assert_int_equal(tp_content_gzip_data_offset(h, 20), 0); /* fields run past the head */
+    h[3] = 0x20; /* reserved */
+    assert_int_equal(tp_content_gzip_data_offset(h, sizeof h), 0);
+    h[3] = 0;
+    h[2] = 9; /* not deflate */
+    assert_int_equal(tp_content_gzip_data_offset(h, sizeof h), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +508,11 @@ int main(void)
         cmocka_unit_test(test_hdf5_by_datatype),
         cmocka_unit_test(test_raw_floats_like_weights),
         cmocka_unit_test(test_not_weights),
+        cmocka_unit_test(test_decoded_weights_are_weights),
+        cmocka_unit_test(test_decoded_data_is_not_weights),
+        cmocka_unit_test(test_hostile_streams_are_possible_weights),
+        cmocka_unit_test(test_zip_members_and_decoded_verdicts),
+        cmocka_unit_test(test_gzip_header_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
