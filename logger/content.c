@@ -101,9 +101,17 @@ static int ends_with(const char *name, size_t len, const char *tail)
 }
 
 /* The offset in tail (the file's last tail_len bytes; size: the file's)
- * of a zip's central directory, from its end record (or zip64's); SIZE_MAX
- * when the end record or the directory's start is not in tail. */
-static size_t zip_directory_at(const uint8_t *tail, size_t tail_len, uint64_t size)
+ * of a zip's central directory, found as Python's zipfile (so numpy.load)
+ * finds it: right before its end record (or zip64's record, when a zip64
+ * locator precedes the end record), its size from that record. *shift is
+ * what that reader adds to every member's header offset: the directory's
+ * place less the offset the record states (data before the first member,
+ * or a lie); *stated_elsewhere = 1 when the stated offset is not that
+ * place (a reader that trusts the offset, as PyTorch's does, may see
+ * another directory). SIZE_MAX when the end record or the directory's start
+ * is not in tail. */
+static size_t zip_directory_at(const uint8_t *tail, size_t tail_len, uint64_t size,
+                               int64_t *shift, int *stated_elsewhere)
 {
     if (!tail || tail_len < 22)
         return SIZE_MAX;
@@ -113,19 +121,21 @@ static size_t zip_directory_at(const uint8_t *tail, size_t tail_len, uint64_t si
     if (e == (size_t)-1)
         return SIZE_MAX; /* no end record in the tail */
     uint64_t base = size - tail_len; /* the file offset of tail[0] */
-    uint64_t cd = le32(tail + e + 16);
-    if (cd == 0xffffffffu) { /* zip64: the locator, 20 bytes before, points at the record */
-        if (e < 20 || memcmp(tail + e - 20, "PK\x06\x07", 4) != 0)
-            return SIZE_MAX;
-        uint64_t rec = le64(tail + e - 20 + 8);
-        if (rec < base || rec - base + 56 > tail_len ||
-            memcmp(tail + (rec - base), "PK\x06\x06", 4) != 0)
-            return SIZE_MAX;
-        cd = le64(tail + (rec - base) + 48);
+    uint64_t cd_size = le32(tail + e + 12), cd = le32(tail + e + 16), end = e;
+    if (e >= 76 && memcmp(tail + e - 20, "PK\x06\x07", 4) == 0 &&
+        memcmp(tail + e - 76, "PK\x06\x06", 4) == 0) { /* zip64, where Python reads it */
+        cd_size = le64(tail + e - 76 + 40);
+        cd = le64(tail + e - 76 + 48);
+        end = e - 76;
+    } else if (cd == 0xffffffffu) {
+        return SIZE_MAX; /* zip64 offsets with no zip64 record where a reader finds it */
     }
-    if (cd < base || cd - base > tail_len)
+    if (cd_size > end)
         return SIZE_MAX;
-    return (size_t)(cd - base);
+    size_t at = (size_t)(end - cd_size);
+    *shift = (int64_t)(base + at) - (int64_t)cd;
+    *stated_elsewhere = *shift != 0;
+    return at;
 }
 
 /* The central directory entry at tail + at (46 bytes available) as a
@@ -166,7 +176,9 @@ static size_t zip_entry(const uint8_t *tail, size_t tail_len, size_t at, tp_zip_
 long tp_content_zip_members(const uint8_t *tail, size_t tail_len, uint64_t size,
                             tp_zip_member *out, size_t n_max)
 {
-    size_t at = zip_directory_at(tail, tail_len, size);
+    int64_t shift;
+    int elsewhere;
+    size_t at = zip_directory_at(tail, tail_len, size, &shift, &elsewhere);
     if (at == SIZE_MAX)
         return -1;
     long n = 0;
@@ -179,6 +191,9 @@ long tp_content_zip_members(const uint8_t *tail, size_t tail_len, uint64_t size,
             return -1;
         at += len;
         n++;
+        /* where the reader looks; beyond any file when before its start */
+        m.header = shift < 0 && m.header < (uint64_t)-shift ? UINT64_MAX
+                                                              : m.header + (uint64_t)shift;
         size_t i = kept < n_max ? kept++ : n_max; /* insertion, largest first */
         while (i > 0 && out[i - 1].usize < m.usize) {
             if (i < n_max)
@@ -209,10 +224,13 @@ static const char *zip_directory_format(const uint8_t *tail, size_t tail_len, ui
                                         int decoded_all)
 {
     const char *unseen = TP_FORMAT_POSSIBLE_PREFIX "pytorch-zip";
-    size_t at = zip_directory_at(tail, tail_len, size);
+    int64_t shift;
+    int elsewhere;
+    size_t at = zip_directory_at(tail, tail_len, size, &shift, &elsewhere);
     if (at == SIZE_MAX)
         return unseen;
-    const char *found = NULL;
+    /* readers disagree on where the directory is: another may list other members */
+    const char *found = elsewhere ? unseen : NULL;
     while (at + 46 <= tail_len && memcmp(tail + at, "PK\x01\x02", 4) == 0) {
         tp_zip_member m;
         const char *name;
