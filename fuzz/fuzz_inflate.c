@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t total = in_len + (data[0] & 1 ? 1000000 : 0);
     (void)tp_content_stream_format(in, in_len, total, data[1] & 1 ? 0 : 8, 0, total, data[1] & 2,
                                    out, cap);
+    (void)tp_content_gzip_format(in, in_len, total, out, cap); /* members joined */
     tp_zip_member m[TP_CONTENT_MEMBERS];
     long n = tp_content_zip_members(in, in_len, in_len + data[0], m, TP_CONTENT_MEMBERS);
     if (n > 0 && m[0].usize < m[n < TP_CONTENT_MEMBERS ? n - 1 : TP_CONTENT_MEMBERS - 1].usize)

@@ -602,3 +602,34 @@ const char *tp_content_stream_format(const uint8_t *in, size_t in_len, uint64_t 
         return tp_content_stronger(fmt, TP_FORMAT_POSSIBLE_COMPRESSED);
     return fmt;
 }
+
+const char *tp_content_gzip_format(const uint8_t *in, size_t in_len, uint64_t in_total,
+                                   uint8_t *out, size_t out_cap)
+{
+    size_t at = 0, len = 0;
+    for (;;) {
+        size_t used, got;
+        tp_inflate_status r = tp_inflate(in + at, in_len - at, out + len, out_cap - len, &used,
+                                         &got);
+        len += got;
+        at += used;
+        if (r != TP_INFLATE_DONE) {
+            const char *fmt = decoded_format(out, len, 0, 0);
+            /* deflate never needs TP_CONTENT_STREAM_IN bytes for TP_CONTENT_STREAM_OUT:
+             * the start was pushed out of sight (empty blocks) */
+            if (r == TP_INFLATE_TRUNCATED && in_len < in_total && len < out_cap)
+                return tp_content_stronger(fmt, TP_FORMAT_POSSIBLE_COMPRESSED);
+            return fmt;
+        }
+        at += 8; /* the member's CRC-32 and size */
+        while (at < in_len && in[at] == 0)
+            at++; /* zeros between or after members: gzip readers skip them */
+        if (at >= in_total)
+            return decoded_format(out, len, 1, 0); /* the last member ended: whole */
+        size_t next = at < in_len ? tp_content_gzip_data_offset(in + at, in_len - at) : 0;
+        if (next == 0 || len == out_cap) /* another member (readers join them) out of sight */
+            return tp_content_stronger(decoded_format(out, len, 0, 0),
+                                        len == out_cap ? NULL : TP_FORMAT_POSSIBLE_COMPRESSED);
+        at += next;
+    }
+}

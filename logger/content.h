@@ -78,6 +78,15 @@ const char *tp_content_stream_format(const uint8_t *in, size_t in_len, uint64_t 
                                      unsigned method, unsigned flags, uint64_t usize, int in_zip,
                                      uint8_t *out, size_t out_cap);
 
+/* A gzip file's decoded start: in[0..in_len), the first bytes of the
+ * in_total bytes after its first header, decoded across its members as
+ * gzip readers join them (zeros between members skipped), at most out_cap
+ * bytes, judged as tp_content_stream_format judges one stream. A member
+ * whose header lies beyond in_len while out is not full, and padding that
+ * pushes the start out of sight, are TP_FORMAT_POSSIBLE_COMPRESSED. */
+const char *tp_content_gzip_format(const uint8_t *in, size_t in_len, uint64_t in_total,
+                                   uint8_t *out, size_t out_cap);
+
 /* The stronger of two verdicts: a format beats a possible one beats NULL. */
 const char *tp_content_stronger(const char *a, const char *b);
 

@@ -3,7 +3,8 @@
  * at each end instead of the head; a zip: its last 64 KiB too, for its
  * central directory, and the start of its 8 largest members: 64 KiB when
  * stored, 256 KiB of compressed bytes when deflated, decoded to 64 KiB by
- * core/inflate.c; a gzip file: 256 KiB after its header, likewise), with
+ * core/inflate.c; a gzip file: 256 KiB after its header, its members
+ * joined, likewise), with
  * pread on the worker's descriptor, right after hashing, so from the page
  * cache: never a second full read. The buffers are static: one worker
  * thread sniffs, and its stack is small. */
@@ -93,9 +94,11 @@ const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn, int raw
         c.decoded = zip_members_format(pread_fn, fd, size, tail, c.tail_len, &c.decoded_all);
     }
     size_t gz = tp_content_gzip_data_offset(head, c.head_len);
-    if (gz) { /* a gzip file: its (first) member's start */
-        tp_zip_member m = {.csize = size - gz, .method = 8};
-        c.decoded = stream_format(pread_fn, fd, gz, size - gz, &m, 0);
+    if (gz) { /* a gzip file: the start of its members, joined */
+        size_t want = size - gz < TP_CONTENT_STREAM_IN ? (size_t)(size - gz) : TP_CONTENT_STREAM_IN;
+        size_t in_len = read_at(pread_fn, fd, stream_in, want, gz);
+        c.decoded = tp_content_gzip_format(stream_in, in_len, size - gz, stream_out,
+                                           sizeof stream_out);
     } else if (c.head_len >= 3 && !memcmp(head, "\x1f\x8b\x08", 3)) {
         c.decoded = TP_FORMAT_POSSIBLE_COMPRESSED; /* its header runs past the head */
     }
