@@ -6,7 +6,8 @@
  * core/inflate.c; a gzip file: 256 KiB after its header, its members
  * joined, likewise), with
  * pread on the worker's descriptor, right after hashing, so from the page
- * cache: never a second full read. The buffers are static: one worker
+ * cache: never a second full read. Any other file's last 64 KiB are read too,
+ * for a zip's end record behind a stub. The buffers are static: one worker
  * thread sniffs, and its stack is small. */
 #define _GNU_SOURCE
 #include "logger/worker/sniff.h"
@@ -92,13 +93,28 @@ const char *tp_sniff_format(int fd, uint64_t size, tp_pread_fn pread_fn, int raw
         c.tail = tail;
         c.tail_len = read_at(pread_fn, fd, tail, want, size - want);
         c.decoded = zip_members_format(pread_fn, fd, size, tail, c.tail_len, &c.decoded_all);
+    } else if (size >= 22) {
+        /* data before a zip (a stub, or an HDF5 file): Python's zipfile finds
+         * a zip by its end record, whatever the file starts with */
+        const uint8_t *t = c.tail;
+        size_t tail_len = c.tail_len;
+        if (!t) {
+            size_t want = size < TP_CONTENT_HDF5_WINDOW ? (size_t)size : TP_CONTENT_HDF5_WINDOW;
+            tail_len = read_at(pread_fn, fd, tail, want, size - want);
+            t = tail;
+        }
+        tp_zip_member first;
+        int all;
+        if (tp_content_zip_members(t, tail_len, size, &first, 1) > 0)
+            c.decoded = zip_members_format(pread_fn, fd, size, t, tail_len, &all);
     }
     size_t gz = tp_content_gzip_data_offset(head, c.head_len);
     if (gz) { /* a gzip file: the start of its members, joined */
         size_t want = size - gz < TP_CONTENT_STREAM_IN ? (size_t)(size - gz) : TP_CONTENT_STREAM_IN;
         size_t in_len = read_at(pread_fn, fd, stream_in, want, gz);
-        c.decoded = tp_content_gzip_format(stream_in, in_len, size - gz, stream_out,
-                                           sizeof stream_out);
+        c.decoded = tp_content_stronger(c.decoded,
+                                        tp_content_gzip_format(stream_in, in_len, size - gz,
+                                                               stream_out, sizeof stream_out));
     } else if (c.head_len >= 3 && !memcmp(head, "\x1f\x8b\x08", 3)) {
         c.decoded = TP_FORMAT_POSSIBLE_COMPRESSED; /* its header runs past the head */
     }
