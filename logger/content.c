@@ -122,19 +122,23 @@ static size_t zip_directory_at(const uint8_t *tail, size_t tail_len, uint64_t si
         return SIZE_MAX; /* no end record in the tail */
     uint64_t base = size - tail_len; /* the file offset of tail[0] */
     uint64_t cd_size = le32(tail + e + 12), cd = le32(tail + e + 16), end = e;
-    if (e >= 76 && memcmp(tail + e - 20, "PK\x06\x07", 4) == 0 &&
-        memcmp(tail + e - 76, "PK\x06\x06", 4) == 0) { /* zip64, where Python reads it */
-        cd_size = le64(tail + e - 76 + 40);
+    uint64_t classic_cd = cd, located = UINT64_MAX; /* where the zip64 locator points */
+    if (e >= 20 && memcmp(tail + e - 20, "PK\x06\x07", 4) == 0)
+        located = le64(tail + e - 20 + 8);
+    if (e >= 76 && located != UINT64_MAX && memcmp(tail + e - 76, "PK\x06\x06", 4) == 0) {
+        cd_size = le64(tail + e - 76 + 40); /* zip64, where Python reads it */
         cd = le64(tail + e - 76 + 48);
         end = e - 76;
     } else if (cd == 0xffffffffu) {
-        return SIZE_MAX; /* zip64 offsets with no zip64 record where a reader finds it */
+        return SIZE_MAX; /* zip64 offsets with no zip64 record where Python finds it */
     }
     if (cd_size > end)
         return SIZE_MAX;
     size_t at = (size_t)(end - cd_size);
     *shift = (int64_t)(base + at) - (int64_t)cd;
-    *stated_elsewhere = *shift != 0;
+    /* another reader may follow the stated offset, or the locator's record */
+    *stated_elsewhere = *shift != 0 || (classic_cd != 0xffffffffu && classic_cd != base + at) ||
+                        (located != UINT64_MAX && end != e && located != base + end);
     return at;
 }
 

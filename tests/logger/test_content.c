@@ -81,6 +81,25 @@ static void test_zip_judged_by_its_central_directory(void **state)
      * (where Python finds it): readers disagree, so possible weights */
     buf[len - 22 + 16] -= 8;
     assert_string_equal(zip_format_of(buf, len, len), "possible-pytorch-zip");
+    /* zip64: the record right before the locator, which points at it; then a
+     * locator pointing elsewhere (a reader following it sees another directory) */
+    len = make_zip(buf, text, 2);
+    uint8_t end[22];
+    memcpy(end, buf + len - 22, 22);
+    size_t rec = len - 22, cd = end[16] | (size_t)end[17] << 8, cd_size = rec - cd;
+    memset(buf + rec, 0, 76);
+    memcpy(buf + rec, "PK\x06\x06", 4);
+    buf[rec + 40] = (uint8_t)cd_size;
+    buf[rec + 48] = (uint8_t)cd;
+    buf[rec + 49] = (uint8_t)(cd >> 8);
+    memcpy(buf + rec + 56, "PK\x06\x07", 4);
+    buf[rec + 56 + 8] = (uint8_t)rec;
+    buf[rec + 56 + 9] = (uint8_t)(rec >> 8);
+    memcpy(buf + rec + 76, end, 22);
+    len = rec + 76 + 22;
+    assert_null(zip_format_of(buf, len, len));
+    buf[rec + 56 + 8] ^= 4;
+    assert_string_equal(zip_format_of(buf, len, len), "possible-pytorch-zip");
     const char *torch_late[] = {"archive/aaa", "archive/data/0", "archive/data.pkl"};
     len = make_zip(buf, torch_late, 3);
     assert_string_equal(zip_format_of(buf, len, len), "pytorch-zip");
