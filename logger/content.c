@@ -445,13 +445,44 @@ static int judge_file(const float_type *t, const uint8_t *buf, const size_t *win
     return 0;
 }
 
-const char *tp_content_raw_floats(const uint8_t *buf, const size_t *window_len, size_t n_windows)
+/* A stream's decoded start: weights (2) also when its last windows, from
+ * any one on, are weights by judge_file's rule (at least two counted, 3/4
+ * weights-like): a preamble the job skips (text, a header) may fill the
+ * windows before them. */
+static int judge_stream(const float_type *t, const uint8_t *buf, const size_t *window_len,
+                        size_t n_windows, unsigned phase)
+{
+    int verdict = judge_file(t, buf, window_len, n_windows, phase);
+    if (verdict == 2 || n_windows > TP_CONTENT_STREAM_OUT / TP_CONTENT_WINDOW)
+        return verdict;
+    int v[TP_CONTENT_STREAM_OUT / TP_CONTENT_WINDOW];
+    size_t off = 0;
+    for (size_t w = 0; w < n_windows; w++) {
+        float_stats st;
+        memset(&st, 0, sizeof st);
+        count(t, buf + off, window_len[w], phase, &st);
+        off += window_len[w];
+        v[w] = judge(t, &st);
+    }
+    size_t nonempty = 0, weights = 0;
+    for (size_t w = n_windows; w-- > 0;) {
+        nonempty += v[w] >= 0;
+        weights += v[w] == 2;
+        if (nonempty >= 2 && 4 * weights >= 3 * nonempty)
+            return 2;
+    }
+    return verdict;
+}
+
+static const char *raw_floats(const uint8_t *buf, const size_t *window_len, size_t n_windows,
+                              int stream)
 {
     const char *possible = NULL;
     for (size_t k = 0; k < sizeof float_types / sizeof float_types[0]; k++) {
         const float_type *t = &float_types[k];
         for (unsigned phase = 0; phase < t->bytes; phase++) {
-            int verdict = judge_file(t, buf, window_len, n_windows, phase);
+            int verdict = stream ? judge_stream(t, buf, window_len, n_windows, phase)
+                                 : judge_file(t, buf, window_len, n_windows, phase);
             if (verdict == 2)
                 return t->name;
             if (verdict == 1 && !possible)
@@ -459,6 +490,11 @@ const char *tp_content_raw_floats(const uint8_t *buf, const size_t *window_len, 
         }
     }
     return possible;
+}
+
+const char *tp_content_raw_floats(const uint8_t *buf, const size_t *window_len, size_t n_windows)
+{
+    return raw_floats(buf, window_len, n_windows, 0);
 }
 
 /* ---- all together --------------------------------------------------------- */
@@ -579,6 +615,8 @@ static const char *decoded_format(const uint8_t *buf, size_t len, int whole, int
                     .tail_len = whole ? len : 0, .body = buf, .window_len = window_len,
                     .n_windows = n};
     const char *fmt = tp_content_format(&c);
+    if (rank(fmt) < 2 && len >= TP_CONTENT_RAW_MIN_SIZE) /* weights behind a preamble */
+        fmt = tp_content_stronger(fmt, raw_floats(buf, window_len, n, 1));
     if (in_zip && fmt && strcmp(fmt, "numpy") == 0)
         return "numpy-npz";
     if (in_zip && fmt && strcmp(fmt, TP_FORMAT_POSSIBLE_PREFIX "numpy") == 0)
