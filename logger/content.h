@@ -17,7 +17,7 @@
 #define TP_CONTENT_WINDOWS 8             /* body samples, evenly spread */
 #define TP_CONTENT_WINDOW 4096           /* bytes per body sample */
 #define TP_CONTENT_RAW_MIN_SIZE 32768    /* smaller files are not tested for raw floats */
-#define TP_CONTENT_MEMBERS 8             /* zip members decoded: the largest */
+#define TP_CONTENT_MEMBERS 64            /* zip members decoded: the largest */
 #define TP_CONTENT_STREAM_IN (256 << 10) /* compressed bytes read of each (and of a gzip file) */
 #define TP_CONTENT_STREAM_OUT 65536      /* decoded bytes judged of each */
 

@@ -1,7 +1,7 @@
 /* sniff.c: reads the bounded samples of a file that logger/content.c judges
  * (see sniff.h). At most 4 KiB of head and 8 windows of 4 KiB (HDF5: 64 KiB
  * at each end instead of the head; a zip: its last 64 KiB too, for its
- * central directory, and the start of its 8 largest members: 64 KiB when
+ * central directory, and the start of its 64 largest members: 64 KiB when
  * stored, 256 KiB of compressed bytes when deflated, decoded to 64 KiB by
  * core/inflate.c; a gzip file: 256 KiB after its header, its members
  * joined, likewise), with
@@ -51,14 +51,21 @@ static const char *stream_format(tp_pread_fn pread_fn, int fd, uint64_t at, uint
 
 /* A zip's members, the largest first: the strongest format of their
  * decoded starts; *all = 1 when the directory lists no more members than
- * were decoded. */
+ * were decoded. The ranking is by declared sizes, which decoys can inflate
+ * to push a member out of the decoded ones; but a member its reader reads
+ * whole cannot declare less than it holds, so when the largest undecoded
+ * member declares TP_CONTENT_RAW_MIN_SIZE or more it could hold weights
+ * unseen: possible-compressed. */
 static const char *zip_members_format(tp_pread_fn pread_fn, int fd, uint64_t size,
                                       const uint8_t *tail, size_t tail_len, int *all)
 {
-    tp_zip_member members[TP_CONTENT_MEMBERS];
-    long n = tp_content_zip_members(tail, tail_len, size, members, TP_CONTENT_MEMBERS);
+    tp_zip_member members[TP_CONTENT_MEMBERS + 1];
+    long n = tp_content_zip_members(tail, tail_len, size, members, TP_CONTENT_MEMBERS + 1);
     *all = n >= 0 && n <= TP_CONTENT_MEMBERS;
-    const char *fmt = NULL;
+    const char *fmt = n > TP_CONTENT_MEMBERS &&
+                              members[TP_CONTENT_MEMBERS].usize >= TP_CONTENT_RAW_MIN_SIZE
+                          ? TP_FORMAT_POSSIBLE_COMPRESSED
+                          : NULL;
     for (long i = 0; i < n && i < TP_CONTENT_MEMBERS; i++) {
         const tp_zip_member *m = &members[i];
         uint8_t lh[30];

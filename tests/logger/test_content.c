@@ -475,9 +475,9 @@ static void test_zip_members_and_decoded_verdicts(void **state)
         memcpy(buf + at + 24, &u, 4);
         at += 46 + strlen(names[i]);
     }
-    tp_zip_member m[TP_CONTENT_MEMBERS];
-    assert_int_equal(tp_content_zip_members(buf, len, len, m, TP_CONTENT_MEMBERS), 10);
-    for (size_t i = 0; i < TP_CONTENT_MEMBERS; i++) {
+    tp_zip_member m[8]; /* fewer than the 10 listed: the 8 largest */
+    assert_int_equal(tp_content_zip_members(buf, len, len, m, 8), 10);
+    for (size_t i = 0; i < 8; i++) {
         assert_int_equal(m[i].usize, (9 - i) * 1000);
         assert_int_equal(m[i].method, (9 - i) % 2 ? 8 : 0);
     }
